@@ -1,0 +1,47 @@
+"""Plan checks: one rule per module, run from an immutable registry.
+
+A check is a plain function ``(plan) -> Iterable[Diagnostic]``. A check that crashes becomes a
+diagnostic (E900) instead of a traceback, so one bug never hides the other checks' findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ontrack.checks import cycles, people, refs, skills, tasks
+from ontrack.diagnostics import Diagnostic, error
+from ontrack.model import Plan
+
+CheckFn = Callable[[Plan], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    run: CheckFn
+    codes: tuple[str, ...]
+
+
+REGISTRY: tuple[Check, ...] = (
+    Check("references", refs.check_references, refs.CODES),
+    Check("cycles", cycles.check_cycles, cycles.CODES),
+    Check("tasks", tasks.check_tasks, tasks.CODES),
+    Check("people", people.check_people, people.CODES),
+    Check("skills", skills.check_skills, skills.CODES),
+)
+
+#: Codes for references to something that does not exist.
+REF_CODES = frozenset(refs.CODES)
+
+
+def run_checks(plan: Plan, registry: Iterable[Check] = REGISTRY) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for check in registry:
+        try:
+            found.extend(check.run(plan))
+        except Exception as exc:  # a crashing check must not hide the others
+            found.append(error("E900", plan.program.loc,
+                               f"check '{check.name}' failed: {type(exc).__name__}: {exc}",
+                               "this is a bug in ontrack; please report it with the plan"))
+    return found

@@ -1,0 +1,1 @@
+"""The ``ontrack`` command line: one module per command."""

@@ -1,0 +1,62 @@
+"""The ``ontrack`` command: a thin layer over the loader and the engines."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ontrack import __version__
+from ontrack.cli import check, generate, schema, show
+from ontrack.cli.output import stderr
+
+app = typer.Typer(
+    name="ontrack",
+    help=(
+        "ontrack: a technical program manager in a box.\n\n"
+        "Write a program down as YAML plan files; ontrack checks them, summarises them and "
+        "(soon) schedules, forecasts and reports on them.\n\n"
+        "Example: ontrack check examples/platform-migration"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ontrack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """ontrack: a technical program manager in a box."""
+
+
+app.command("check")(check.check)
+app.command("show")(show.show)
+app.command("schema")(schema.schema)
+app.command("generate")(generate.generate)
+
+
+def run() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, exit 1
+        stderr.print(f"ontrack: internal error: {type(exc).__name__}: {exc}\n"
+                     "This is a bug in ontrack; please report it with the command you ran.")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,47 @@
+"""The plan model: frozen records and exact quantities."""
+
+from ontrack.model.quantities import ZERO, Duration, Estimate, Rate, RateUnit
+from ontrack.model.records import (
+    WEEKDAYS,
+    Calendar,
+    DateRange,
+    Dependency,
+    DepType,
+    Level,
+    Person,
+    Plan,
+    Priority,
+    Program,
+    Release,
+    Risk,
+    RiskResponse,
+    RiskStatus,
+    Stakeholder,
+    Task,
+    Team,
+)
+
+__all__ = [
+    "WEEKDAYS",
+    "ZERO",
+    "Calendar",
+    "DateRange",
+    "DepType",
+    "Dependency",
+    "Duration",
+    "Estimate",
+    "Level",
+    "Person",
+    "Plan",
+    "Priority",
+    "Program",
+    "Rate",
+    "RateUnit",
+    "Release",
+    "Risk",
+    "RiskResponse",
+    "RiskStatus",
+    "Stakeholder",
+    "Task",
+    "Team",
+]

@@ -1,0 +1,280 @@
+"""The plan model: frozen, slotted records that every engine reads.
+
+The model knows nothing of YAML: a record's ``loc`` may point at a plan file line, an element of
+an imported MS Project file, or a tracker item's URL. ``locs`` holds the places of individual
+fields ("depends[2]", "assignee[0]", …) so checks can point at the exact token; engines ignore it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Protocol, TypeVar
+
+from ontrack.diagnostics import UNKNOWN_LOC, SourceLoc
+from ontrack.model.quantities import ZERO, Duration, Estimate, Rate
+
+_NO_LOCS: Mapping[str, SourceLoc] = MappingProxyType({})
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _locs() -> Mapping[str, SourceLoc]:
+    return _NO_LOCS
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """An inclusive range of calendar days."""
+
+    start: dt.date
+    end: dt.date
+    loc: SourceLoc = UNKNOWN_LOC
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Working time: which weekdays are worked, how long a day is, which days are holidays."""
+
+    id: str = "default"
+    workweek: frozenset[int] = frozenset(range(5))  # 0 = Monday, as datetime.weekday()
+    hours_per_day: Fraction = Fraction(8)
+    holidays: tuple[dt.date, ...] = ()
+    loc: SourceLoc = UNKNOWN_LOC
+
+    @property
+    def minutes_per_day(self) -> Fraction:
+        return self.hours_per_day * 60
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() in self.workweek and day not in self.holidays
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    name: str
+    start: dt.date
+    currency: str = "USD"
+    calendar: str | None = None
+    budget: Decimal | None = None
+    description: str = ""
+    loc: SourceLoc = UNKNOWN_LOC
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    skills: tuple[str, ...] = ()
+    allocation: Fraction = Fraction(1)
+    rate: Rate | None = None
+    time_off: tuple[DateRange, ...] = ()
+    calendar: str | None = None
+    email: str = ""
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    members: tuple[str, ...] = ()
+    lead: str | None = None
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+class DepType(StrEnum):
+    """Dependency types, as in MS Project and Primavera."""
+
+    FS = "FS"  # successor starts after predecessor finishes
+    SS = "SS"  # successor starts after predecessor starts
+    FF = "FF"  # successor finishes after predecessor finishes
+    SF = "SF"  # successor finishes after predecessor starts
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """``task`` is the predecessor; the record lives on the successor."""
+
+    task: str
+    type: DepType = DepType.FS
+    lag: Duration = ZERO
+    loc: SourceLoc = UNKNOWN_LOC
+
+
+class Priority:
+    """Named priorities map onto MS Project's and TaskJuggler's 1–1000 scale."""
+
+    LOWEST, DEFAULT, HIGHEST = 1, 500, 1000
+    NAMES: Mapping[str, int] = MappingProxyType(
+        {"lowest": 100, "low": 300, "medium": 500, "high": 700, "critical": 900}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A unit of work, a milestone, or (with children) a summary task of the WBS.
+
+    ``estimate`` is effort: working time for one person at full allocation, so two people or a
+    half-time person change how long it takes. ``duration`` is fixed elapsed working time that
+    people do not shorten (a vendor lead time, a soak period). A task has at most one of them.
+    """
+
+    id: str
+    title: str
+    estimate: Estimate | None = None
+    duration: Estimate | None = None
+    depends: tuple[Dependency, ...] = ()
+    skills: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    team: str | None = None
+    priority: int = Priority.DEFAULT
+    milestone: bool = False
+    deadline: dt.date | None = None
+    start_no_earlier_than: dt.date | None = None
+    tags: tuple[str, ...] = ()
+    parent: str | None = None
+    children: tuple[str, ...] = ()
+    notes: str = ""
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+    @property
+    def is_summary(self) -> bool:
+        return bool(self.children)
+
+    @property
+    def work(self) -> Estimate | None:
+        """Whichever of estimate or duration the task has."""
+        return self.estimate if self.estimate is not None else self.duration
+
+
+class RiskResponse(StrEnum):
+    AVOID = "avoid"
+    MITIGATE = "mitigate"
+    TRANSFER = "transfer"
+    ACCEPT = "accept"
+
+
+class RiskStatus(StrEnum):
+    OPEN = "open"
+    MITIGATING = "mitigating"
+    OCCURRED = "occurred"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    id: str
+    title: str
+    probability: Fraction
+    impact: Estimate | None = None
+    cost_impact: Decimal | None = None
+    affects: tuple[str, ...] = ()
+    owner: str | None = None
+    response: RiskResponse | None = None
+    mitigation: str = ""
+    status: RiskStatus = RiskStatus.OPEN
+    review_date: dt.date | None = None
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    id: str
+    title: str
+    date: dt.date | None = None
+    includes: tuple[str, ...] = ()
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+class Level(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Stakeholder:
+    id: str
+    name: str
+    role: str = ""
+    interest: Level = Level.MEDIUM
+    influence: Level = Level.MEDIUM
+    email: str = ""
+    loc: SourceLoc = UNKNOWN_LOC
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_HasId)
+
+
+def _index(records: tuple[_T, ...]) -> Mapping[str, _T]:
+    return MappingProxyType({r.id: r for r in records})
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A whole program. Tasks are in document order, a summary task before its children."""
+
+    program: Program
+    calendar: Calendar = field(default_factory=Calendar)
+    calendars: tuple[Calendar, ...] = ()
+    people: tuple[Person, ...] = ()
+    teams: tuple[Team, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    releases: tuple[Release, ...] = ()
+    stakeholders: tuple[Stakeholder, ...] = ()
+    sources: tuple[str, ...] = ()
+    task_by_id: Mapping[str, Task] = field(init=False, compare=False, repr=False)
+    person_by_id: Mapping[str, Person] = field(init=False, compare=False, repr=False)
+    team_by_id: Mapping[str, Team] = field(init=False, compare=False, repr=False)
+    calendar_by_id: Mapping[str, Calendar] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Indexes are derived, so they are built here rather than passed in (and cannot disagree).
+        object.__setattr__(self, "task_by_id", _index(self.tasks))
+        object.__setattr__(self, "person_by_id", _index(self.people))
+        object.__setattr__(self, "team_by_id", _index(self.teams))
+        object.__setattr__(self, "calendar_by_id", _index(self.calendars))
+
+    @property
+    def hours_per_day(self) -> Fraction:
+        return self.calendar.hours_per_day
+
+    def leaf_tasks(self) -> Iterator[Task]:
+        return (t for t in self.tasks if not t.is_summary)
+
+    def calendar_of(self, person: Person) -> Calendar:
+        if person.calendar is not None and person.calendar in self.calendar_by_id:
+            return self.calendar_by_id[person.calendar]
+        return self.calendar
+
+    def descendants(self, task_id: str) -> Iterator[Task]:
+        """All tasks below ``task_id`` in the WBS, depth first."""
+        stack = list(reversed(self.task_by_id[task_id].children))
+        while stack:
+            task = self.task_by_id[stack.pop()]
+            yield task
+            stack.extend(reversed(task.children))

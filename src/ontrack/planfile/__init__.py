@@ -1,0 +1,5 @@
+"""The plan language: reading YAML plan files into the model, with diagnostics."""
+
+from ontrack.planfile.loader import load_plan, load_plan_text, plan_files
+
+__all__ = ["load_plan", "load_plan_text", "plan_files"]

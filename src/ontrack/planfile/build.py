@@ -1,0 +1,162 @@
+"""Turn validated specs into model records, resolving durations against the calendar.
+
+Cross-record rules (references, cycles, …) are not checked here: they live in ``ontrack.checks``
+and run on the model, so plans imported from other tools get the same checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Any
+
+from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.model import (
+    Calendar,
+    DateRange,
+    Dependency,
+    DepType,
+    Duration,
+    Estimate,
+    Level,
+    Person,
+    Program,
+    Release,
+    Risk,
+    RiskResponse,
+    RiskStatus,
+    Stakeholder,
+    Task,
+    Team,
+)
+from ontrack.model.records import WEEKDAYS
+from ontrack.planfile import schema as s
+from ontrack.planfile.validate import Item
+from ontrack.planfile.values import DurationText, EstimateText
+from ontrack.planfile.yamlread import PosDict, PosList
+
+
+class Builder:
+    """Builds records for one plan; collects the diagnostics building finds (E112)."""
+
+    def __init__(self, hours_per_day: Fraction, days_per_week: int) -> None:
+        self.hours_per_day = hours_per_day
+        self.days_per_week = max(days_per_week, 1)
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- quantities -------------------------------------------------------------------------
+    def duration(self, text: DurationText) -> Duration:
+        return text.to_duration(self.hours_per_day, self.days_per_week)
+
+    def estimate(self, text: EstimateText | None, where: SourceLoc, label: str) -> Estimate | None:
+        if text is None:
+            return None
+        o, m, p = (self.duration(x) for x in (text.optimistic, text.likely, text.pessimistic))
+        if not o <= m <= p:
+            self.diagnostics.append(error(
+                "E112", where,
+                f"{label}: estimate {text.optimistic}/{text.likely}/{text.pessimistic} is out of "
+                "order",
+                "write optimistic/likely/pessimistic with optimistic ≤ likely ≤ pessimistic"))
+        return Estimate(o, m, p)
+
+    # -- records ----------------------------------------------------------------------------
+    def program(self, item: Item[s.ProgramSpec] | None, fallback: SourceLoc) -> Program:
+        if item is None:
+            return Program(name="(no program)", start=dt.date(2000, 1, 1), loc=fallback)
+        spec = item.spec
+        return Program(spec.name, spec.start, spec.currency, spec.calendar, spec.budget,
+                       spec.description, item.raw.loc)
+
+    @staticmethod
+    def calendar(spec: s.CalendarSpec, ident: str, loc: SourceLoc) -> Calendar:
+        holidays = sorted({start + dt.timedelta(days=i)
+                           for start, end in spec.holidays
+                           for i in range((end - start).days + 1)})
+        return Calendar(ident, frozenset(WEEKDAYS.index(d) for d in spec.workweek),
+                        spec.hours_per_day, tuple(holidays), loc)
+
+    def person(self, item: Item[s.PersonSpec]) -> Person:
+        spec, raw = item.spec, item.raw
+        locs = _locs(raw, ("time_off", "calendar", "skills", "allocation"))
+        ranges = tuple(DateRange(a, b, locs.get(f"time_off[{i}]", raw.loc))
+                       for i, (a, b) in enumerate(spec.time_off))
+        return Person(spec.id, spec.name or spec.id, tuple(spec.skills), spec.allocation,
+                      spec.rate, ranges, spec.calendar, spec.email, raw.loc, locs)
+
+    @staticmethod
+    def team(item: Item[s.TeamSpec]) -> Team:
+        spec, raw = item.spec, item.raw
+        return Team(spec.id, spec.name or spec.id, tuple(spec.members), spec.lead, raw.loc,
+                    _locs(raw, ("members", "lead")))
+
+    def task(self, item: Item[s.TaskSpec], parent: Task | None) -> Task:
+        spec, raw = item.spec, item.raw
+        locs = _locs(raw, ("estimate", "duration", "depends", "assignee", "team", "skills",
+                           "deadline", "milestone", "start_no_earlier_than", "tasks"))
+        label = f"task '{spec.id}'"
+        depends = tuple(
+            Dependency(d.task, DepType(d.type), self.duration(d.lag),
+                       locs.get(f"depends[{i}]", raw.loc))
+            for i, d in enumerate(spec.depends))
+        # Children inherit their summary's team and tags: a WBS branch usually belongs to one team.
+        team = spec.team if spec.team is not None else (parent.team if parent else None)
+        tags = tuple(dict.fromkeys([*(parent.tags if parent else ()), *spec.tags]))
+        return Task(
+            id=spec.id, title=spec.title,
+            estimate=self.estimate(spec.estimate, locs.get("estimate", raw.loc), label),
+            duration=self.estimate(spec.duration, locs.get("duration", raw.loc), label),
+            depends=depends, skills=tuple(spec.skills), assignees=tuple(spec.assignee),
+            team=team, priority=spec.priority, milestone=spec.milestone, deadline=spec.deadline,
+            start_no_earlier_than=spec.start_no_earlier_than, tags=tags, parent=item.parent,
+            children=tuple(item.children), notes=spec.notes, loc=raw.loc, locs=locs)
+
+    def risk(self, item: Item[s.RiskSpec]) -> Risk:
+        spec, raw = item.spec, item.raw
+        locs = _locs(raw, ("affects", "owner", "impact", "review_date", "probability"))
+        return Risk(
+            spec.id, spec.title, spec.probability,
+            self.estimate(spec.impact, locs.get("impact", raw.loc), f"risk '{spec.id}'"),
+            spec.cost_impact, tuple(spec.affects), spec.owner,
+            RiskResponse(spec.response) if spec.response else None, spec.mitigation,
+            RiskStatus(spec.status), spec.review_date, raw.loc, locs)
+
+    @staticmethod
+    def release(item: Item[s.ReleaseSpec]) -> Release:
+        spec, raw = item.spec, item.raw
+        return Release(spec.id, spec.title, spec.date, tuple(spec.includes), raw.loc,
+                       _locs(raw, ("includes", "date")))
+
+    @staticmethod
+    def stakeholder(item: Item[s.StakeholderSpec]) -> Stakeholder:
+        spec = item.spec
+        return Stakeholder(spec.id, spec.name, spec.role, Level(spec.interest),
+                           Level(spec.influence), spec.email, item.raw.loc)
+
+    def tasks(self, items: Sequence[Item[s.TaskSpec]]) -> tuple[Task, ...]:
+        built: dict[str, Task] = {}
+        out: list[Task] = []
+        for item in items:  # parents come before their children
+            parent = built.get(item.parent) if item.parent else None
+            task = self.task(item, parent)
+            built.setdefault(task.id, task)
+            out.append(task)
+        return tuple(out)
+
+
+def _locs(raw: PosDict, keys: Sequence[str]) -> MappingProxyType[str, SourceLoc]:
+    """Positions of the named fields, and of each item of the list-valued ones."""
+    out: dict[str, SourceLoc] = {}
+    for key in keys:
+        if key not in raw:
+            continue
+        out[key] = raw.value_locs[key]
+        value: Any = raw[key]
+        if isinstance(value, PosList):
+            for i, loc in enumerate(value.item_locs):
+                out[f"{key}[{i}]"] = loc
+        else:
+            out[f"{key}[0]"] = raw.value_locs[key]
+    return MappingProxyType(out)

@@ -1,0 +1,183 @@
+"""``load_plan``: plan files in, a validated Plan and every diagnostic out, in one pass."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ontrack.checks import REF_CODES, run_checks
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors, sorted_diagnostics
+from ontrack.model import Calendar, Plan
+from ontrack.planfile import schema as s
+from ontrack.planfile.build import Builder
+from ontrack.planfile.validate import Item, validate_item, validate_list, validate_tasks
+from ontrack.planfile.yamlread import PosDict, read_yaml_bytes, read_yaml_file
+
+PLAN_SUFFIXES = (".yaml", ".yml")
+_ALL_SECTIONS = [*s.SINGLETONS, *s.SECTIONS]
+
+
+@dataclass
+class _Collected:
+    """Everything validated from all files, before records are built."""
+
+    singletons: dict[str, Item[Any]] = field(default_factory=dict)
+    lists: dict[str, list[Item[Any]]] = field(default_factory=lambda: {k: [] for k in s.SECTIONS})
+    invalid_ids: set[str] = field(default_factory=set)
+    first_loc: SourceLoc | None = None
+
+
+def plan_files(path: Path) -> list[Path]:
+    """The YAML files of a plan folder, recursively, in a stable order (hidden folders skipped)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / f for f in sorted(files) if f.endswith(PLAN_SUFFIXES))
+    return found
+
+
+def load_plan(path: str | os.PathLike[str]) -> tuple[Plan | None, list[Diagnostic]]:
+    """Load a plan file or a folder of plan files.
+
+    Returns the plan (None when there are errors) and all diagnostics, sorted by position.
+    Never raises for bad input.
+    """
+    root = Path(path)
+    if root.is_dir():
+        files = plan_files(root)
+        if not files:
+            return None, [error("E001", SourceLoc(str(root)), "folder has no .yaml plan files",
+                                "point at a plan file, or a folder that holds some")]
+        docs = [read_yaml_file(f) for f in files]
+    elif root.exists():
+        docs = [read_yaml_file(root)]
+    else:
+        return None, [error("E001", SourceLoc(str(root)), "no such file or folder",
+                            "check the path")]
+    return _load_docs([(d.path, d.data, d.diagnostics) for d in docs])
+
+
+def load_plan_text(text: str, name: str = "<plan>") -> tuple[Plan | None, list[Diagnostic]]:
+    """Load a plan from text (tests, the web app, stdin)."""
+    doc = read_yaml_bytes(text.encode("utf-8", "surrogatepass"), name)
+    return _load_docs([(doc.path, doc.data, doc.diagnostics)])
+
+
+def _load_docs(
+    docs: Sequence[tuple[str, Any, list[Diagnostic]]],
+) -> tuple[Plan | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    collected = _Collected()
+    for name, data, doc_diagnostics in docs:
+        diagnostics.extend(doc_diagnostics)
+        if data is not None:
+            _collect(name, data, collected, diagnostics)
+    plan, build_diagnostics = _build(collected, [name for name, _, _ in docs])
+    diagnostics.extend(build_diagnostics)
+    if plan is not None:
+        diagnostics.extend(
+            d for d in run_checks(plan)
+            # A reference to an item that failed validation was already reported there.
+            if not (d.code in REF_CODES and d.subjects and d.subjects[-1] in collected.invalid_ids))
+    result = plan if plan is not None and not has_errors(diagnostics) else None
+    return result, sorted_diagnostics(diagnostics)
+
+
+def _collect(name: str, data: Any, out: _Collected, diagnostics: list[Diagnostic]) -> None:
+    top = SourceLoc(name, 1, 1)
+    if not isinstance(data, PosDict):
+        diagnostics.append(error("E102", top, "a plan file is a mapping of sections",
+                                 "start with `program:` or `tasks:` at the left margin"))
+        return
+    if out.first_loc is None:
+        out.first_loc = top
+    for key, value in data.items():
+        where = data.value_locs[key]
+        if key in s.SINGLETONS:
+            label = f"`{key}`"
+            spec = validate_item(s.SINGLETONS[key], value, where, label, diagnostics)
+            if spec is None:
+                continue
+            if key in out.singletons:
+                diagnostics.append(error(
+                    "E120", data.key_locs[key], f"`{key}` is defined in more than one file",
+                    f"keep one `{key}:` section for the whole plan",
+                    related=(out.singletons[key].raw.loc,)))
+                continue
+            out.singletons[key] = Item(spec, value)
+        elif key == "tasks":
+            out.lists[key].extend(validate_tasks(value, where, diagnostics, out.invalid_ids))
+        elif key in s.SECTIONS:
+            out.lists[key].extend(
+                validate_list(s.SECTIONS[key], key, value, where, diagnostics, out.invalid_ids))
+        else:
+            close = difflib.get_close_matches(key, _ALL_SECTIONS, n=1, cutoff=0.6)
+            diagnostics.append(error(
+                "E100", data.key_locs[key], f"unknown section '{key}'",
+                f"did you mean '{close[0]}'?" if close else
+                "sections are: " + ", ".join(_ALL_SECTIONS)))
+
+
+def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    first = collected.first_loc
+    if first is None:
+        return None, diagnostics
+    program_item = collected.singletons.get("program")
+    if program_item is None:
+        diagnostics.append(error("E121", first, "the plan has no `program` section",
+                                 "add `program:` with at least `name:` and `start:`"))
+    lists = collected.lists
+    calendars = [Builder.calendar(i.spec, i.spec.id, i.raw.loc) for i in lists["calendars"]]
+    default = _default_calendar(collected, calendars)
+    builder = Builder(default.hours_per_day, len(default.workweek))
+    tasks = builder.tasks(lists["tasks"])
+    plan = Plan(
+        program=builder.program(program_item, first),
+        calendar=default,
+        calendars=tuple(calendars),
+        people=tuple(builder.person(i) for i in lists["people"]),
+        teams=tuple(builder.team(i) for i in lists["teams"]),
+        tasks=tasks,
+        risks=tuple(builder.risk(i) for i in lists["risks"]),
+        releases=tuple(builder.release(i) for i in lists["releases"]),
+        stakeholders=tuple(builder.stakeholder(i) for i in lists["stakeholders"]),
+        sources=tuple(names),
+    )
+    diagnostics.extend(builder.diagnostics)
+    for kind, records in (("calendar", plan.calendars), ("person", plan.people),
+                          ("team", plan.teams), ("task", plan.tasks), ("risk", plan.risks),
+                          ("release", plan.releases), ("stakeholder", plan.stakeholders)):
+        diagnostics.extend(_duplicates(kind, records))
+    if program_item is None:
+        return None, diagnostics
+    return plan, diagnostics
+
+
+def _default_calendar(collected: _Collected, calendars: list[Calendar]) -> Calendar:
+    program = collected.singletons.get("program")
+    wanted = program.spec.calendar if program is not None else None
+    for cal in calendars:
+        if cal.id == wanted:
+            return cal
+    item = collected.singletons.get("calendar")
+    if item is not None:
+        return Builder.calendar(item.spec, "default", item.raw.loc)
+    return Calendar()
+
+
+def _duplicates(kind: str, records: Iterable[Any]) -> list[Diagnostic]:
+    seen: dict[str, SourceLoc] = {}
+    out: list[Diagnostic] = []
+    for record in records:
+        if record.id in seen:
+            out.append(error("E200", record.loc, f"{kind} id '{record.id}' is defined twice",
+                             f"rename one of them; ids are unique across all plan files",
+                             subjects=(record.id,), related=(seen[record.id],)))
+        else:
+            seen[record.id] = record.loc
+    return out

@@ -1,0 +1,322 @@
+"""The plan language's schema: every key a user can write, with its documentation.
+
+The schema is the documentation: ``ontrack schema`` prints it as JSON Schema (so editors complete
+and check plan files) and ``docs/plan-format.md`` is generated from the same descriptions. These
+specs are what a file *says*; :mod:`ontrack.planfile.build` turns them into the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from ontrack.model.quantities import Rate
+from ontrack.planfile import values as v
+
+_T = TypeVar("_T")
+
+DURATION_PATTERN = r"^-?\d+(\.\d+)?\s*(m|h|d|w)$"
+ESTIMATE_PATTERN = r"^\d+(\.\d+)?\s*(m|h|d|w)(/\d+(\.\d+)?\s*(m|h|d|w)){0,2}$"
+
+
+def _checked(parse: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """Run a value parser and turn its problem into a pydantic error that keeps our code."""
+
+    def validate(value: Any) -> _T:
+        try:
+            return parse(value)
+        except v.ValueProblem as problem:
+            raise PydanticCustomError(
+                problem.code, "{message}", {"message": problem.message, "hint": problem.hint}
+            ) from None
+
+    return validate
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _hours(value: Any) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise v.ValueProblem("E102", "hours_per_day must be a number such as 8")
+    try:
+        hours = Fraction(str(value).strip().removesuffix("h"))
+    except ValueError:
+        raise v.ValueProblem("E102", f"'{value}' is not a number of hours", "write e.g. 8") from None
+    if not 0 < hours <= 24:
+        raise v.ValueProblem("E103", f"hours_per_day {value} is outside 1..24", "write e.g. 8")
+    return hours
+
+
+def _priority(value: Any) -> int:
+    if isinstance(value, str) and value.strip().lower() in _PRIORITY_NAMES:
+        return _PRIORITY_NAMES[value.strip().lower()]
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
+        return value
+    raise v.ValueProblem("E103", f"priority {value!r} is not 1..1000 or a level",
+                         "write a number from 1 to 1000 (default 500) or one of "
+                         + ", ".join(_PRIORITY_NAMES))
+
+
+_PRIORITY_NAMES = {"lowest": 100, "low": 300, "medium": 500, "high": 700, "critical": 900}
+
+_STR = {"type": "string"}
+Id = Annotated[str, PlainValidator(_checked(v.parse_id)),
+               WithJsonSchema({"type": "string", "pattern": v.ID_RE.pattern})]
+IdList = Annotated[list[Id], BeforeValidator(_one_or_many),
+                   WithJsonSchema({"anyOf": [{"type": "string"},
+                                             {"type": "array", "items": _STR}]})]
+Names = Annotated[list[str], BeforeValidator(_one_or_many),
+                  WithJsonSchema({"anyOf": [_STR, {"type": "array", "items": _STR}]})]
+Date = Annotated[dt.date, PlainValidator(_checked(v.parse_date)),
+                 WithJsonSchema({"type": "string", "format": "date"})]
+DateRange = Annotated[tuple[dt.date, dt.date], PlainValidator(_checked(v.parse_date_range)),
+                      WithJsonSchema({"type": "string",
+                                      "pattern": r"^\d{4}-\d\d-\d\d(\.\.\d{4}-\d\d-\d\d)?$"})]
+DurationT = Annotated[v.DurationText, PlainValidator(_checked(v.parse_duration)),
+                      WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN})]
+Lag = Annotated[v.DurationText,
+                PlainValidator(_checked(lambda x: v.parse_duration(x, allow_negative=True,
+                                                                   what="lag"))),
+                WithJsonSchema({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN},
+                                          {"const": 0}]})]
+EstimateT = Annotated[v.EstimateText, PlainValidator(_checked(v.parse_estimate)),
+                      WithJsonSchema({"type": "string", "pattern": ESTIMATE_PATTERN})]
+Percent = Annotated[Fraction, PlainValidator(_checked(v.parse_percent)),
+                    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+                                              {"type": "number", "minimum": 0, "maximum": 1}]})]
+Money = Annotated[Decimal, PlainValidator(_checked(v.parse_money)),
+                  WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, _STR]})]
+RateT = Annotated[Rate, PlainValidator(_checked(v.parse_rate)),
+                  WithJsonSchema({"type": "string",
+                                  "pattern": r"^\d+(\.\d+)?\s*/\s*(h|hr|hour|d|day)$"})]
+Hours = Annotated[Fraction, PlainValidator(_checked(_hours)),
+                  WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24})]
+PriorityT = Annotated[int, PlainValidator(_checked(_priority)),
+                      WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1000},
+                                                {"enum": list(_PRIORITY_NAMES)}]})]
+Weekday = Annotated[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    BeforeValidator(lambda x: _lower(x)[:3] if isinstance(x, str) else x)]
+DepTypeT = Annotated[Literal["FS", "SS", "FF", "SF"], BeforeValidator(_upper)]
+LevelT = Annotated[Literal["low", "medium", "high"], BeforeValidator(_lower)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
+                              arbitrary_types_allowed=True)
+
+
+class ProgramSpec(Spec):
+    """The program as a whole: what it is called and when it starts."""
+
+    name: str = Field(description="The program's name, as reports show it.")
+    start: Date = Field(description="First day of work (ISO date). Scheduling starts here.")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$",
+                          description="ISO 4217 code of the currency of rates, budgets and costs.")
+    calendar: Id | None = Field(None, description=(
+        "Id of an entry of `calendars` to use as the default working calendar, instead of the "
+        "top-level `calendar`."))
+    budget: Money | None = Field(None, description="Approved budget, in `currency`.")
+    description: str = Field("", description="What the program delivers and why, in a sentence or two.")
+
+
+class CalendarSpec(Spec):
+    """Working time. The top-level `calendar` is the default for everyone."""
+
+    workweek: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"],
+                                    description="Days worked each week: mon, tue, … sun.")
+    hours_per_day: Hours = Field(Fraction(8), description=(
+        "Length of a working day in hours. One `d` of estimate is this many hours, one `w` "
+        "is this times the number of days in `workweek`."))
+    holidays: list[DateRange] = Field([], description=(
+        "Days nobody works: dates or inclusive ranges such as 2026-12-24..2026-12-31."))
+
+
+class NamedCalendarSpec(CalendarSpec):
+    """A calendar that people or the program can refer to by id (a country office, a shift)."""
+
+    id: Id = Field(description="Unique calendar id, referred to by `people[].calendar`.")
+
+
+class PersonSpec(Spec):
+    """Someone who does the work."""
+
+    id: Id = Field(description="Unique person id, used in `assignee`, `members`, `owner`.")
+    name: str = Field("", description="Full name; defaults to the id.")
+    email: str = Field("", description="Address for reports and notifications.")
+    skills: Names = Field([], description="What this person can do, matched against tasks' `skills`.")
+    allocation: Percent = Field(Fraction(1), description=(
+        "Share of this person's working time given to the program, e.g. 50% for half time."))
+    rate: RateT | None = Field(None, description="Cost of their time: `850/day` or `110/hour`.")
+    time_off: list[DateRange] = Field([], description=(
+        "Days away: dates or inclusive ranges such as 2026-02-09..2026-02-13."))
+    calendar: Id | None = Field(None, description="Id of an entry of `calendars` they work by.")
+
+
+class TeamSpec(Spec):
+    """A group of people that tasks can be given to."""
+
+    id: Id = Field(description="Unique team id, used in tasks' `team`.")
+    name: str = Field("", description="Display name; defaults to the id.")
+    members: IdList = Field([], description="Ids of the people in the team.")
+    lead: Id | None = Field(None, description="Id of the team's lead (normally one of `members`).")
+
+
+class DependSpec(Spec):
+    """A dependency on a predecessor task. Write just the id for finish-to-start, no lag."""
+
+    __shorthand__ = "the predecessor's id (finish-to-start, no lag)"
+    task: Id = Field(description="Id of the predecessor task (or summary task, or milestone).")
+    type: DepTypeT = Field("FS", description=(
+        "FS: start after it finishes; SS: start after it starts; FF: finish after it finishes; "
+        "SF: finish after it starts."))
+    lag: Lag = Field(v.DurationText(Fraction(0), "d"), description=(
+        "Working time between the two (e.g. 2d); negative for a lead (e.g. -1d)."))
+
+
+def _depends_item(value: Any) -> Any:
+    return {"task": value} if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+DependItem = Annotated[DependSpec, BeforeValidator(_depends_item)]
+
+
+class TaskSpec(Spec):
+    """A piece of work, a milestone, or, with `tasks`, a summary task of the WBS."""
+
+    id: Id = Field(description="Unique task id, used in `depends`, `affects`, `includes`.")
+    title: str = Field(description="What is done, as stakeholders would read it.")
+    estimate: EstimateT | None = Field(None, description=(
+        "Effort: working time for one person at full allocation, as `8d` or a three-point "
+        "`optimistic/likely/pessimistic` such as `5d/8d/15d`. Two assignees, or a half-time "
+        "one, change how long it takes."))
+    duration: EstimateT | None = Field(None, description=(
+        "Fixed elapsed working time that people do not shorten (vendor lead time, soak "
+        "period), as `10d` or `5d/10d/20d`. Use instead of `estimate`."))
+    depends: Annotated[list[DependItem], BeforeValidator(_one_or_many)] = Field(
+        [], description="Predecessors: ids, or mappings `{task, type, lag}`.")
+    skills: Names = Field([], description="Skills a person needs to do it (all of them).")
+    assignee: IdList = Field([], description="Person id, or a list of them, who does it.")
+    team: Id | None = Field(None, description=(
+        "Team whose members may do it. Children of a summary task inherit its team."))
+    priority: PriorityT = Field(500, description=(
+        "1..1000 (default 500) or lowest/low/medium/high/critical. Higher goes first when "
+        "people are scarce."))
+    milestone: bool = Field(False, description="A zero-length event such as a launch or sign-off.")
+    deadline: Date | None = Field(None, description="Date by which it must finish.")
+    start_no_earlier_than: Date | None = Field(None, description=(
+        "It cannot start before this date (an external constraint)."))
+    tags: Names = Field([], description="Free labels for filtering and grouping. Children inherit them.")
+    notes: str = Field("", description="Anything else worth knowing.")
+    tasks: list[TaskSpec] = Field([], description="Child tasks: this becomes a summary task.")
+
+
+class RiskSpec(Spec):
+    """An uncertain event that would hurt the program if it happened."""
+
+    id: Id = Field(description="Unique risk id.")
+    title: str = Field(description="The risk, as cause and effect.")
+    probability: Percent = Field(description="Chance it happens, e.g. 30%.")
+    impact: EstimateT | None = Field(None, description=(
+        "Delay it adds to the tasks it affects if it happens: `10d` or `5d/10d/20d`."))
+    cost_impact: Money | None = Field(None, description="Extra cost if it happens, in the currency.")
+    affects: IdList = Field([], description="Ids of the tasks it would delay.")
+    owner: Id | None = Field(None, description="Id of the person who watches and handles it.")
+    response: Annotated[Literal["avoid", "mitigate", "transfer", "accept"] | None,
+                        BeforeValidator(_lower)] = Field(
+        None, description="avoid, mitigate, transfer or accept.")
+    mitigation: str = Field("", description="What is being done about it.")
+    status: Annotated[Literal["open", "mitigating", "occurred", "closed"],
+                      BeforeValidator(_lower)] = Field("open", description=(
+                          "open, mitigating, occurred or closed."))
+    review_date: Date | None = Field(None, description="When it is next reviewed.")
+
+
+class ReleaseSpec(Spec):
+    """A version shipped to users, made of milestones and tasks."""
+
+    id: Id = Field(description="Unique release id.")
+    title: str = Field(description="Release name, e.g. Checkout 2.0.")
+    date: Date | None = Field(None, description="Target release date.")
+    includes: IdList = Field([], description="Ids of the tasks and milestones it ships.")
+
+
+class StakeholderSpec(Spec):
+    """Someone who cares about the program's outcome: readers of reports, RACI."""
+
+    id: Id = Field(description="Unique stakeholder id.")
+    name: str = Field(description="Full name.")
+    role: str = Field("", description="Role, e.g. VP Engineering.")
+    interest: LevelT = Field("medium", description="low, medium or high.")
+    influence: LevelT = Field("medium", description="low, medium or high.")
+    email: str = Field("", description="Address for reports.")
+
+
+class PlanFileSpec(Spec):
+    """One plan file. A plan is one such file or a folder of them, merged."""
+
+    program: ProgramSpec | None = Field(None, description="The program (in exactly one file).")
+    calendar: CalendarSpec | None = Field(None, description=(
+        "Default working calendar (at most one file); Monday to Friday, 8 hours, if absent."))
+    calendars: list[NamedCalendarSpec] = Field([], description="Named calendars for people.")
+    people: list[PersonSpec] = Field([], description="Everyone who does the work.")
+    teams: list[TeamSpec] = Field([], description="Teams of people.")
+    tasks: list[TaskSpec] = Field([], description="The work breakdown: tasks and milestones.")
+    risks: list[RiskSpec] = Field([], description="The risk register.")
+    releases: list[ReleaseSpec] = Field([], description="Releases and what they include.")
+    stakeholders: list[StakeholderSpec] = Field([], description="Who reads the reports.")
+
+
+#: The list sections, with the spec of one item; order is the order records are built in.
+SECTIONS: dict[str, type[Spec]] = {
+    "calendars": NamedCalendarSpec,
+    "people": PersonSpec,
+    "teams": TeamSpec,
+    "tasks": TaskSpec,
+    "risks": RiskSpec,
+    "releases": ReleaseSpec,
+    "stakeholders": StakeholderSpec,
+}
+#: Sections that are a single mapping, defined in at most one file.
+SINGLETONS: dict[str, type[Spec]] = {"program": ProgramSpec, "calendar": CalendarSpec}
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) for a plan file."""
+    schema = PlanFileSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ontrack plan file"
+    # Specs with a string shorthand accept either form; pydantic only knows the mapping form.
+    shorthands = {name: cls.__shorthand__ for name, cls in (("DependSpec", DependSpec),)}
+    _expand_shorthands(schema, shorthands)
+    return schema
+
+
+def _expand_shorthands(node: Any, shorthands: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            ref = value.get("$ref", "") if isinstance(value, dict) else ""
+            name = ref.rsplit("/", 1)[-1]
+            if name in shorthands and key != "anyOf":
+                node[key] = {"anyOf": [{"type": "string", "description": shorthands[name]},
+                                       {"$ref": ref}]}
+            else:
+                _expand_shorthands(value, shorthands)
+    elif isinstance(node, list):
+        for item in node:
+            _expand_shorthands(item, shorthands)
