@@ -37,7 +37,8 @@ def check_people(plan: Plan) -> Iterator[Diagnostic]:
                           "remove the person, or give them a share of their time",
                           subjects=(person.id,))
     for team in plan.teams:
-        if team.lead is not None and team.members and team.lead not in team.members:
+        lead_known = team.lead is not None and team.lead in plan.person_by_id
+        if lead_known and team.members and team.lead not in team.members:
             yield warning("W303", team.locs.get("lead", team.loc),
                           f"lead '{team.lead}' of team '{team.id}' is not one of its members",
                           f"add '{team.lead}' to `members`", subjects=(team.id, team.lead))

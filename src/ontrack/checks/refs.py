@@ -27,7 +27,8 @@ def check_references(plan: Plan) -> Iterator[Diagnostic]:
     tasks, people, teams = plan.task_by_id, plan.person_by_id, plan.team_by_id
     calendars = plan.calendar_by_id
     if plan.program.calendar is not None and plan.program.calendar not in calendars:
-        yield _unknown("E206", "calendar", plan.program.calendar, calendars, plan.program.loc,
+        yield _unknown("E206", "calendar", plan.program.calendar, calendars,
+                       _at(plan.program.locs, "calendar", plan.program.loc),
                        "program", "program")
     for task in plan.tasks:
         for dep in task.depends:

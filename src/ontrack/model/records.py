@@ -71,6 +71,7 @@ class Program:
     budget: Decimal | None = None
     description: str = ""
     loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

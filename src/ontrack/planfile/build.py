@@ -63,12 +63,13 @@ class Builder:
         return Estimate(o, m, p)
 
     # -- records ----------------------------------------------------------------------------
-    def program(self, item: Item[s.ProgramSpec] | None, fallback: SourceLoc) -> Program:
-        if item is None:
-            return Program(name="(no program)", start=dt.date(2000, 1, 1), loc=fallback)
+    @staticmethod
+    def program(item: Item[s.ProgramSpec] | None) -> Program:
+        if item is None:  # only to run the other checks; the plan is refused anyway
+            return Program(name="(no program)", start=dt.date(2000, 1, 1))
         spec = item.spec
         return Program(spec.name, spec.start, spec.currency, spec.calendar, spec.budget,
-                       spec.description, item.raw.loc)
+                       spec.description, item.raw.loc, _locs(item.raw, ("calendar", "start")))
 
     @staticmethod
     def calendar(spec: s.CalendarSpec, ident: str, loc: SourceLoc) -> Calendar:

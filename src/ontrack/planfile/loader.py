@@ -28,6 +28,7 @@ class _Collected:
     singletons: dict[str, Item[Any]] = field(default_factory=dict)
     lists: dict[str, list[Item[Any]]] = field(default_factory=lambda: {k: [] for k in s.SECTIONS})
     invalid_ids: set[str] = field(default_factory=set)
+    invalid_sections: set[str] = field(default_factory=set)
     first_loc: SourceLoc | None = None
 
 
@@ -101,6 +102,7 @@ def _collect(name: str, data: Any, out: _Collected, diagnostics: list[Diagnostic
             label = f"`{key}`"
             spec = validate_item(s.SINGLETONS[key], value, where, label, diagnostics)
             if spec is None:
+                out.invalid_sections.add(key)
                 continue
             if key in out.singletons:
                 diagnostics.append(error(
@@ -128,7 +130,7 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
     if first is None:
         return None, diagnostics
     program_item = collected.singletons.get("program")
-    if program_item is None:
+    if program_item is None and "program" not in collected.invalid_sections:
         diagnostics.append(error("E121", first, "the plan has no `program` section",
                                  "add `program:` with at least `name:` and `start:`"))
     lists = collected.lists
@@ -137,7 +139,7 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
     builder = Builder(default.hours_per_day, len(default.workweek))
     tasks = builder.tasks(lists["tasks"])
     plan = Plan(
-        program=builder.program(program_item, first),
+        program=builder.program(program_item),
         calendar=default,
         calendars=tuple(calendars),
         people=tuple(builder.person(i) for i in lists["people"]),

@@ -95,8 +95,16 @@ Lag = Annotated[v.DurationText,
                                                                    what="lag"))),
                 WithJsonSchema({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN},
                                           {"const": 0}]})]
-EstimateT = Annotated[v.EstimateText, PlainValidator(_checked(v.parse_estimate)),
-                      WithJsonSchema({"type": "string", "pattern": ESTIMATE_PATTERN})]
+
+
+def _estimate_type(what: str) -> Any:
+    return Annotated[v.EstimateText, PlainValidator(_checked(lambda x: v.parse_estimate(x, what))),
+                     WithJsonSchema({"type": "string", "pattern": ESTIMATE_PATTERN})]
+
+
+EstimateT = _estimate_type("estimate")
+FixedDurationT = _estimate_type("duration")
+ImpactT = _estimate_type("impact")
 Percent = Annotated[Fraction, PlainValidator(_checked(v.parse_percent)),
                     WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
                                               {"type": "number", "minimum": 0, "maximum": 1}]})]
@@ -205,7 +213,7 @@ class TaskSpec(Spec):
         "Effort: working time for one person at full allocation, as `8d` or a three-point "
         "`optimistic/likely/pessimistic` such as `5d/8d/15d`. Two assignees, or a half-time "
         "one, change how long it takes."))
-    duration: EstimateT | None = Field(None, description=(
+    duration: FixedDurationT | None = Field(None, description=(
         "Fixed elapsed working time that people do not shorten (vendor lead time, soak "
         "period), as `10d` or `5d/10d/20d`. Use instead of `estimate`."))
     depends: Annotated[list[DependItem], BeforeValidator(_one_or_many)] = Field(
@@ -232,7 +240,7 @@ class RiskSpec(Spec):
     id: Id = Field(description="Unique risk id.")
     title: str = Field(description="The risk, as cause and effect.")
     probability: Percent = Field(description="Chance it happens, e.g. 30%.")
-    impact: EstimateT | None = Field(None, description=(
+    impact: ImpactT | None = Field(None, description=(
         "Delay it adds to the tasks it affects if it happens: `10d` or `5d/10d/20d`."))
     cost_impact: Money | None = Field(None, description="Extra cost if it happens, in the currency.")
     affects: IdList = Field([], description="Ids of the tasks it would delay.")

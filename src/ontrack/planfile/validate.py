@@ -21,6 +21,8 @@ from ontrack.planfile.schema import TaskSpec
 from ontrack.planfile.values import kind_of
 from ontrack.planfile.yamlread import PosDict, PosList
 
+_KINDS = {"people": "person", "calendars": "calendar", "teams": "team", "risks": "risk",
+          "releases": "release", "stakeholders": "stakeholder"}
 _TYPE_ERRORS = ("_type", "_parsing", "model_attributes_type", "is_instance_of")
 
 
@@ -103,7 +105,7 @@ def validate_list(
         diagnostics.append(error("E102", where, f"`{section}` should be a list, not {kind_of(raws)}",
                                  "start each entry with `- id: …`"))
         return []
-    kind = section.rstrip("s")
+    kind = _KINDS.get(section, section)
     items: list[Item[S]] = []
     for index, raw in enumerate(raws):
         spec = validate_item(cls, raw, raws.item_locs[index], label_of(kind, raw, index), diagnostics)

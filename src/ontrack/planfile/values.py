@@ -79,11 +79,11 @@ def parse_duration(value: Any, *, allow_negative: bool = False, what: str = "dur
         raise ValueProblem("E110", f"{what} {value!r} has no unit",
                            f"add a unit, e.g. {value}d for working days or {value}h for hours")
     if not isinstance(value, str):
-        raise ValueProblem("E110", f"{what} must be text such as 3d, not a {_kind(value)}",
+        raise ValueProblem("E110", f"{what} must be text such as 3d, not {kind_of(value)}",
                            "write a number with a unit: m, h, d or w")
     match = _DURATION_RE.match(value)
     if not match:
-        raise ValueProblem("E110", f"'{value}' is not a {what}",
+        raise ValueProblem("E110", f"'{value}' is not a valid {what}",
                            "write a number with a unit, e.g. 90m, 4h, 3d, 1.5d or 2w")
     amount = Fraction(match["num"])
     if match["sign"] == "-":
@@ -202,10 +202,6 @@ def parse_id(value: Any, what: str = "id") -> str:
         raise ValueProblem("E117", f"'{text}' is not a valid {what}",
                            "start with a letter or digit; use only letters, digits, '-', '_', '.'")
     return text
-
-
-def _kind(value: Any) -> str:
-    return {dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
 
 
 def kind_of(value: Any) -> str:

@@ -24,7 +24,8 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 48
-MAX_NODES = 3_000_000
+#: Aliases may add at most this many values beyond those written out (an alias bomb adds billions).
+MAX_ALIAS_EXPANSION = 100_000
 
 _TAG = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
@@ -116,7 +117,7 @@ def read_yaml_text(text: str, name: str) -> YamlDoc:
         loc = SourceLoc(name, mark.line + 1, mark.column + 1) if mark else SourceLoc(name)
         problem = exc.problem or exc.context or "invalid YAML"
         return YamlDoc(name, None, [error("E005", loc, f"YAML syntax error: {problem}",
-                                          _yaml_hint(problem))])
+                                          _yaml_hint(problem, _char_at(text, mark)))])
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         return YamlDoc(name, None, [error("E005", SourceLoc(name), f"YAML syntax error: {exc}",
                                           "check the file's indentation and quoting")])
@@ -124,19 +125,64 @@ def read_yaml_text(text: str, name: str) -> YamlDoc:
         return YamlDoc(name, None, [error("E003", SourceLoc(name, 1, 1), "file has no content")])
     converter = _Converter(name)
     try:
+        if "&" in text:  # without anchors there are no aliases to expand
+            _check_expansion(name, node)
         data = converter.convert(node, 0, frozenset())
     except _Refused as refused:
         return YamlDoc(name, None, [*converter.diagnostics, refused.diagnostic])
     return YamlDoc(name, data, converter.diagnostics)
 
 
-def _yaml_hint(problem: str) -> str:
-    if "tab" in problem:
+def _check_expansion(name: str, root: yaml.Node) -> None:
+    """Refuse documents whose aliases expand far beyond what is written, before expanding."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise _Refused(error("E007", _loc(name, node), "alias refers to itself",
+                                 "remove the recursive alias"))
+        if depth > MAX_DEPTH:
+            raise _Refused(_too_deep(name, node))
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            in_progress.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else [
+                n for pair in node.value for n in pair]
+            total += sum(size(child, depth + 1) for child in children)
+            in_progress.discard(key)
+        sizes[key] = total
+        return total
+
+    expanded = size(root, 0)
+    if expanded > len(sizes) + MAX_ALIAS_EXPANSION:
+        raise _Refused(error(
+            "E007", _loc(name, root),
+            f"aliases expand this document to {expanded:,} values from {len(sizes):,} written "
+            "(an alias bomb?)", "write values out instead of nesting aliases"))
+
+
+def _too_deep(name: str, node: yaml.Node) -> Diagnostic:
+    return error("E007", _loc(name, node), f"document nests deeper than {MAX_DEPTH} levels",
+                 "flatten the structure; a WBS rarely needs more than 6 levels")
+
+
+def _char_at(text: str, mark: yaml.Mark | None) -> str:
+    if mark is None or not 0 <= mark.index < len(text):
+        return ""
+    return text[mark.index]
+
+
+def _yaml_hint(problem: str, char: str) -> str:
+    if char == "\t" or "\\t" in problem:
         return "indent with spaces, not tabs"
+    if "another document" in problem:
+        return "a plan file holds one YAML document; remove the extra `---`"
     if "mapping values are not allowed" in problem:
         return "quote values that contain ': ', e.g. title: \"Phase 2: rollout\""
-    if "expected a single document" in problem:
-        return "a plan file holds one YAML document; remove the extra `---`"
     return "check the indentation and quoting around this position"
 
 
@@ -147,20 +193,11 @@ def _loc(name: str, node: yaml.Node) -> SourceLoc:
 class _Converter:
     def __init__(self, name: str) -> None:
         self.name = name
-        self.visited = 0
         self.diagnostics: list[Diagnostic] = []
 
     def convert(self, node: yaml.Node, depth: int, path: frozenset[int]) -> Any:
-        self.visited += 1
-        if self.visited > MAX_NODES:
-            raise _Refused(error(
-                "E007", _loc(self.name, node),
-                f"document expands to more than {MAX_NODES:,} values (an alias bomb?)",
-                "write values out instead of nesting aliases"))
         if depth > MAX_DEPTH:
-            raise _Refused(error("E007", _loc(self.name, node),
-                                 f"document nests deeper than {MAX_DEPTH} levels",
-                                 "flatten the structure; a WBS rarely needs more than 6 levels"))
+            raise _Refused(_too_deep(self.name, node))
         if id(node) in path:
             raise _Refused(error("E007", _loc(self.name, node), "alias refers to itself",
                                  "remove the recursive alias"))

@@ -1,0 +1,152 @@
+"""``ontrack show``: what a plan holds, at a glance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ontrack.cli.output import Format, counts_line, print_diagnostics, print_json, stderr, stdout
+from ontrack.engines.summary import PlanSummary, Work, summarise
+from ontrack.planfile import load_plan
+
+
+def show(
+    plan: Path = typer.Argument(..., help="A plan file, or a folder of plan files merged."),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Summarise a plan: totals of estimated work, teams, people, milestones, releases, risks.
+
+    Work is in working days: "likely" sums what was estimated, "PERT" the expected value of
+    three-point estimates, (optimistic + 4 × likely + pessimistic) / 6.
+
+    Example: ontrack show examples/platform-migration --format json
+    """
+    result, diagnostics = load_plan(plan)
+    if result is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
+        raise typer.Exit(1)
+    summary = summarise(result)
+    if fmt is Format.JSON:
+        print_json(to_json(summary) | {"warnings": sum(not d.is_error for d in diagnostics)})
+        return
+    _print_tables(summary)
+    if diagnostics:
+        stdout.print(f"[yellow]{counts_line(diagnostics)}[/yellow] — see `ontrack check {plan}`")
+
+
+def _days(value: Fraction) -> float:
+    return round(float(value), 2)
+
+
+def _work_json(work: Work) -> dict[str, Any]:
+    return {"tasks": work.tasks, "optimistic_days": _days(work.optimistic),
+            "likely_days": _days(work.likely), "pessimistic_days": _days(work.pessimistic),
+            "pert_days": _days(work.pert)}
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+def to_json(s: PlanSummary) -> dict[str, Any]:
+    return {
+        "program": {"name": s.name, "start": s.start.isoformat(), "currency": s.currency,
+                    "budget": _money(s.budget)},
+        "counts": s.counts,
+        "effort": _work_json(s.effort),
+        "fixed_duration": _work_json(s.fixed_duration),
+        "unestimated_tasks": s.unestimated,
+        "teams": [{"id": t.id, "name": t.name, "members": t.members, "lead": t.lead,
+                   "tasks": t.tasks, "effort": _work_json(t.work)} for t in s.teams],
+        "people": [{"id": p.id, "name": p.name, "teams": list(p.teams), "skills": list(p.skills),
+                    "allocation": float(p.allocation), "rate": p.rate or None,
+                    "assigned_tasks": p.assigned, "working_days_off": p.days_off}
+                   for p in s.people],
+        "milestones": [{"id": m.id, "title": m.title,
+                        "deadline": m.deadline.isoformat() if m.deadline else None}
+                       for m in s.milestones],
+        "releases": [{"id": r.id, "title": r.title,
+                      "date": r.date.isoformat() if r.date else None, "includes": r.includes}
+                     for r in s.releases],
+        "risks": [{"id": r.id, "title": r.title, "probability": float(r.probability),
+                   "impact_days": _days(r.impact_days) if r.impact_days is not None else None,
+                   "exposure_days": _days(r.exposure_days) if r.exposure_days is not None else None,
+                   "cost_exposure": _money(r.cost_exposure), "owner": r.owner,
+                   "status": r.status, "response": r.response} for r in s.risks],
+        "exposure_days": _days(s.exposure_days),
+        "cost_exposure": _money(s.cost_exposure),
+    }
+
+
+def _fmt_days(value: Fraction) -> str:
+    return f"{float(value):,.1f}"
+
+
+def _pct(value: Fraction) -> str:
+    return f"{float(value) * 100:.0f}%"
+
+
+def _print_tables(s: PlanSummary) -> None:
+    c = s.counts
+    budget = f" · budget {s.budget:,} {s.currency}" if s.budget is not None else ""
+    stdout.print(f"[bold]{escape(s.name)}[/bold] — starts {s.start}{budget}")
+    stdout.print(f"{c['tasks']} tasks ({c['work_tasks']} work, {c['summary_tasks']} summary, "
+                 f"{c['milestones']} milestones) · {c['people']} people in {c['teams']} teams · "
+                 f"{c['open_risks']} open risks · {c['releases']} releases")
+
+    work = Table(title="Estimated work (working days)", title_justify="left")
+    for col in ("", "tasks", "optimistic", "likely", "pessimistic", "PERT"):
+        work.add_column(col, justify="left" if not col else "right")
+    rows = [("all effort", s.effort)]
+    rows += [(f"team {t.id}", t.work) for t in s.teams if t.work.tasks]
+    if s.fixed_duration.tasks:
+        rows.append(("fixed durations", s.fixed_duration))
+    for label, w in rows:
+        work.add_row(escape(label), str(w.tasks), _fmt_days(w.optimistic), _fmt_days(w.likely),
+                     _fmt_days(w.pessimistic), _fmt_days(w.pert))
+    stdout.print(work)
+    if s.unestimated:
+        stdout.print(f"[yellow]{s.unestimated} tasks have no estimate[/yellow]")
+
+    if s.people:
+        people = Table(title="People", title_justify="left")
+        for col in ("id", "name", "teams", "skills", "allocation", "rate", "assigned", "days off"):
+            people.add_column(col)
+        for p in s.people:
+            people.add_row(p.id, escape(p.name), ", ".join(p.teams), escape(", ".join(p.skills)),
+                           _pct(p.allocation), p.rate, str(p.assigned), str(p.days_off))
+        stdout.print(people)
+
+    if s.milestones or s.releases:
+        dates = Table(title="Milestones and releases", title_justify="left")
+        for col in ("id", "kind", "title", "date"):
+            dates.add_column(col)
+        for m in s.milestones:
+            dates.add_row(m.id, "milestone", escape(m.title),
+                          f"deadline {m.deadline}" if m.deadline else "")
+        for r in s.releases:
+            dates.add_row(r.id, "release", escape(r.title),
+                          f"{r.date} ({r.includes} items)" if r.date else f"({r.includes} items)")
+        stdout.print(dates)
+
+    if s.risks:
+        risks = Table(title=f"Risks — exposure {_fmt_days(s.exposure_days)} days"
+                      + (f", {s.cost_exposure:,.0f} {s.currency}" if s.cost_exposure else ""),
+                      title_justify="left")
+        for col in ("id", "title", "prob.", "impact d", "exposure d", "owner", "response",
+                    "status"):
+            risks.add_column(col, justify="right" if col in ("prob.", "impact d", "exposure d")
+                             else "left")
+        for r in sorted(s.risks, key=lambda r: -(r.exposure_days or 0)):
+            risks.add_row(r.id, escape(r.title), _pct(r.probability),
+                          _fmt_days(r.impact_days) if r.impact_days is not None else "",
+                          _fmt_days(r.exposure_days) if r.exposure_days is not None else "",
+                          r.owner or "[red]none[/red]", r.response or "", r.status)
+        stdout.print(risks)

@@ -1,0 +1,1 @@
+"""Engines: pure functions of the model that return result records."""

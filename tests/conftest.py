@@ -1,0 +1,59 @@
+"""Shared test helpers. Fixtures are written in the plan language, expectations inline:
+
+    estimate: 5d/3d/8d   # expect: E112
+
+means "a diagnostic with code E112 is reported on this line". The harness compares the whole
+set of (line, code) pairs, so a missing diagnostic and an unexpected one both fail.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ontrack.diagnostics import Diagnostic
+from ontrack.model import Plan
+from ontrack.planfile import load_plan_text
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[EW]\d{3}(?:[ ,]+[EW]\d{3})*)")
+
+HEADER = """\
+program:
+  name: Test program
+  start: 2026-01-05
+"""
+
+
+def expected_marks(text: str) -> set[tuple[int, str]]:
+    marks: set[tuple[int, str]] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _EXPECT.search(line)
+        if match:
+            marks.update((number, code) for code in re.split(r"[ ,]+", match["codes"]) if code)
+    return marks
+
+
+def found_marks(diagnostics: list[Diagnostic]) -> set[tuple[int, str]]:
+    return {(d.loc.line, d.code) for d in diagnostics}
+
+
+def load_doc(text: str, name: str = "plan.yaml") -> tuple[Plan | None, list[Diagnostic]]:
+    """Load a plan written inline in a test (dedented)."""
+    return load_plan_text(textwrap.dedent(text), name)
+
+
+def codes(diagnostics: list[Diagnostic]) -> list[str]:
+    return [d.code for d in diagnostics]
+
+
+@pytest.fixture
+def plan_text() -> str:
+    return HEADER
