@@ -73,6 +73,10 @@ class _State:
     done: list[str] = field(default_factory=list)  # leaves and milestones, for cross-epic links
     milestones: list[tuple[str, dt.date]] = field(default_factory=list)
     team_days: dict[str, float] = field(default_factory=dict)  # likely effort per team so far
+    finish: dict[str, float] = field(default_factory=dict)  # earliest finish, in working days
+
+    def after(self, preds: list[str]) -> float:
+        return max((self.finish.get(p, 0.0) for p in preds), default=0.0)
 
     def next_id(self, prefix: str, width: int) -> str:
         self.counters[prefix] = self.counters.get(prefix, 0) + 1
@@ -108,10 +112,23 @@ def generate_plan(tasks: int, people: int, seed: int) -> dict[str, Any]:
 
 def dump_plan(data: dict[str, Any]) -> str:
     """YAML text for generated plan data, keys in the order a person would write them."""
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text: str = yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
-                          default_flow_style=None, width=100)
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return text
+
+
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[valid-type,misc]
+    """Lists of plain values in flow style (`skills: [backend, qa]`), as people write them."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    flow = bool(data) and all(isinstance(x, str | int | dt.date) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
 
 
 # -- people and teams ---------------------------------------------------------------------------
@@ -211,6 +228,7 @@ def _epic(state: _State, team: _Team, size: int, nth: int) -> dict[str, Any]:
                             f"{feature}", "team": team.id}
     if state.milestones and rng.random() < 0.3:  # wait for an earlier epic to land
         epic["depends"] = [rng.choice(state.milestones[-5:])[0]]
+    state.finish[epic_id] = state.after(epic.get("depends", []))
     if nth == 1 and rng.random() < 0.5:
         epic["tags"] = ["q1"]
     if rng.random() < 0.1:
@@ -221,10 +239,10 @@ def _epic(state: _State, team: _Team, size: int, nth: int) -> dict[str, Any]:
     while budget:
         if budget >= 6 and rng.random() < 0.08:
             count = rng.randint(3, min(8, budget - 1))
-            children.append(_feature(state, team, feature, count, earlier))
+            children.append(_feature(state, team, feature, count, earlier, epic_id=epic_id))
             budget -= count + 1
         else:
-            task = _leaf(state, team, _pick_recent(rng, earlier), feature)
+            task = _leaf(state, team, _pick_recent(rng, earlier), feature, epic_id)
             children.append(task)
             earlier.append(task["id"])
             budget -= 1
@@ -233,22 +251,24 @@ def _epic(state: _State, team: _Team, size: int, nth: int) -> dict[str, Any]:
     return epic
 
 
-def _feature(state: _State, team: _Team, feature: str, count: int,
-             earlier: list[str]) -> dict[str, Any]:
-    """A second-level summary: its children may depend on each other and on earlier work in
-    the epic, never on the summary itself."""
+def _feature(state: _State, team: _Team, feature: str, count: int, earlier: list[str],
+             *, epic_id: str) -> dict[str, Any]:
+    """A second-level summary: its children depend on each other, never on the summary itself;
+    the summary may wait for earlier work in the epic."""
     rng = state.rng
     ident = state.next_id("s", 4)
     summary: dict[str, Any] = {"id": ident, "title": f"{feature.capitalize()}: hardening"}
     if earlier and rng.random() < 0.5:
         summary["depends"] = [earlier[-1]]
-    inside = list(earlier)
+    state.finish[ident] = max(state.finish[epic_id], state.after(summary.get("depends", [])))
+    inside: list[str] = []  # the summary's own dependency already holds for its children
     children = []
     for _ in range(count):
-        task = _leaf(state, team, _pick_recent(rng, inside), feature)
+        task = _leaf(state, team, _pick_recent(rng, inside), feature, ident)
         children.append(task)
         inside.append(task["id"])
     summary["tasks"] = children
+    state.finish[ident] = state.after(inside)
     earlier.append(ident)
     return summary
 
@@ -265,7 +285,8 @@ def _pick_recent(rng: random.Random, earlier: list[str]) -> list[str]:
     return rng.sample(window, min(2, len(window)))
 
 
-def _leaf(state: _State, team: _Team, preds: list[str], feature: str = "the MVP") -> dict[str, Any]:
+def _leaf(state: _State, team: _Team, preds: list[str], feature: str = "the MVP",
+          parent: str | None = None) -> dict[str, Any]:
     rng = state.rng
     ident = state.next_id("t", 5)
     member = rng.choice(team.members)
@@ -298,6 +319,9 @@ def _leaf(state: _State, team: _Team, preds: list[str], feature: str = "the MVP"
         other = rng.choice(state.done)
         if other not in preds:
             depends.append(other)
+            preds = [*preds, other]
+    begin = max(state.finish.get(parent, 0.0) if parent else 0.0, state.after(preds))
+    state.finish[ident] = begin + (likely * 2 if "duration" in task else likely)
     if depends:
         task["depends"] = depends
     if skills:
@@ -320,9 +344,11 @@ def _link(rng: random.Random, pred: str) -> Any:
 def _milestone(state: _State, team: _Team, feature: str, preds: list[str]) -> dict[str, Any]:
     rng = state.rng
     ident = state.next_id("m", 4)
-    # Roughly when the team gets here: its effort so far, shared by its members, in weekdays.
-    weeks = state.team_days.get(team.id, 0.0) / max(1, len(team.members)) / 5
-    when = START + dt.timedelta(days=round(weeks * 7 * 1.3) + 14)
+    # Roughly when the team gets here: the longer of its longest chain of work and its effort
+    # so far shared by its members, in working days, plus some slack.
+    days = max(state.after(preds), state.team_days.get(team.id, 0.0) / max(1, len(team.members)))
+    when = START + dt.timedelta(days=round(days * 7 / 5 * 1.25) + 10)
+    state.finish[ident] = days
     task: dict[str, Any] = {"id": ident, "title": f"{feature.capitalize()} ready",
                             "milestone": True, "depends": preds}
     if rng.random() < 0.4:

@@ -75,7 +75,7 @@ def _load_docs(
     collected = _Collected()
     for name, data, doc_diagnostics in docs:
         diagnostics.extend(doc_diagnostics)
-        if data is not None:
+        if data is not None or not doc_diagnostics:  # a bare `null` document is no plan either
             _collect(name, data, collected, diagnostics)
     plan, build_diagnostics = _build(collected, [name for name, _, _ in docs])
     diagnostics.extend(build_diagnostics)
