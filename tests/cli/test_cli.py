@@ -32,7 +32,7 @@ def test_help_explains_with_an_example() -> None:
 def test_check_clean_plan_exits_zero() -> None:
     result = runner.invoke(app, ["check", CLEAN])
     assert result.exit_code == 0
-    assert "6 tasks" in result.output
+    assert "7 tasks" in result.output
 
 
 def test_check_errors_exit_one_with_positions() -> None:
@@ -64,8 +64,8 @@ def test_show_table_and_json() -> None:
     assert "Checkout Revamp" in table.output and "psp-late" in table.output
     result = runner.invoke(app, ["show", CLEAN, "--format", "json"])
     data = json.loads(result.output)
-    assert data["counts"]["tasks"] == 6
-    assert data["effort"]["likely_days"] == 21.0
+    assert data["counts"]["tasks"] == 7
+    assert data["effort"]["likely_days"] == 21.25
     assert data["fixed_duration"]["likely_days"] == 10.0
 
 

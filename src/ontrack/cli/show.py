@@ -99,7 +99,7 @@ def _print_tables(s: PlanSummary) -> None:
     stdout.print(f"[bold]{escape(s.name)}[/bold] — starts {s.start}{budget}")
     stdout.print(f"{c['tasks']} tasks ({c['work_tasks']} work, {c['summary_tasks']} summary, "
                  f"{c['milestones']} milestones) · {c['people']} people in {c['teams']} teams · "
-                 f"{c['open_risks']} open risks · {c['releases']} releases")
+                 f"{c['active_risks']} active risks · {c['releases']} releases")
 
     work = Table(title="Estimated work (working days)", title_justify="left")
     for col in ("", "tasks", "optimistic", "likely", "pessimistic", "PERT"):
@@ -117,7 +117,7 @@ def _print_tables(s: PlanSummary) -> None:
 
     if s.people:
         people = Table(title="People", title_justify="left")
-        for col in ("id", "name", "teams", "skills", "allocation", "rate", "assigned", "days off"):
+        for col in ("id", "name", "teams", "skills", "allocation", "rate", "assigned", "time off (days)"):
             people.add_column(col)
         for p in s.people:
             people.add_row(p.id, escape(p.name), ", ".join(p.teams), escape(", ".join(p.skills)),

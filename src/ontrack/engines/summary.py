@@ -138,7 +138,7 @@ def summarise(plan: Plan) -> PlanSummary:
         "people": len(plan.people),
         "teams": len(plan.teams),
         "risks": len(plan.risks),
-        "open_risks": len(live),
+        "active_risks": len(live),
         "releases": len(plan.releases),
         "stakeholders": len(plan.stakeholders),
     }

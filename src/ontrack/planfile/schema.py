@@ -204,6 +204,10 @@ def _depends_item(value: Any) -> Any:
 DependItem = Annotated[DependSpec, BeforeValidator(_depends_item)]
 
 
+def _one_or_many_depends(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else _one_or_many(value)
+
+
 class TaskSpec(Spec):
     """A piece of work, a milestone, or, with `tasks`, a summary task of the WBS."""
 
@@ -216,8 +220,8 @@ class TaskSpec(Spec):
     duration: FixedDurationT | None = Field(None, description=(
         "Fixed elapsed working time that people do not shorten (vendor lead time, soak "
         "period), as `10d` or `5d/10d/20d`. Use instead of `estimate`."))
-    depends: Annotated[list[DependItem], BeforeValidator(_one_or_many)] = Field(
-        [], description="Predecessors: ids, or mappings `{task, type, lag}`.")
+    depends: Annotated[list[DependItem], BeforeValidator(_one_or_many_depends)] = Field(
+        [], description="Predecessors: an id, a mapping `{task, type, lag}`, or a list of them.")
     skills: Names = Field([], description="Skills a person needs to do it (all of them).")
     assignee: IdList = Field([], description="Person id, or a list of them, who does it.")
     team: Id | None = Field(None, description=(
