@@ -93,6 +93,14 @@ def _pct(value: Fraction) -> str:
     return f"{float(value) * 100:.0f}%"
 
 
+def _column(table: Table, name: str, *, wide: bool = False, right: bool = False) -> None:
+    """Short columns never wrap; the one wide text column takes the rest of the width."""
+    if wide:
+        table.add_column(name, ratio=1, min_width=16)
+    else:
+        table.add_column(name, no_wrap=True, justify="right" if right else "left")
+
+
 def _print_tables(s: PlanSummary) -> None:
     c = s.counts
     budget = f" · budget {s.budget:,} {s.currency}" if s.budget is not None else ""
@@ -116,37 +124,36 @@ def _print_tables(s: PlanSummary) -> None:
         stdout.print(f"[yellow]{s.unestimated} tasks have no estimate[/yellow]")
 
     if s.people:
-        people = Table(title="People", title_justify="left")
-        for col in ("id", "name", "teams", "skills", "allocation", "rate", "assigned", "time off (days)"):
-            people.add_column(col)
+        people = Table(title="People (off: working days of time off)", title_justify="left")
+        for col in ("id", "name", "teams", "alloc", "rate", "tasks", "off", "skills"):
+            _column(people, col, wide=col == "skills",
+                    right=col in ("alloc", "tasks", "off"))
         for p in s.people:
-            people.add_row(p.id, escape(p.name), ", ".join(p.teams), escape(", ".join(p.skills)),
-                           _pct(p.allocation), p.rate, str(p.assigned), str(p.days_off))
+            people.add_row(p.id, escape(p.name), ", ".join(p.teams), _pct(p.allocation), p.rate,
+                           str(p.assigned), str(p.days_off), escape(", ".join(p.skills)))
         stdout.print(people)
 
     if s.milestones or s.releases:
         dates = Table(title="Milestones and releases", title_justify="left")
-        for col in ("id", "kind", "title", "date"):
-            dates.add_column(col)
+        for col in ("id", "kind", "date", "title"):
+            _column(dates, col, wide=col == "title")
         for m in s.milestones:
-            dates.add_row(m.id, "milestone", escape(m.title),
-                          f"deadline {m.deadline}" if m.deadline else "")
+            dates.add_row(m.id, "milestone", f"due {m.deadline}" if m.deadline else "",
+                          escape(m.title))
         for r in s.releases:
-            dates.add_row(r.id, "release", escape(r.title),
-                          f"{r.date} ({r.includes} items)" if r.date else f"({r.includes} items)")
+            dates.add_row(r.id, "release", str(r.date or ""),
+                          f"{escape(r.title)} ({r.includes} items)")
         stdout.print(dates)
 
     if s.risks:
         risks = Table(title=f"Risks — exposure {_fmt_days(s.exposure_days)} days"
                       + (f", {s.cost_exposure:,.0f} {s.currency}" if s.cost_exposure else ""),
                       title_justify="left")
-        for col in ("id", "title", "prob.", "impact d", "exposure d", "owner", "response",
-                    "status"):
-            risks.add_column(col, justify="right" if col in ("prob.", "impact d", "exposure d")
-                             else "left")
+        for col in ("id", "P", "impact d", "exp. d", "owner", "status", "title"):
+            _column(risks, col, wide=col == "title", right=col in ("P", "impact d", "exp. d"))
         for r in sorted(s.risks, key=lambda r: -(r.exposure_days or 0)):
-            risks.add_row(r.id, escape(r.title), _pct(r.probability),
+            risks.add_row(r.id, _pct(r.probability),
                           _fmt_days(r.impact_days) if r.impact_days is not None else "",
                           _fmt_days(r.exposure_days) if r.exposure_days is not None else "",
-                          r.owner or "[red]none[/red]", r.response or "", r.status)
+                          r.owner or "[red]none[/red]", r.status, escape(r.title))
         stdout.print(risks)
