@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from ontrack.checks import REGISTRY, Check, run_checks
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
-from tests.conftest import FIXTURES
 from ontrack.planfile import load_plan
+from tests.conftest import FIXTURES
 
 
 def test_registry_is_immutable_and_codes_are_unique() -> None:

@@ -82,8 +82,9 @@ def test_schema_json_and_markdown() -> None:
 
 def test_generate_writes_a_valid_plan(tmp_path: Path) -> None:
     out = tmp_path / "gen.yaml"
-    result = runner.invoke(app, ["generate", "--tasks", "120", "--people", "8", "--seed", "3",
-                                 "-o", str(out)])
+    result = runner.invoke(
+        app, ["generate", "--tasks", "120", "--people", "8", "--seed", "3", "-o", str(out)]
+    )
     assert result.exit_code == 0
     assert runner.invoke(app, ["check", str(out), "--strict"]).exit_code == 0
     again = runner.invoke(app, ["generate", "--tasks", "120", "--people", "8", "--seed", "3"])
@@ -99,7 +100,12 @@ def test_examples_check_clean(example: str) -> None:
 def test_installed_entry_point_runs() -> None:
     exe = Path(sys.executable).with_name("ontrack")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "ontrack.cli.main"]
-    done = subprocess.run([*command, "check", BROKEN], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200"}, check=False)
+    done = subprocess.run(
+        [*command, "check", BROKEN],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
     assert done.returncode == 1
     assert "E112" in done.stdout and "Traceback" not in done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from ontrack.planfile import schema as s
 from ontrack.planfile.docs import markdown_reference
 from tests.conftest import ROOT
@@ -13,7 +15,13 @@ def test_reference_page_is_up_to_date() -> None:
 
 
 def test_every_field_has_a_description() -> None:
-    for cls in (s.PlanFileSpec, *s.SINGLETONS.values(), *s.SECTIONS.values(), s.DependSpec):
+    specs: list[type[BaseModel]] = [
+        s.PlanFileSpec,
+        *s.SINGLETONS.values(),
+        *s.SECTIONS.values(),
+        s.DependSpec,
+    ]
+    for cls in specs:
         for name, info in cls.model_fields.items():
             assert info.description, f"{cls.__name__}.{name} needs a description"
 

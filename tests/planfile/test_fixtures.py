@@ -27,4 +27,12 @@ def test_clean_fixture_loads_every_feature() -> None:
     plan, diagnostics = load_plan(FIXTURES / "plans" / "clean.yaml")
     assert diagnostics == []
     assert plan is not None
-    assert [t.id for t in plan.tasks] == ["build", "design", "api", "ui", "vendor", "launch", "retro"]
+    assert [t.id for t in plan.tasks] == [
+        "build",
+        "design",
+        "api",
+        "ui",
+        "vendor",
+        "launch",
+        "retro",
+    ]

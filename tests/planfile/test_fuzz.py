@@ -15,9 +15,40 @@ SEED_PLAN = (FIXTURES / "plans" / "clean.yaml").read_text(encoding="utf-8")
 SEED_LINES = SEED_PLAN.splitlines(keepends=True)
 
 _FRAGMENTS = [
-    "id", "title", "estimate", "depends", "tasks", "milestone", "- ", ": ", "[", "]", "{", "}",
-    "&a ", "*a", "<<: *a", "!!python/object:os.system", "!x ", "---", "...", "\t", "\x00",
-    "3d/1d/2d", "2026-02-30", "-1d", "150%", "'", '"', "#", "\n", "  ", "?", "|", ">", "%",
+    "id",
+    "title",
+    "estimate",
+    "depends",
+    "tasks",
+    "milestone",
+    "- ",
+    ": ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!python/object:os.system",
+    "!x ",
+    "---",
+    "...",
+    "\t",
+    "\x00",
+    "3d/1d/2d",
+    "2026-02-30",
+    "-1d",
+    "150%",
+    "'",
+    '"',
+    "#",
+    "\n",
+    "  ",
+    "?",
+    "|",
+    ">",
+    "%",
 ]
 
 
@@ -57,18 +88,63 @@ def test_mutated_plan(data: st.DataObject) -> None:
     assert_returns("".join(lines))
 
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True),
-                     st.text(max_size=12), st.dates(), st.sampled_from(["3d", "1d/2d/3d", "30%"]))
-_values = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["id", "title", "estimate", "depends", "tasks", "skills",
-                                     "people", "program", "name", "start", "x"]), inner,
-                    max_size=5)), max_leaves=25)
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.dates(),
+    st.sampled_from(["3d", "1d/2d/3d", "30%"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "title",
+                    "estimate",
+                    "depends",
+                    "tasks",
+                    "skills",
+                    "people",
+                    "program",
+                    "name",
+                    "start",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.sampled_from(["program", "calendar", "calendars", "people", "teams",
-                                        "tasks", "risks", "releases", "stakeholders", "junk"]),
-                       _values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "program",
+                "calendar",
+                "calendars",
+                "people",
+                "teams",
+                "tasks",
+                "risks",
+                "releases",
+                "stakeholders",
+                "junk",
+            ]
+        ),
+        _values,
+        max_size=6,
+    )
+)
 def test_random_structures(data: dict[str, object]) -> None:
     assert_returns(yaml.safe_dump(data, sort_keys=False))

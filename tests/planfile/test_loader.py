@@ -42,7 +42,9 @@ def test_model_from_the_clean_fixture() -> None:
     assert api.priority == 700
     ui = plan.task_by_id["ui"]
     assert [(d.task, d.type, d.lag) for d in ui.depends] == [
-        ("design", DepType.SS, Duration(2 * 480)), ("api", DepType.FF, Duration(-480))]
+        ("design", DepType.SS, Duration(2 * 480)),
+        ("api", DepType.FF, Duration(-480)),
+    ]
     assert ui.assignees == ("bob",)
     assert plan.task_by_id["vendor"].duration is not None
     assert plan.task_by_id["launch"].milestone
@@ -62,8 +64,9 @@ def test_records_know_where_they_came_from() -> None:
 
 
 def test_hours_per_day_defines_a_day() -> None:
-    plan, diags = load_doc(HEADER + "calendar: {hours_per_day: 6}\n"
-                           "tasks: [{id: a, title: A, estimate: 2d/1w/2w}]\n")
+    plan, diags = load_doc(
+        HEADER + "calendar: {hours_per_day: 6}\ntasks: [{id: a, title: A, estimate: 2d/1w/2w}]\n"
+    )
     assert diags == []
     assert plan is not None
     estimate = plan.tasks[0].estimate
@@ -75,7 +78,8 @@ def test_named_default_calendar() -> None:
     plan, diags = load_doc(
         "program: {name: P, start: 2026-01-05, calendar: ops}\n"
         "calendars: [{id: ops, workweek: [mon, tue, wed, thu, fri, sat], hours_per_day: 10}]\n"
-        "tasks: [{id: a, title: A, estimate: 1w}]\n")
+        "tasks: [{id: a, title: A, estimate: 1w}]\n"
+    )
     assert diags == []
     assert plan is not None
     assert plan.calendar.id == "ops"
@@ -90,8 +94,12 @@ def test_folder_of_files_merges(tmp_path: Path) -> None:
     write(tmp_path, "teams/web.yml", "tasks: [{id: b, title: B, estimate: 1d, depends: [a]}]\n")
     write(tmp_path, ".ontrack/ignored.yaml", "nonsense: [")
     write(tmp_path, "README.md", "not a plan")
-    assert [p.name for p in plan_files(tmp_path)] == ["people.yaml", "program.yaml",
-                                                      "core.yaml", "web.yml"]
+    assert [p.name for p in plan_files(tmp_path)] == [
+        "people.yaml",
+        "program.yaml",
+        "core.yaml",
+        "web.yml",
+    ]
     plan, diags = load_plan(tmp_path)
     assert diags == []
     assert plan is not None
@@ -139,7 +147,9 @@ def test_top_level_must_be_a_mapping() -> None:
 def test_every_problem_in_one_pass_and_no_echo_for_invalid_items() -> None:
     # 'b' is invalid (bad estimate); 'c' depends on it: only the estimate is reported, not an
     # unknown task, while the unrelated bad reference in 'd' still is.
-    plan, diags = load_doc(HEADER + """\
+    plan, diags = load_doc(
+        HEADER
+        + """\
 tasks:
   - id: b
     title: B
@@ -152,13 +162,16 @@ tasks:
     title: D
     estimate: 1d
     depends: [nope]
-""")
+"""
+    )
     assert plan is None
     assert [(d.loc.line, d.code) for d in diags] == [(7, "E110"), (15, "E201")]
 
 
 def test_broken_child_keeps_its_parent() -> None:
-    plan, diags = load_doc(HEADER + """\
+    plan, diags = load_doc(
+        HEADER
+        + """\
 tasks:
   - id: epic
     title: Epic
@@ -173,7 +186,8 @@ tasks:
     title: After
     estimate: 1d
     depends: [epic, bad]
-""")
+"""
+    )
     assert plan is None
     assert codes(diags) == ["E110"]
 
@@ -185,6 +199,7 @@ def test_warnings_alone_still_give_a_plan() -> None:
 
 
 def test_diagnostics_are_sorted_by_position() -> None:
-    _, diags = load_doc(HEADER + "tasks:\n  - {id: a, title: A, estimate: 1q}\n"
-                        "  - {id: b, title: B, estimate: x}\n")
+    _, diags = load_doc(
+        HEADER + "tasks:\n  - {id: a, title: A, estimate: 1q}\n  - {id: b, title: B, estimate: x}\n"
+    )
     assert [d.loc.line for d in diags] == sorted(d.loc.line for d in diags)

@@ -12,10 +12,21 @@ from ontrack.model import Duration, RateUnit
 from ontrack.planfile import values as v
 
 
-@pytest.mark.parametrize(("text", "minutes"), [
-    ("90m", 90), ("4h", 240), ("3d", 1440), ("1.5d", 720), ("2w", 4800), (".5h", 30),
-    ("3 days", 1440), ("2 weeks", 4800), ("1 hour", 60), (0, 0),
-])
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("90m", 90),
+        ("4h", 240),
+        ("3d", 1440),
+        ("1.5d", 720),
+        ("2w", 4800),
+        (".5h", 30),
+        ("3 days", 1440),
+        ("2 weeks", 4800),
+        ("1 hour", 60),
+        (0, 0),
+    ],
+)
 def test_durations_resolve_to_exact_minutes(text: object, minutes: int) -> None:
     assert v.parse_duration(text).to_duration(Fraction(8), 5) == Duration(minutes)
 
@@ -55,10 +66,16 @@ def test_estimates() -> None:
     assert caught.value.code == "E111"
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("30%", Fraction(3, 10)), ("12.5%", Fraction(1, 8)), (0.3, Fraction(3, 10)), (1, Fraction(1)),
-    ("0%", Fraction(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("30%", Fraction(3, 10)),
+        ("12.5%", Fraction(1, 8)),
+        (0.3, Fraction(3, 10)),
+        (1, Fraction(1)),
+        ("0%", Fraction(0)),
+    ],
+)
 def test_percentages(text: object, value: Fraction) -> None:
     assert v.parse_percent(text) == value
 
@@ -72,10 +89,16 @@ def test_bad_percentages(bad: object) -> None:
 
 def test_dates_and_ranges() -> None:
     assert v.parse_date("2026-03-02") == dt.date(2026, 3, 2)
-    assert v.parse_date_range("2026-02-09..2026-02-13") == (dt.date(2026, 2, 9),
-                                                           dt.date(2026, 2, 13))
+    assert v.parse_date_range("2026-02-09..2026-02-13") == (
+        dt.date(2026, 2, 9),
+        dt.date(2026, 2, 13),
+    )
     assert v.parse_date_range(dt.date(2026, 1, 1)) == (dt.date(2026, 1, 1),) * 2
-    for bad, code in (("2026-02-30", "E114"), (dt.datetime(2026, 1, 1, 9), "E114"), (20260101, "E114")):
+    for bad, code in (
+        ("2026-02-30", "E114"),
+        (dt.datetime(2026, 1, 1, 9), "E114"),
+        (20260101, "E114"),
+    ):
         with pytest.raises(v.ValueProblem) as caught:
             v.parse_date(bad)
         assert caught.value.code == code

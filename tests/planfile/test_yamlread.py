@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from ontrack.planfile import yamlread
-from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes, read_yaml_file, read_yaml_text
+from ontrack.planfile.yamlread import (
+    PosDict,
+    PosList,
+    read_yaml_bytes,
+    read_yaml_file,
+    read_yaml_text,
+)
 
 
 def only_code(text: str) -> str:
@@ -33,8 +39,14 @@ def test_positions_of_keys_values_and_items() -> None:
 
 def test_scalars_keep_yaml_types_and_bad_dates_stay_text() -> None:
     doc = read_yaml_text("a: 2026-01-05\nb: 2026-02-30\nc: 3d\nd: 12\ne: yes\nf: ~\n", "p")
-    assert doc.data == {"a": dt.date(2026, 1, 5), "b": "2026-02-30", "c": "3d", "d": 12,
-                        "e": True, "f": None}
+    assert doc.data == {
+        "a": dt.date(2026, 1, 5),
+        "b": "2026-02-30",
+        "c": "3d",
+        "d": 12,
+        "e": True,
+        "f": None,
+    }
 
 
 def test_syntax_error_points_at_the_problem() -> None:
@@ -80,13 +92,16 @@ def test_huge_file_on_disk_is_not_read(tmp_path: Path, monkeypatch: pytest.Monke
     assert read_yaml_file(path).diagnostics[0].code == "E004"
 
 
-@pytest.mark.parametrize("text", [
-    "a: !!python/object/apply:os.system ['echo pwned']\n",
-    "a: !!python/name:os.system\n",
-    "a: !custom thing\n",
-    "!!set {a, b}\n",
-    "a: !!binary aGVsbG8=\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['echo pwned']\n",
+        "a: !!python/name:os.system\n",
+        "a: !custom thing\n",
+        "!!set {a, b}\n",
+        "a: !!binary aGVsbG8=\n",
+    ],
+)
 def test_constructor_tags_are_refused(text: str) -> None:
     assert only_code(text) == "E006"
 
@@ -108,8 +123,7 @@ def test_recursive_alias_is_refused() -> None:
 
 
 def test_small_aliases_and_merge_keys_work() -> None:
-    text = ("defaults: &d {team: core, skills: [backend]}\n"
-            "task: {<<: *d, id: a, team: web}\n")
+    text = "defaults: &d {team: core, skills: [backend]}\ntask: {<<: *d, id: a, team: web}\n"
     doc = read_yaml_text(text, "p.yaml")
     assert doc.diagnostics == []
     assert doc.data["task"] == {"id": "a", "team": "web", "skills": ["backend"]}

@@ -41,7 +41,12 @@ def run_checks(plan: Plan, registry: Iterable[Check] = REGISTRY) -> list[Diagnos
         try:
             found.extend(check.run(plan))
         except Exception as exc:  # a crashing check must not hide the others
-            found.append(error("E900", plan.program.loc,
-                               f"check '{check.name}' failed: {type(exc).__name__}: {exc}",
-                               "this is a bug in ontrack; please report it with the plan"))
+            found.append(
+                error(
+                    "E900",
+                    plan.program.loc,
+                    f"check '{check.name}' failed: {type(exc).__name__}: {exc}",
+                    "this is a bug in ontrack; please report it with the plan",
+                )
+            )
     return found

@@ -35,18 +35,29 @@ def check_cycles(plan: Plan) -> Iterator[Diagnostic]:
             if p is None:
                 continue  # unknown ids are the references check's business
             if p == i:
-                yield error("E211", dep.loc, f"task '{task.id}' depends on itself",
-                            "remove this dependency", subjects=(task.id,))
+                yield error(
+                    "E211",
+                    dep.loc,
+                    f"task '{task.id}' depends on itself",
+                    "remove this dependency",
+                    subjects=(task.id,),
+                )
             elif dep.task in ancestors:
-                yield error("E211", dep.loc,
-                            f"task '{task.id}' depends on its own summary task '{dep.task}'",
-                            "a task is part of its summary; depend on a sibling instead",
-                            subjects=(task.id, dep.task))
+                yield error(
+                    "E211",
+                    dep.loc,
+                    f"task '{task.id}' depends on its own summary task '{dep.task}'",
+                    "a task is part of its summary; depend on a sibling instead",
+                    subjects=(task.id, dep.task),
+                )
             elif task.is_summary and task.id in set(_ancestors(plan, dep.task)):
-                yield error("E211", dep.loc,
-                            f"summary task '{task.id}' depends on its own subtask '{dep.task}'",
-                            "a summary finishes with its subtasks; remove this dependency",
-                            subjects=(task.id, dep.task))
+                yield error(
+                    "E211",
+                    dep.loc,
+                    f"summary task '{task.id}' depends on its own subtask '{dep.task}'",
+                    "a summary finishes with its subtasks; remove this dependency",
+                    subjects=(task.id, dep.task),
+                )
             else:
                 graph[2 * p + 1].append((2 * i, dep))
     for component in _strongly_connected(graph):
@@ -100,9 +111,14 @@ def _report(plan: Plan, graph: list[list[_Edge]], component: list[int]) -> Diagn
     ring = " → ".join([*ids, ids[0]])
     deps.sort(key=lambda d: (d.loc.file, d.loc.line, d.loc.col))
     loc = deps[0].loc if deps else plan.tasks[start // 2].loc
-    return error("E210", loc, f"dependency cycle: {ring}",
-                 "remove or reverse one of these dependencies", subjects=tuple(ids),
-                 related=tuple(d.loc for d in deps[1:]))
+    return error(
+        "E210",
+        loc,
+        f"dependency cycle: {ring}",
+        "remove or reverse one of these dependencies",
+        subjects=tuple(ids),
+        related=tuple(d.loc for d in deps[1:]),
+    )
 
 
 def _strongly_connected(graph: list[list[_Edge]]) -> Iterator[list[int]]:

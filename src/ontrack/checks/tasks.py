@@ -16,47 +16,74 @@ def check_tasks(plan: Plan) -> Iterator[Diagnostic]:
         at = task.locs.get
         if task.milestone and task.work is not None:
             field = "estimate" if task.estimate is not None else "duration"
-            yield error("E220", at(field, task.loc),
-                        f"milestone '{task.id}' has an {field}" if field == "estimate" else
-                        f"milestone '{task.id}' has a duration",
-                        f"a milestone is an instant; remove `{field}` or `milestone: true`",
-                        subjects=(task.id,))
+            yield error(
+                "E220",
+                at(field, task.loc),
+                f"milestone '{task.id}' has an {field}"
+                if field == "estimate"
+                else f"milestone '{task.id}' has a duration",
+                f"a milestone is an instant; remove `{field}` or `milestone: true`",
+                subjects=(task.id,),
+            )
         if task.estimate is not None and task.duration is not None:
-            yield error("E221", at("duration", task.loc),
-                        f"task '{task.id}' has both an estimate and a duration",
-                        "use `estimate` for effort that people do, `duration` for fixed "
-                        "elapsed time; not both", subjects=(task.id,))
+            yield error(
+                "E221",
+                at("duration", task.loc),
+                f"task '{task.id}' has both an estimate and a duration",
+                "use `estimate` for effort that people do, `duration` for fixed "
+                "elapsed time; not both",
+                subjects=(task.id,),
+            )
         if task.is_summary and task.work is not None:
             field = "estimate" if task.estimate is not None else "duration"
-            yield error("E222", at(field, task.loc),
-                        f"summary task '{task.id}' has its own {field}",
-                        "a summary's work is its subtasks'; move the work into a subtask",
-                        subjects=(task.id,))
+            yield error(
+                "E222",
+                at(field, task.loc),
+                f"summary task '{task.id}' has its own {field}",
+                "a summary's work is its subtasks'; move the work into a subtask",
+                subjects=(task.id,),
+            )
         if task.is_summary and task.milestone:
-            yield error("E223", at("milestone", task.loc),
-                        f"milestone '{task.id}' has subtasks",
-                        "make the milestone a sibling that depends on the work",
-                        subjects=(task.id,))
+            yield error(
+                "E223",
+                at("milestone", task.loc),
+                f"milestone '{task.id}' has subtasks",
+                "make the milestone a sibling that depends on the work",
+                subjects=(task.id,),
+            )
         if not task.is_summary and not task.milestone and task.work is None:
-            yield warning("W301", task.loc, f"task '{task.id}' has no estimate",
-                          "add `estimate: 3d` (or `3d/5d/10d`), or `milestone: true`",
-                          subjects=(task.id,))
+            yield warning(
+                "W301",
+                task.loc,
+                f"task '{task.id}' has no estimate",
+                "add `estimate: 3d` (or `3d/5d/10d`), or `milestone: true`",
+                subjects=(task.id,),
+            )
         if task.deadline is not None and task.deadline < start:
-            yield warning("W304", at("deadline", task.loc),
-                          f"deadline {task.deadline} of '{task.id}' is before the program "
-                          f"starts ({start})", "check the year of the deadline",
-                          subjects=(task.id,))
+            yield warning(
+                "W304",
+                at("deadline", task.loc),
+                f"deadline {task.deadline} of '{task.id}' is before the program starts ({start})",
+                "check the year of the deadline",
+                subjects=(task.id,),
+            )
         snet = task.start_no_earlier_than
         if task.deadline is not None and snet is not None and task.deadline < snet:
-            yield error("E224", at("deadline", task.loc),
-                        f"task '{task.id}' must finish by {task.deadline} but cannot start "
-                        f"before {snet}", "move the deadline or the start constraint",
-                        subjects=(task.id,))
+            yield error(
+                "E224",
+                at("deadline", task.loc),
+                f"task '{task.id}' must finish by {task.deadline} but cannot start before {snet}",
+                "move the deadline or the start constraint",
+                subjects=(task.id,),
+            )
         seen: set[str] = set()
         for dep in task.depends:
             if dep.task in seen:
-                yield warning("W307", dep.loc,
-                              f"task '{task.id}' depends on '{dep.task}' more than once",
-                              "keep the one dependency that says what you mean",
-                              subjects=(task.id, dep.task))
+                yield warning(
+                    "W307",
+                    dep.loc,
+                    f"task '{task.id}' depends on '{dep.task}' more than once",
+                    "keep the one dependency that says what you mean",
+                    subjects=(task.id, dep.task),
+                )
             seen.add(dep.task)

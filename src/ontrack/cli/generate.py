@@ -12,13 +12,19 @@ from ontrack.planfile.generate import dump_plan, generate_plan
 
 
 def generate(
-    tasks: int = typer.Option(200, "--tasks", "-n", min=1, max=100_000,
-                              help="Number of tasks (summaries and milestones included)."),
-    people: int = typer.Option(20, "--people", "-p", min=1, max=10_000,
-                               help="Number of people."),
+    tasks: int = typer.Option(
+        200,
+        "--tasks",
+        "-n",
+        min=1,
+        max=100_000,
+        help="Number of tasks (summaries and milestones included).",
+    ),
+    people: int = typer.Option(20, "--people", "-p", min=1, max=10_000, help="Number of people."),
     seed: int = typer.Option(0, "--seed", "-s", help="Same seed, same plan."),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Write to this file instead of standard output."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of standard output."
+    ),
 ) -> None:
     """Generate a valid synthetic plan: a WBS of epics per team, dependencies, three-point
     estimates, skills, time off, risks and releases.

@@ -33,8 +33,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """ontrack: a technical program manager in a box."""
 
@@ -53,8 +54,10 @@ def run() -> None:
         stderr.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, exit 1
-        stderr.print(f"ontrack: internal error: {type(exc).__name__}: {exc}\n"
-                     "This is a bug in ontrack; please report it with the command you ran.")
+        stderr.print(
+            f"ontrack: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ontrack; please report it with the command you ran."
+        )
         sys.exit(1)
 
 

@@ -35,8 +35,10 @@ def print_json(data: Any) -> None:
 def print_diagnostics(diagnostics: Sequence[Diagnostic], console: Console = stdout) -> None:
     for d in diagnostics:
         colour = "red" if d.is_error else "yellow"
-        console.print(f"[bold]{escape(str(d.loc))}:[/bold] [{colour}]{d.severity.value} {d.code}"
-                      f"[/{colour}] {escape(d.message)}")
+        console.print(
+            f"[bold]{escape(str(d.loc))}:[/bold] [{colour}]{d.severity.value} {d.code}"
+            f"[/{colour}] {escape(d.message)}"
+        )
         if d.hint:
             console.print(f"    [dim]hint:[/dim] {escape(d.hint)}")
         for rel in d.related:

@@ -17,8 +17,9 @@ class SchemaFormat(StrEnum):
 
 
 def schema(
-    fmt: SchemaFormat = typer.Option(SchemaFormat.JSON, "--format", "-f",
-                                     help="json (JSON Schema) or markdown (reference page)."),
+    fmt: SchemaFormat = typer.Option(
+        SchemaFormat.JSON, "--format", "-f", help="json (JSON Schema) or markdown (reference page)."
+    ),
 ) -> None:
     """Print the plan file format.
 

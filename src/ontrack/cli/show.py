@@ -46,9 +46,13 @@ def _days(value: Fraction) -> float:
 
 
 def _work_json(work: Work) -> dict[str, Any]:
-    return {"tasks": work.tasks, "optimistic_days": _days(work.optimistic),
-            "likely_days": _days(work.likely), "pessimistic_days": _days(work.pessimistic),
-            "pert_days": _days(work.pert)}
+    return {
+        "tasks": work.tasks,
+        "optimistic_days": _days(work.optimistic),
+        "likely_days": _days(work.likely),
+        "pessimistic_days": _days(work.pessimistic),
+        "pert_days": _days(work.pert),
+    }
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -57,29 +61,71 @@ def _money(value: Decimal | None) -> str | None:
 
 def to_json(s: PlanSummary) -> dict[str, Any]:
     return {
-        "program": {"name": s.name, "start": s.start.isoformat(), "currency": s.currency,
-                    "budget": _money(s.budget)},
+        "program": {
+            "name": s.name,
+            "start": s.start.isoformat(),
+            "currency": s.currency,
+            "budget": _money(s.budget),
+        },
         "counts": s.counts,
         "effort": _work_json(s.effort),
         "fixed_duration": _work_json(s.fixed_duration),
         "unestimated_tasks": s.unestimated,
-        "teams": [{"id": t.id, "name": t.name, "members": t.members, "lead": t.lead,
-                   "tasks": t.tasks, "effort": _work_json(t.work)} for t in s.teams],
-        "people": [{"id": p.id, "name": p.name, "teams": list(p.teams), "skills": list(p.skills),
-                    "allocation": float(p.allocation), "rate": p.rate or None,
-                    "assigned_tasks": p.assigned, "working_days_off": p.days_off}
-                   for p in s.people],
-        "milestones": [{"id": m.id, "title": m.title,
-                        "deadline": m.deadline.isoformat() if m.deadline else None}
-                       for m in s.milestones],
-        "releases": [{"id": r.id, "title": r.title,
-                      "date": r.date.isoformat() if r.date else None, "includes": r.includes}
-                     for r in s.releases],
-        "risks": [{"id": r.id, "title": r.title, "probability": float(r.probability),
-                   "impact_days": _days(r.impact_days) if r.impact_days is not None else None,
-                   "exposure_days": _days(r.exposure_days) if r.exposure_days is not None else None,
-                   "cost_exposure": _money(r.cost_exposure), "owner": r.owner,
-                   "status": r.status, "response": r.response} for r in s.risks],
+        "teams": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "members": t.members,
+                "lead": t.lead,
+                "tasks": t.tasks,
+                "effort": _work_json(t.work),
+            }
+            for t in s.teams
+        ],
+        "people": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "teams": list(p.teams),
+                "skills": list(p.skills),
+                "allocation": float(p.allocation),
+                "rate": p.rate or None,
+                "assigned_tasks": p.assigned,
+                "working_days_off": p.days_off,
+            }
+            for p in s.people
+        ],
+        "milestones": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "deadline": m.deadline.isoformat() if m.deadline else None,
+            }
+            for m in s.milestones
+        ],
+        "releases": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "date": r.date.isoformat() if r.date else None,
+                "includes": r.includes,
+            }
+            for r in s.releases
+        ],
+        "risks": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "probability": float(r.probability),
+                "impact_days": _days(r.impact_days) if r.impact_days is not None else None,
+                "exposure_days": _days(r.exposure_days) if r.exposure_days is not None else None,
+                "cost_exposure": _money(r.cost_exposure),
+                "owner": r.owner,
+                "status": r.status,
+                "response": r.response,
+            }
+            for r in s.risks
+        ],
         "exposure_days": _days(s.exposure_days),
         "cost_exposure": _money(s.cost_exposure),
     }
@@ -105,9 +151,11 @@ def _print_tables(s: PlanSummary) -> None:
     c = s.counts
     budget = f" · budget {s.budget:,} {s.currency}" if s.budget is not None else ""
     stdout.print(f"[bold]{escape(s.name)}[/bold] — starts {s.start}{budget}")
-    stdout.print(f"{c['tasks']} tasks ({c['work_tasks']} work, {c['summary_tasks']} summary, "
-                 f"{c['milestones']} milestones) · {c['people']} people in {c['teams']} teams · "
-                 f"{c['active_risks']} active risks · {c['releases']} releases")
+    stdout.print(
+        f"{c['tasks']} tasks ({c['work_tasks']} work, {c['summary_tasks']} summary, "
+        f"{c['milestones']} milestones) · {c['people']} people in {c['teams']} teams · "
+        f"{c['active_risks']} active risks · {c['releases']} releases"
+    )
 
     work = Table(title="Estimated work (working days)", title_justify="left")
     for col in ("", "tasks", "optimistic", "likely", "pessimistic", "PERT"):
@@ -117,8 +165,14 @@ def _print_tables(s: PlanSummary) -> None:
     if s.fixed_duration.tasks:
         rows.append(("fixed durations", s.fixed_duration))
     for label, w in rows:
-        work.add_row(escape(label), str(w.tasks), _fmt_days(w.optimistic), _fmt_days(w.likely),
-                     _fmt_days(w.pessimistic), _fmt_days(w.pert))
+        work.add_row(
+            escape(label),
+            str(w.tasks),
+            _fmt_days(w.optimistic),
+            _fmt_days(w.likely),
+            _fmt_days(w.pessimistic),
+            _fmt_days(w.pert),
+        )
     stdout.print(work)
     if s.unestimated:
         stdout.print(f"[yellow]{s.unestimated} tasks have no estimate[/yellow]")
@@ -126,11 +180,18 @@ def _print_tables(s: PlanSummary) -> None:
     if s.people:
         people = Table(title="People (off: working days of time off)", title_justify="left")
         for col in ("id", "name", "teams", "alloc", "rate", "tasks", "off", "skills"):
-            _column(people, col, wide=col == "skills",
-                    right=col in ("alloc", "tasks", "off"))
+            _column(people, col, wide=col == "skills", right=col in ("alloc", "tasks", "off"))
         for p in s.people:
-            people.add_row(p.id, escape(p.name), ", ".join(p.teams), _pct(p.allocation), p.rate,
-                           str(p.assigned), str(p.days_off), escape(", ".join(p.skills)))
+            people.add_row(
+                p.id,
+                escape(p.name),
+                ", ".join(p.teams),
+                _pct(p.allocation),
+                p.rate,
+                str(p.assigned),
+                str(p.days_off),
+                escape(", ".join(p.skills)),
+            )
         stdout.print(people)
 
     if s.milestones or s.releases:
@@ -138,22 +199,31 @@ def _print_tables(s: PlanSummary) -> None:
         for col in ("id", "kind", "date", "title"):
             _column(dates, col, wide=col == "title")
         for m in s.milestones:
-            dates.add_row(m.id, "milestone", f"due {m.deadline}" if m.deadline else "",
-                          escape(m.title))
+            dates.add_row(
+                m.id, "milestone", f"due {m.deadline}" if m.deadline else "", escape(m.title)
+            )
         for r in s.releases:
-            dates.add_row(r.id, "release", str(r.date or ""),
-                          f"{escape(r.title)} ({r.includes} items)")
+            dates.add_row(
+                r.id, "release", str(r.date or ""), f"{escape(r.title)} ({r.includes} items)"
+            )
         stdout.print(dates)
 
     if s.risks:
-        risks = Table(title=f"Risks — exposure {_fmt_days(s.exposure_days)} days"
-                      + (f", {s.cost_exposure:,.0f} {s.currency}" if s.cost_exposure else ""),
-                      title_justify="left")
+        risks = Table(
+            title=f"Risks — exposure {_fmt_days(s.exposure_days)} days"
+            + (f", {s.cost_exposure:,.0f} {s.currency}" if s.cost_exposure else ""),
+            title_justify="left",
+        )
         for col in ("id", "P", "impact d", "exp. d", "owner", "status", "title"):
             _column(risks, col, wide=col == "title", right=col in ("P", "impact d", "exp. d"))
-        for r in sorted(s.risks, key=lambda r: -(r.exposure_days or 0)):
-            risks.add_row(r.id, _pct(r.probability),
-                          _fmt_days(r.impact_days) if r.impact_days is not None else "",
-                          _fmt_days(r.exposure_days) if r.exposure_days is not None else "",
-                          r.owner or "[red]none[/red]", r.status, escape(r.title))
+        for risk in sorted(s.risks, key=lambda x: -(x.exposure_days or 0)):
+            risks.add_row(
+                risk.id,
+                _pct(risk.probability),
+                _fmt_days(risk.impact_days) if risk.impact_days is not None else "",
+                _fmt_days(risk.exposure_days) if risk.exposure_days is not None else "",
+                risk.owner or "[red]none[/red]",
+                risk.status,
+                escape(risk.title),
+            )
         stdout.print(risks)

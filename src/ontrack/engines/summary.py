@@ -128,8 +128,9 @@ def summarise(plan: Plan) -> PlanSummary:
         for member in team.members:
             teams_of[member].append(team.id)
     risks = tuple(_risk_line(plan, r) for r in plan.risks)
-    live = [r for r, src in zip(risks, plan.risks, strict=True)
-            if src.status is not RiskStatus.CLOSED]
+    live = [
+        r for r, src in zip(risks, plan.risks, strict=True) if src.status is not RiskStatus.CLOSED
+    ]
     counts = {
         "tasks": len(plan.tasks),
         "work_tasks": sum(1 for t in plan.leaf_tasks() if not t.milestone),
@@ -143,17 +144,34 @@ def summarise(plan: Plan) -> PlanSummary:
         "stakeholders": len(plan.stakeholders),
     }
     return PlanSummary(
-        name=plan.program.name, start=plan.program.start, currency=plan.program.currency,
-        budget=plan.program.budget, counts=counts, effort=effort, fixed_duration=fixed,
+        name=plan.program.name,
+        start=plan.program.start,
+        currency=plan.program.currency,
+        budget=plan.program.budget,
+        counts=counts,
+        effort=effort,
+        fixed_duration=fixed,
         unestimated=unestimated,
-        teams=tuple(TeamLine(t.id, t.name, len(t.members), t.lead, tasks_by_team[t.id],
-                             by_team[t.id]) for t in plan.teams),
-        people=tuple(PersonLine(p.id, p.name, tuple(teams_of[p.id]), p.skills, p.allocation,
-                                str(p.rate) if p.rate else "", assigned[p.id],
-                                sum(_working_days_off(plan, p.id)))
-                     for p in plan.people),
-        milestones=tuple(MilestoneLine(t.id, t.title, t.deadline)
-                         for t in plan.tasks if t.milestone),
+        teams=tuple(
+            TeamLine(t.id, t.name, len(t.members), t.lead, tasks_by_team[t.id], by_team[t.id])
+            for t in plan.teams
+        ),
+        people=tuple(
+            PersonLine(
+                p.id,
+                p.name,
+                tuple(teams_of[p.id]),
+                p.skills,
+                p.allocation,
+                str(p.rate) if p.rate else "",
+                assigned[p.id],
+                sum(_working_days_off(plan, p.id)),
+            )
+            for p in plan.people
+        ),
+        milestones=tuple(
+            MilestoneLine(t.id, t.title, t.deadline) for t in plan.tasks if t.milestone
+        ),
         releases=tuple(ReleaseLine(r.id, r.title, r.date, len(r.includes)) for r in plan.releases),
         risks=risks,
         exposure_days=sum((r.exposure_days or Fraction(0) for r in live), Fraction(0)),
@@ -164,17 +182,33 @@ def summarise(plan: Plan) -> PlanSummary:
 def _risk_line(plan: Plan, risk: Risk) -> RiskLine:
     per_day = plan.calendar.minutes_per_day
     impact = risk.impact.pert_mean_minutes / per_day if risk.impact else None
-    cost = (risk.cost_impact * Decimal(risk.probability.numerator)
-            / Decimal(risk.probability.denominator)) if risk.cost_impact is not None else None
-    return RiskLine(risk.id, risk.title, risk.probability, impact,
-                    impact * risk.probability if impact is not None else None, cost,
-                    risk.owner, risk.status.value, risk.response.value if risk.response else None)
+    cost = (
+        (
+            risk.cost_impact
+            * Decimal(risk.probability.numerator)
+            / Decimal(risk.probability.denominator)
+        )
+        if risk.cost_impact is not None
+        else None
+    )
+    return RiskLine(
+        risk.id,
+        risk.title,
+        risk.probability,
+        impact,
+        impact * risk.probability if impact is not None else None,
+        cost,
+        risk.owner,
+        risk.status.value,
+        risk.response.value if risk.response else None,
+    )
 
 
 def _working_days_off(plan: Plan, person_id: str) -> list[int]:
     """Working days lost to each time-off range, on the person's own calendar."""
     person = plan.person_by_id[person_id]
     calendar = plan.calendar_of(person)
-    return [sum(1 for i in range(r.days)
-                if calendar.is_working_day(r.start + dt.timedelta(days=i)))
-            for r in person.time_off]
+    return [
+        sum(1 for i in range(r.days) if calendar.is_working_day(r.start + dt.timedelta(days=i)))
+        for r in person.time_off
+    ]

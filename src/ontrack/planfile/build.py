@@ -55,11 +55,15 @@ class Builder:
             return None
         o, m, p = (self.duration(x) for x in (text.optimistic, text.likely, text.pessimistic))
         if not o <= m <= p:
-            self.diagnostics.append(error(
-                "E112", where,
-                f"{label}: estimate {text.optimistic}/{text.likely}/{text.pessimistic} is out of "
-                "order",
-                "write optimistic/likely/pessimistic with optimistic ≤ likely ≤ pessimistic"))
+            self.diagnostics.append(
+                error(
+                    "E112",
+                    where,
+                    f"{label}: estimate {text.optimistic}/{text.likely}/{text.pessimistic} "
+                    "is out of order",
+                    "write optimistic/likely/pessimistic with optimistic ≤ likely ≤ pessimistic",
+                )
+            )
         return Estimate(o, m, p)
 
     # -- records ----------------------------------------------------------------------------
@@ -68,73 +72,157 @@ class Builder:
         if item is None:  # only to run the other checks; the plan is refused anyway
             return Program(name="(no program)", start=dt.date(2000, 1, 1))
         spec = item.spec
-        return Program(spec.name, spec.start, spec.currency, spec.calendar, spec.budget,
-                       spec.description, item.raw.loc, _locs(item.raw, ("calendar", "start")))
+        return Program(
+            spec.name,
+            spec.start,
+            spec.currency,
+            spec.calendar,
+            spec.budget,
+            spec.description,
+            item.raw.loc,
+            _locs(item.raw, ("calendar", "start")),
+        )
 
     @staticmethod
     def calendar(spec: s.CalendarSpec, ident: str, loc: SourceLoc) -> Calendar:
-        holidays = sorted({start + dt.timedelta(days=i)
-                           for start, end in spec.holidays
-                           for i in range((end - start).days + 1)})
-        return Calendar(ident, frozenset(WEEKDAYS.index(d) for d in spec.workweek),
-                        spec.hours_per_day, tuple(holidays), loc)
+        holidays = sorted(
+            {
+                start + dt.timedelta(days=i)
+                for start, end in spec.holidays
+                for i in range((end - start).days + 1)
+            }
+        )
+        return Calendar(
+            ident,
+            frozenset(WEEKDAYS.index(d) for d in spec.workweek),
+            spec.hours_per_day,
+            tuple(holidays),
+            loc,
+        )
 
     def person(self, item: Item[s.PersonSpec]) -> Person:
         spec, raw = item.spec, item.raw
         locs = _locs(raw, ("time_off", "calendar", "skills", "allocation"))
-        ranges = tuple(DateRange(a, b, locs.get(f"time_off[{i}]", raw.loc))
-                       for i, (a, b) in enumerate(spec.time_off))
-        return Person(spec.id, spec.name or spec.id, tuple(spec.skills), spec.allocation,
-                      spec.rate, ranges, spec.calendar, spec.email, raw.loc, locs)
+        ranges = tuple(
+            DateRange(a, b, locs.get(f"time_off[{i}]", raw.loc))
+            for i, (a, b) in enumerate(spec.time_off)
+        )
+        return Person(
+            spec.id,
+            spec.name or spec.id,
+            tuple(spec.skills),
+            spec.allocation,
+            spec.rate,
+            ranges,
+            spec.calendar,
+            spec.email,
+            raw.loc,
+            locs,
+        )
 
     @staticmethod
     def team(item: Item[s.TeamSpec]) -> Team:
         spec, raw = item.spec, item.raw
-        return Team(spec.id, spec.name or spec.id, tuple(spec.members), spec.lead, raw.loc,
-                    _locs(raw, ("members", "lead")))
+        return Team(
+            spec.id,
+            spec.name or spec.id,
+            tuple(spec.members),
+            spec.lead,
+            raw.loc,
+            _locs(raw, ("members", "lead")),
+        )
 
     def task(self, item: Item[s.TaskSpec], parent: Task | None) -> Task:
         spec, raw = item.spec, item.raw
-        locs = _locs(raw, ("estimate", "duration", "depends", "assignee", "team", "skills",
-                           "deadline", "milestone", "start_no_earlier_than", "tasks"))
+        locs = _locs(
+            raw,
+            (
+                "estimate",
+                "duration",
+                "depends",
+                "assignee",
+                "team",
+                "skills",
+                "deadline",
+                "milestone",
+                "start_no_earlier_than",
+                "tasks",
+            ),
+        )
         label = f"task '{spec.id}'"
         depends = tuple(
-            Dependency(d.task, DepType(d.type), self.duration(d.lag),
-                       locs.get(f"depends[{i}]", raw.loc))
-            for i, d in enumerate(spec.depends))
+            Dependency(
+                d.task, DepType(d.type), self.duration(d.lag), locs.get(f"depends[{i}]", raw.loc)
+            )
+            for i, d in enumerate(spec.depends)
+        )
         # Children inherit their summary's team and tags: a WBS branch usually belongs to one team.
         team = spec.team if spec.team is not None else (parent.team if parent else None)
         tags = tuple(dict.fromkeys([*(parent.tags if parent else ()), *spec.tags]))
         return Task(
-            id=spec.id, title=spec.title,
+            id=spec.id,
+            title=spec.title,
             estimate=self.estimate(spec.estimate, locs.get("estimate", raw.loc), label),
             duration=self.estimate(spec.duration, locs.get("duration", raw.loc), label),
-            depends=depends, skills=tuple(spec.skills), assignees=tuple(spec.assignee),
-            team=team, priority=spec.priority, milestone=spec.milestone, deadline=spec.deadline,
-            start_no_earlier_than=spec.start_no_earlier_than, tags=tags, parent=item.parent,
-            children=tuple(item.children), notes=spec.notes, loc=raw.loc, locs=locs)
+            depends=depends,
+            skills=tuple(spec.skills),
+            assignees=tuple(spec.assignee),
+            team=team,
+            priority=spec.priority,
+            milestone=spec.milestone,
+            deadline=spec.deadline,
+            start_no_earlier_than=spec.start_no_earlier_than,
+            tags=tags,
+            parent=item.parent,
+            children=tuple(item.children),
+            notes=spec.notes,
+            loc=raw.loc,
+            locs=locs,
+        )
 
     def risk(self, item: Item[s.RiskSpec]) -> Risk:
         spec, raw = item.spec, item.raw
         locs = _locs(raw, ("affects", "owner", "impact", "review_date", "probability"))
         return Risk(
-            spec.id, spec.title, spec.probability,
+            spec.id,
+            spec.title,
+            spec.probability,
             self.estimate(spec.impact, locs.get("impact", raw.loc), f"risk '{spec.id}'"),
-            spec.cost_impact, tuple(spec.affects), spec.owner,
-            RiskResponse(spec.response) if spec.response else None, spec.mitigation,
-            RiskStatus(spec.status), spec.review_date, raw.loc, locs)
+            spec.cost_impact,
+            tuple(spec.affects),
+            spec.owner,
+            RiskResponse(spec.response) if spec.response else None,
+            spec.mitigation,
+            RiskStatus(spec.status),
+            spec.review_date,
+            raw.loc,
+            locs,
+        )
 
     @staticmethod
     def release(item: Item[s.ReleaseSpec]) -> Release:
         spec, raw = item.spec, item.raw
-        return Release(spec.id, spec.title, spec.date, tuple(spec.includes), raw.loc,
-                       _locs(raw, ("includes", "date")))
+        return Release(
+            spec.id,
+            spec.title,
+            spec.date,
+            tuple(spec.includes),
+            raw.loc,
+            _locs(raw, ("includes", "date")),
+        )
 
     @staticmethod
     def stakeholder(item: Item[s.StakeholderSpec]) -> Stakeholder:
         spec = item.spec
-        return Stakeholder(spec.id, spec.name, spec.role, Level(spec.interest),
-                           Level(spec.influence), spec.email, item.raw.loc)
+        return Stakeholder(
+            spec.id,
+            spec.name,
+            spec.role,
+            Level(spec.interest),
+            Level(spec.influence),
+            spec.email,
+            item.raw.loc,
+        )
 
     def tasks(self, items: Sequence[Item[s.TaskSpec]]) -> tuple[Task, ...]:
         built: dict[str, Task] = {}

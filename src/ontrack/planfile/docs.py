@@ -85,8 +85,12 @@ def _type_text(prop: dict[str, Any]) -> str:
         return _string_kind(prop)
     if kind == "number" and prop.get("minimum") == 0 and "maximum" not in prop:
         return "money"
-    return {"boolean": "true/false", "integer": "integer", "number": "number",
-            "object": "mapping"}.get(str(kind), "value")
+    return {
+        "boolean": "true/false",
+        "integer": "integer",
+        "number": "number",
+        "object": "mapping",
+    }.get(str(kind), "value")
 
 
 def _string_kind(prop: dict[str, Any]) -> str:
@@ -120,8 +124,11 @@ def _default_text(value: Any) -> str:
     if isinstance(value, DurationText):
         return f"`{value}`"
     if isinstance(value, Fraction):
-        return f"`{value * 100}%`" if value <= 1 and value.denominator != 1 or value == 1 else (
-            f"`{value}`")
+        return (
+            f"`{value * 100}%`"
+            if (value <= 1 and value.denominator != 1) or value == 1
+            else (f"`{value}`")
+        )
     if isinstance(value, Decimal | int | str):
         return f"`{value}`"
     if isinstance(value, list):
@@ -134,7 +141,7 @@ def markdown_reference() -> str:
     out = [_INTRO]
     for name, cls, shape in _SECTIONS:
         anchor = _ANCHORS[cls.__name__]
-        out.append(f"## {name}\n\n<a id=\"{anchor}\"></a>\n\n")
+        out.append(f'## {name}\n\n<a id="{anchor}"></a>\n\n')
         out.append((cls.__doc__ or "").strip() + "\n\n")
         if shape == "list":
             out.append("A list of mappings, each with these keys:\n\n")

@@ -18,29 +18,114 @@ import yaml
 
 MAX_TASKS = 100_000
 START = dt.date(2026, 1, 5)
-SKILLS = ("backend", "frontend", "mobile", "data", "infra", "qa", "security", "sre", "ml",
-          "design")
+SKILLS = ("backend", "frontend", "mobile", "data", "infra", "qa", "security", "sre", "ml", "design")
 HOLIDAYS: tuple[dt.date | str, ...] = (
-    dt.date(2026, 1, 19), dt.date(2026, 5, 25), dt.date(2026, 7, 3), dt.date(2026, 9, 7),
-    "2026-11-26..2026-11-27", "2026-12-24..2027-01-01",
+    dt.date(2026, 1, 19),
+    dt.date(2026, 5, 25),
+    dt.date(2026, 7, 3),
+    dt.date(2026, 9, 7),
+    "2026-11-26..2026-11-27",
+    "2026-12-24..2027-01-01",
 )
 
-_FIRST = ("Alice", "Bruno", "Chen", "Dana", "Emeka", "Farah", "Gustav", "Hana", "Ines", "Jonas",
-          "Kenji", "Leila", "Marco", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Samir", "Tova",
-          "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe")
-_LAST = ("Adams", "Brandt", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito",
-         "Jensen", "Kowalski", "Larsen", "Moreau", "Nguyen", "Okafor", "Petrov", "Quinlan",
-         "Rossi", "Sato", "Tanaka", "Usman", "Varga", "Weber", "Yilmaz", "Zhang")
-_AREAS = ("checkout", "search", "identity", "payments", "catalog", "onboarding", "billing",
-          "messaging", "analytics", "platform", "mobile-app", "notifications", "reporting",
-          "fulfilment", "pricing", "growth")
-_FEATURES = ("single sign-on", "saved carts", "usage-based billing", "offline mode",
-             "audit trail", "bulk import", "dark launch", "multi-currency", "partner API",
-             "real-time alerts", "data retention", "accessibility pass", "new onboarding flow",
-             "fraud scoring", "search relevance", "EU data residency")
+_FIRST = (
+    "Alice",
+    "Bruno",
+    "Chen",
+    "Dana",
+    "Emeka",
+    "Farah",
+    "Gustav",
+    "Hana",
+    "Ines",
+    "Jonas",
+    "Kenji",
+    "Leila",
+    "Marco",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tova",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+)
+_LAST = (
+    "Adams",
+    "Brandt",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nguyen",
+    "Okafor",
+    "Petrov",
+    "Quinlan",
+    "Rossi",
+    "Sato",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Weber",
+    "Yilmaz",
+    "Zhang",
+)
+_AREAS = (
+    "checkout",
+    "search",
+    "identity",
+    "payments",
+    "catalog",
+    "onboarding",
+    "billing",
+    "messaging",
+    "analytics",
+    "platform",
+    "mobile-app",
+    "notifications",
+    "reporting",
+    "fulfilment",
+    "pricing",
+    "growth",
+)
+_FEATURES = (
+    "single sign-on",
+    "saved carts",
+    "usage-based billing",
+    "offline mode",
+    "audit trail",
+    "bulk import",
+    "dark launch",
+    "multi-currency",
+    "partner API",
+    "real-time alerts",
+    "data retention",
+    "accessibility pass",
+    "new onboarding flow",
+    "fraud scoring",
+    "search relevance",
+    "EU data residency",
+)
 _WORK = {
-    "backend": ("Design {x} API", "Implement {x} service", "Add {x} persistence",
-                "Write {x} migration"),
+    "backend": (
+        "Design {x} API",
+        "Implement {x} service",
+        "Add {x} persistence",
+        "Write {x} migration",
+    ),
     "frontend": ("Build {x} page", "Wire {x} form validation", "Add {x} empty states"),
     "mobile": ("Build {x} screen (iOS)", "Build {x} screen (Android)", "Handle {x} offline"),
     "data": ("Model {x} events", "Backfill {x} history", "Build {x} dashboard"),
@@ -51,9 +136,14 @@ _WORK = {
     "ml": ("Train {x} model", "Evaluate {x} model offline", "Ship {x} features to store"),
     "design": ("Design {x} flows", "Usability-test {x}", "Write {x} UI copy"),
 }
-_RISKS = ("Vendor API for {x} changes before launch", "Key engineer on {x} leaves",
-          "Load on {x} is higher than forecast", "Security review of {x} finds blockers",
-          "Scope of {x} grows after user testing", "Upstream team delays {x} dependency")
+_RISKS = (
+    "Vendor API for {x} changes before launch",
+    "Key engineer on {x} leaves",
+    "Load on {x} is higher than forecast",
+    "Security review of {x} finds blockers",
+    "Scope of {x} grows after user testing",
+    "Upstream team delays {x} dependency",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +186,18 @@ def generate_plan(tasks: int, people: int, seed: int) -> dict[str, Any]:
     state = _State(rng, {p["id"]: tuple(p["skills"]) for p in persons})
     task_list = _tasks(state, teams, tasks)
     return {
-        "program": {"name": f"Synthetic program {seed}", "start": START, "currency": "USD",
-                    "budget": 250_000 * max(1, tasks // 100),
-                    "description": f"Generated plan: {tasks} tasks, {people} people."},
-        "calendar": {"workweek": ["mon", "tue", "wed", "thu", "fri"], "hours_per_day": 8,
-                     "holidays": list(HOLIDAYS)},
+        "program": {
+            "name": f"Synthetic program {seed}",
+            "start": START,
+            "currency": "USD",
+            "budget": 250_000 * max(1, tasks // 100),
+            "description": f"Generated plan: {tasks} tasks, {people} people.",
+        },
+        "calendar": {
+            "workweek": ["mon", "tue", "wed", "thu", "fri"],
+            "hours_per_day": 8,
+            "holidays": list(HOLIDAYS),
+        },
         "people": persons,
         "teams": [_team_data(rng, t) for t in teams],
         "tasks": task_list,
@@ -143,8 +240,12 @@ def _people(rng: random.Random, count: int) -> list[dict[str, Any]]:
             n += 1
             ident = f"{base}{n}"
         used.add(ident)
-        person: dict[str, Any] = {"id": ident, "name": f"{first} {last}",
-                                  "email": f"{ident}@example.com", "skills": []}
+        person: dict[str, Any] = {
+            "id": ident,
+            "name": f"{first} {last}",
+            "email": f"{ident}@example.com",
+            "skills": [],
+        }
         roll = rng.random()
         if roll < 0.08:
             person["allocation"] = "50%"
@@ -175,7 +276,7 @@ def _teams(rng: random.Random, persons: list[dict[str, Any]]) -> list[_Team]:
     size, extra = divmod(len(persons), count)
     at = 0
     for i in range(count):
-        members = persons[at:at + size + (1 if i < extra else 0)]
+        members = persons[at : at + size + (1 if i < extra else 0)]
         at += len(members)
         focus = focuses[i % len(focuses)]
         for person in members:
@@ -188,8 +289,12 @@ def _teams(rng: random.Random, persons: list[dict[str, Any]]) -> list[_Team]:
 
 
 def _team_data(rng: random.Random, team: _Team) -> dict[str, Any]:
-    return {"id": team.id, "name": f"{team.id.replace('-', ' ').title()} ({team.focus})",
-            "members": list(team.members), "lead": rng.choice(team.members)}
+    return {
+        "id": team.id,
+        "name": f"{team.id.replace('-', ' ').title()} ({team.focus})",
+        "members": list(team.members),
+        "lead": rng.choice(team.members),
+    }
 
 
 # -- the WBS ------------------------------------------------------------------------------------
@@ -224,8 +329,11 @@ def _epic(state: _State, team: _Team, size: int, nth: int) -> dict[str, Any]:
     rng = state.rng
     epic_id = state.next_id("e", 4)
     feature = rng.choice(_FEATURES)
-    epic: dict[str, Any] = {"id": epic_id, "title": f"{team.id.replace('-', ' ').title()}: "
-                            f"{feature}", "team": team.id}
+    epic: dict[str, Any] = {
+        "id": epic_id,
+        "title": f"{team.id.replace('-', ' ').title()}: {feature}",
+        "team": team.id,
+    }
     if state.milestones and rng.random() < 0.3:  # wait for an earlier epic to land
         epic["depends"] = [rng.choice(state.milestones[-5:])[0]]
     state.finish[epic_id] = state.after(epic.get("depends", []))
@@ -251,8 +359,9 @@ def _epic(state: _State, team: _Team, size: int, nth: int) -> dict[str, Any]:
     return epic
 
 
-def _feature(state: _State, team: _Team, feature: str, count: int, earlier: list[str],
-             *, epic_id: str) -> dict[str, Any]:
+def _feature(
+    state: _State, team: _Team, feature: str, count: int, earlier: list[str], *, epic_id: str
+) -> dict[str, Any]:
     """A second-level summary: its children depend on each other, never on the summary itself;
     the summary may wait for earlier work in the epic."""
     rng = state.rng
@@ -285,8 +394,13 @@ def _pick_recent(rng: random.Random, earlier: list[str]) -> list[str]:
     return rng.sample(window, min(2, len(window)))
 
 
-def _leaf(state: _State, team: _Team, preds: list[str], feature: str = "the MVP",
-          parent: str | None = None) -> dict[str, Any]:
+def _leaf(
+    state: _State,
+    team: _Team,
+    preds: list[str],
+    feature: str = "the MVP",
+    parent: str | None = None,
+) -> dict[str, Any]:
     rng = state.rng
     ident = state.next_id("t", 5)
     member = rng.choice(team.members)
@@ -349,8 +463,12 @@ def _milestone(state: _State, team: _Team, feature: str, preds: list[str]) -> di
     days = max(state.after(preds), state.team_days.get(team.id, 0.0) / max(1, len(team.members)))
     when = START + dt.timedelta(days=round(days * 7 / 5 * 1.25) + 10)
     state.finish[ident] = days
-    task: dict[str, Any] = {"id": ident, "title": f"{feature.capitalize()} ready",
-                            "milestone": True, "depends": preds}
+    task: dict[str, Any] = {
+        "id": ident,
+        "title": f"{feature.capitalize()} ready",
+        "milestone": True,
+        "depends": preds,
+    }
     if rng.random() < 0.4:
         task["deadline"] = when
     state.milestones.append((ident, when))
@@ -391,19 +509,42 @@ def _releases(state: _State) -> list[dict[str, Any]]:
     per = max(1, len(state.milestones) // max(1, min(12, len(state.milestones) // 4)))
     out = []
     for n, at in enumerate(range(0, len(state.milestones), per)):
-        chunk = state.milestones[at:at + per]
+        chunk = state.milestones[at : at + per]
         last = max(when for _, when in chunk)
-        out.append({"id": f"v{n // 4 + 1}.{n % 4}", "title": f"Release {n // 4 + 1}.{n % 4}",
-                    "date": last + dt.timedelta(days=7), "includes": [i for i, _ in chunk]})
+        out.append(
+            {
+                "id": f"v{n // 4 + 1}.{n % 4}",
+                "title": f"Release {n // 4 + 1}.{n % 4}",
+                "date": last + dt.timedelta(days=7),
+                "includes": [i for i, _ in chunk],
+            }
+        )
     return out
 
 
 def _stakeholders() -> list[dict[str, Any]]:
     return [
-        {"id": "cto", "name": "Dana Whitfield", "role": "CTO", "interest": "high",
-         "influence": "high", "email": "dana.whitfield@example.com"},
-        {"id": "vp-product", "name": "Ravi Menon", "role": "VP Product", "interest": "high",
-         "influence": "medium", "email": "ravi.menon@example.com"},
-        {"id": "support-lead", "name": "Mia Santos", "role": "Head of Support",
-         "interest": "medium", "influence": "low"},
+        {
+            "id": "cto",
+            "name": "Dana Whitfield",
+            "role": "CTO",
+            "interest": "high",
+            "influence": "high",
+            "email": "dana.whitfield@example.com",
+        },
+        {
+            "id": "vp-product",
+            "name": "Ravi Menon",
+            "role": "VP Product",
+            "interest": "high",
+            "influence": "medium",
+            "email": "ravi.menon@example.com",
+        },
+        {
+            "id": "support-lead",
+            "name": "Mia Santos",
+            "role": "Head of Support",
+            "interest": "medium",
+            "influence": "low",
+        },
     ]

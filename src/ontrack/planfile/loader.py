@@ -51,14 +51,21 @@ def load_plan(path: str | os.PathLike[str]) -> tuple[Plan | None, list[Diagnosti
     if root.is_dir():
         files = plan_files(root)
         if not files:
-            return None, [error("E001", SourceLoc(str(root)), "folder has no .yaml plan files",
-                                "point at a plan file, or a folder that holds some")]
+            return None, [
+                error(
+                    "E001",
+                    SourceLoc(str(root)),
+                    "folder has no .yaml plan files",
+                    "point at a plan file, or a folder that holds some",
+                )
+            ]
         docs = [read_yaml_file(f) for f in files]
     elif root.exists():
         docs = [read_yaml_file(root)]
     else:
-        return None, [error("E001", SourceLoc(str(root)), "no such file or folder",
-                            "check the path")]
+        return None, [
+            error("E001", SourceLoc(str(root)), "no such file or folder", "check the path")
+        ]
     return _load_docs([(d.path, d.data, d.diagnostics) for d in docs])
 
 
@@ -81,9 +88,11 @@ def _load_docs(
     diagnostics.extend(build_diagnostics)
     if plan is not None:
         diagnostics.extend(
-            d for d in run_checks(plan)
+            d
+            for d in run_checks(plan)
             # A reference to an item that failed validation was already reported there.
-            if not (d.code in REF_CODES and d.subjects and d.subjects[-1] in collected.invalid_ids))
+            if not (d.code in REF_CODES and d.subjects and d.subjects[-1] in collected.invalid_ids)
+        )
     result = plan if plan is not None and not has_errors(diagnostics) else None
     return result, sorted_diagnostics(diagnostics)
 
@@ -91,8 +100,14 @@ def _load_docs(
 def _collect(name: str, data: Any, out: _Collected, diagnostics: list[Diagnostic]) -> None:
     top = SourceLoc(name, 1, 1)
     if not isinstance(data, PosDict):
-        diagnostics.append(error("E102", top, "a plan file is a mapping of sections",
-                                 "start with `program:` or `tasks:` at the left margin"))
+        diagnostics.append(
+            error(
+                "E102",
+                top,
+                "a plan file is a mapping of sections",
+                "start with `program:` or `tasks:` at the left margin",
+            )
+        )
         return
     if out.first_loc is None:
         out.first_loc = top
@@ -105,23 +120,35 @@ def _collect(name: str, data: Any, out: _Collected, diagnostics: list[Diagnostic
                 out.invalid_sections.add(key)
                 continue
             if key in out.singletons:
-                diagnostics.append(error(
-                    "E120", data.key_locs[key], f"`{key}` is defined in more than one file",
-                    f"keep one `{key}:` section for the whole plan",
-                    related=(out.singletons[key].raw.loc,)))
+                diagnostics.append(
+                    error(
+                        "E120",
+                        data.key_locs[key],
+                        f"`{key}` is defined in more than one file",
+                        f"keep one `{key}:` section for the whole plan",
+                        related=(out.singletons[key].raw.loc,),
+                    )
+                )
                 continue
             out.singletons[key] = Item(spec, value)
         elif key == "tasks":
             out.lists[key].extend(validate_tasks(value, where, diagnostics, out.invalid_ids))
         elif key in s.SECTIONS:
             out.lists[key].extend(
-                validate_list(s.SECTIONS[key], key, value, where, diagnostics, out.invalid_ids))
+                validate_list(s.SECTIONS[key], key, value, where, diagnostics, out.invalid_ids)
+            )
         else:
             close = difflib.get_close_matches(key, _ALL_SECTIONS, n=1, cutoff=0.6)
-            diagnostics.append(error(
-                "E100", data.key_locs[key], f"unknown section '{key}'",
-                f"did you mean '{close[0]}'?" if close else
-                "sections are: " + ", ".join(_ALL_SECTIONS)))
+            diagnostics.append(
+                error(
+                    "E100",
+                    data.key_locs[key],
+                    f"unknown section '{key}'",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "sections are: " + ", ".join(_ALL_SECTIONS),
+                )
+            )
 
 
 def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[Diagnostic]]:
@@ -131,8 +158,14 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         return None, diagnostics
     program_item = collected.singletons.get("program")
     if program_item is None and "program" not in collected.invalid_sections:
-        diagnostics.append(error("E121", first, "the plan has no `program` section",
-                                 "add `program:` with at least `name:` and `start:`"))
+        diagnostics.append(
+            error(
+                "E121",
+                first,
+                "the plan has no `program` section",
+                "add `program:` with at least `name:` and `start:`",
+            )
+        )
     lists = collected.lists
     calendars = [Builder.calendar(i.spec, i.spec.id, i.raw.loc) for i in lists["calendars"]]
     default = _default_calendar(collected, calendars)
@@ -151,9 +184,15 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         sources=tuple(names),
     )
     diagnostics.extend(builder.diagnostics)
-    for kind, records in (("calendar", plan.calendars), ("person", plan.people),
-                          ("team", plan.teams), ("task", plan.tasks), ("risk", plan.risks),
-                          ("release", plan.releases), ("stakeholder", plan.stakeholders)):
+    for kind, records in (
+        ("calendar", plan.calendars),
+        ("person", plan.people),
+        ("team", plan.teams),
+        ("task", plan.tasks),
+        ("risk", plan.risks),
+        ("release", plan.releases),
+        ("stakeholder", plan.stakeholders),
+    ):
         diagnostics.extend(_duplicates(kind, records))
     if program_item is None:
         return None, diagnostics
@@ -177,9 +216,16 @@ def _duplicates(kind: str, records: Iterable[Any]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for record in records:
         if record.id in seen:
-            out.append(error("E200", record.loc, f"{kind} id '{record.id}' is defined twice",
-                             f"rename one of them; ids are unique across all plan files",
-                             subjects=(record.id,), related=(seen[record.id],)))
+            out.append(
+                error(
+                    "E200",
+                    record.loc,
+                    f"{kind} id '{record.id}' is defined twice",
+                    "rename one of them; ids are unique across all plan files",
+                    subjects=(record.id,),
+                    related=(seen[record.id],),
+                )
+            )
         else:
             seen[record.id] = record.loc
     return out

@@ -57,7 +57,9 @@ def _hours(value: Any) -> Fraction:
     try:
         hours = Fraction(str(value).strip().removesuffix("h"))
     except ValueError:
-        raise v.ValueProblem("E102", f"'{value}' is not a number of hours", "write e.g. 8") from None
+        raise v.ValueProblem(
+            "E102", f"'{value}' is not a number of hours", "write e.g. 8"
+        ) from None
     if not 0 < hours <= 24:
         raise v.ValueProblem("E103", f"hours_per_day {value} is outside 1..24", "write e.g. 8")
     return hours
@@ -68,65 +70,120 @@ def _priority(value: Any) -> int:
         return _PRIORITY_NAMES[value.strip().lower()]
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000:
         return value
-    raise v.ValueProblem("E103", f"priority {value!r} is not 1..1000 or a level",
-                         "write a number from 1 to 1000 (default 500) or one of "
-                         + ", ".join(_PRIORITY_NAMES))
+    raise v.ValueProblem(
+        "E103",
+        f"priority {value!r} is not 1..1000 or a level",
+        "write a number from 1 to 1000 (default 500) or one of " + ", ".join(_PRIORITY_NAMES),
+    )
 
 
 _PRIORITY_NAMES = {"lowest": 100, "low": 300, "medium": 500, "high": 700, "critical": 900}
 
 _STR = {"type": "string"}
-Id = Annotated[str, PlainValidator(_checked(v.parse_id)),
-               WithJsonSchema({"type": "string", "pattern": v.ID_RE.pattern})]
-IdList = Annotated[list[Id], BeforeValidator(_one_or_many),
-                   WithJsonSchema({"anyOf": [{"type": "string"},
-                                             {"type": "array", "items": _STR}]})]
-Names = Annotated[list[str], BeforeValidator(_one_or_many),
-                  WithJsonSchema({"anyOf": [_STR, {"type": "array", "items": _STR}]})]
-Date = Annotated[dt.date, PlainValidator(_checked(v.parse_date)),
-                 WithJsonSchema({"type": "string", "format": "date"})]
-DateRange = Annotated[tuple[dt.date, dt.date], PlainValidator(_checked(v.parse_date_range)),
-                      WithJsonSchema({"type": "string",
-                                      "pattern": r"^\d{4}-\d\d-\d\d(\.\.\d{4}-\d\d-\d\d)?$"})]
-DurationT = Annotated[v.DurationText, PlainValidator(_checked(v.parse_duration)),
-                      WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN})]
-Lag = Annotated[v.DurationText,
-                PlainValidator(_checked(lambda x: v.parse_duration(x, allow_negative=True,
-                                                                   what="lag"))),
-                WithJsonSchema({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN},
-                                          {"const": 0}]})]
+Id = Annotated[
+    str,
+    PlainValidator(_checked(v.parse_id)),
+    WithJsonSchema({"type": "string", "pattern": v.ID_RE.pattern}),
+]
+IdList = Annotated[
+    list[Id],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": _STR}]}),
+]
+Names = Annotated[
+    list[str],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema({"anyOf": [_STR, {"type": "array", "items": _STR}]}),
+]
+Date = Annotated[
+    dt.date,
+    PlainValidator(_checked(v.parse_date)),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+DateRange = Annotated[
+    tuple[dt.date, dt.date],
+    PlainValidator(_checked(v.parse_date_range)),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d\d-\d\d(\.\.\d{4}-\d\d-\d\d)?$"}),
+]
+DurationT = Annotated[
+    v.DurationText,
+    PlainValidator(_checked(v.parse_duration)),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN}),
+]
+Lag = Annotated[
+    v.DurationText,
+    PlainValidator(_checked(lambda x: v.parse_duration(x, allow_negative=True, what="lag"))),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}]}),
+]
 
 
-def _estimate_type(what: str) -> Any:
-    return Annotated[v.EstimateText, PlainValidator(_checked(lambda x: v.parse_estimate(x, what))),
-                     WithJsonSchema({"type": "string", "pattern": ESTIMATE_PATTERN})]
-
-
-EstimateT = _estimate_type("estimate")
-FixedDurationT = _estimate_type("duration")
-ImpactT = _estimate_type("impact")
-Percent = Annotated[Fraction, PlainValidator(_checked(v.parse_percent)),
-                    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
-                                              {"type": "number", "minimum": 0, "maximum": 1}]})]
-Money = Annotated[Decimal, PlainValidator(_checked(v.parse_money)),
-                  WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, _STR]})]
-RateT = Annotated[Rate, PlainValidator(_checked(v.parse_rate)),
-                  WithJsonSchema({"type": "string",
-                                  "pattern": r"^\d+(\.\d+)?\s*/\s*(h|hr|hour|d|day)$"})]
-Hours = Annotated[Fraction, PlainValidator(_checked(_hours)),
-                  WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24})]
-PriorityT = Annotated[int, PlainValidator(_checked(_priority)),
-                      WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1000},
-                                                {"enum": list(_PRIORITY_NAMES)}]})]
-Weekday = Annotated[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                    BeforeValidator(lambda x: _lower(x)[:3] if isinstance(x, str) else x)]
+_ESTIMATE_SCHEMA = WithJsonSchema({"type": "string", "pattern": ESTIMATE_PATTERN})
+EstimateT = Annotated[
+    v.EstimateText,
+    PlainValidator(_checked(lambda x: v.parse_estimate(x, "estimate"))),
+    _ESTIMATE_SCHEMA,
+]
+FixedDurationT = Annotated[
+    v.EstimateText,
+    PlainValidator(_checked(lambda x: v.parse_estimate(x, "duration"))),
+    _ESTIMATE_SCHEMA,
+]
+ImpactT = Annotated[
+    v.EstimateText,
+    PlainValidator(_checked(lambda x: v.parse_estimate(x, "impact"))),
+    _ESTIMATE_SCHEMA,
+]
+Percent = Annotated[
+    Fraction,
+    PlainValidator(_checked(v.parse_percent)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+                {"type": "number", "minimum": 0, "maximum": 1},
+            ]
+        }
+    ),
+]
+Money = Annotated[
+    Decimal,
+    PlainValidator(_checked(v.parse_money)),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, _STR]}),
+]
+RateT = Annotated[
+    Rate,
+    PlainValidator(_checked(v.parse_rate)),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?\s*/\s*(h|hr|hour|d|day)$"}),
+]
+Hours = Annotated[
+    Fraction,
+    PlainValidator(_checked(_hours)),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24}),
+]
+PriorityT = Annotated[
+    int,
+    PlainValidator(_checked(_priority)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                {"enum": list(_PRIORITY_NAMES)},
+            ]
+        }
+    ),
+]
+Weekday = Annotated[
+    Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    BeforeValidator(lambda x: _lower(x)[:3] if isinstance(x, str) else x),
+]
 DepTypeT = Annotated[Literal["FS", "SS", "FF", "SF"], BeforeValidator(_upper)]
 LevelT = Annotated[Literal["low", "medium", "high"], BeforeValidator(_lower)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
-                              arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, coerce_numbers_to_str=True, arbitrary_types_allowed=True
+    )
 
 
 class ProgramSpec(Spec):
@@ -134,25 +191,43 @@ class ProgramSpec(Spec):
 
     name: str = Field(description="The program's name, as reports show it.")
     start: Date = Field(description="First day of work (ISO date). Scheduling starts here.")
-    currency: str = Field("USD", pattern=r"^[A-Z]{3}$",
-                          description="ISO 4217 code of the currency of rates, budgets and costs.")
-    calendar: Id | None = Field(None, description=(
-        "Id of an entry of `calendars` to use as the default working calendar, instead of the "
-        "top-level `calendar`."))
+    currency: str = Field(
+        "USD",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the currency of rates, budgets and costs.",
+    )
+    calendar: Id | None = Field(
+        None,
+        description=(
+            "Id of an entry of `calendars` to use as the default working calendar, instead of the "
+            "top-level `calendar`."
+        ),
+    )
     budget: Money | None = Field(None, description="Approved budget, in `currency`.")
-    description: str = Field("", description="What the program delivers and why, in a sentence or two.")
+    description: str = Field(
+        "", description="What the program delivers and why, in a sentence or two."
+    )
 
 
 class CalendarSpec(Spec):
     """Working time. The top-level `calendar` is the default for everyone."""
 
-    workweek: list[Weekday] = Field(["mon", "tue", "wed", "thu", "fri"],
-                                    description="Days worked each week: mon, tue, … sun.")
-    hours_per_day: Hours = Field(Fraction(8), description=(
-        "Length of a working day in hours. One `d` of estimate is this many hours, one `w` "
-        "is this times the number of days in `workweek`."))
-    holidays: list[DateRange] = Field([], description=(
-        "Days nobody works: dates or inclusive ranges such as 2026-12-24..2026-12-31."))
+    workweek: list[Weekday] = Field(
+        ["mon", "tue", "wed", "thu", "fri"], description="Days worked each week: mon, tue, … sun."
+    )
+    hours_per_day: Hours = Field(
+        Fraction(8),
+        description=(
+            "Length of a working day in hours. One `d` of estimate is this many hours, one `w` "
+            "is this times the number of days in `workweek`."
+        ),
+    )
+    holidays: list[DateRange] = Field(
+        [],
+        description=(
+            "Days nobody works: dates or inclusive ranges such as 2026-12-24..2026-12-31."
+        ),
+    )
 
 
 class NamedCalendarSpec(CalendarSpec):
@@ -167,12 +242,19 @@ class PersonSpec(Spec):
     id: Id = Field(description="Unique person id, used in `assignee`, `members`, `owner`.")
     name: str = Field("", description="Full name; defaults to the id.")
     email: str = Field("", description="Address for reports and notifications.")
-    skills: Names = Field([], description="What this person can do, matched against tasks' `skills`.")
-    allocation: Percent = Field(Fraction(1), description=(
-        "Share of this person's working time given to the program, e.g. 50% for half time."))
+    skills: Names = Field(
+        [], description="What this person can do, matched against tasks' `skills`."
+    )
+    allocation: Percent = Field(
+        Fraction(1),
+        description=(
+            "Share of this person's working time given to the program, e.g. 50% for half time."
+        ),
+    )
     rate: RateT | None = Field(None, description="Cost of their time: `850/day` or `110/hour`.")
-    time_off: list[DateRange] = Field([], description=(
-        "Days away: dates or inclusive ranges such as 2026-02-09..2026-02-13."))
+    time_off: list[DateRange] = Field(
+        [], description=("Days away: dates or inclusive ranges such as 2026-02-09..2026-02-13.")
+    )
     calendar: Id | None = Field(None, description="Id of an entry of `calendars` they work by.")
 
 
@@ -190,15 +272,23 @@ class DependSpec(Spec):
 
     __shorthand__ = "the predecessor's id (finish-to-start, no lag)"
     task: Id = Field(description="Id of the predecessor task (or summary task, or milestone).")
-    type: DepTypeT = Field("FS", description=(
-        "FS: start after it finishes; SS: start after it starts; FF: finish after it finishes; "
-        "SF: finish after it starts."))
-    lag: Lag = Field(v.DurationText(Fraction(0), "d"), description=(
-        "Working time between the two (e.g. 2d); negative for a lead (e.g. -1d)."))
+    type: DepTypeT = Field(
+        "FS",
+        description=(
+            "FS: start after it finishes; SS: start after it starts; FF: finish after it finishes; "
+            "SF: finish after it starts."
+        ),
+    )
+    lag: Lag = Field(
+        v.DurationText(Fraction(0), "d"),
+        description=("Working time between the two (e.g. 2d); negative for a lead (e.g. -1d)."),
+    )
 
 
 def _depends_item(value: Any) -> Any:
-    return {"task": value} if isinstance(value, str | int) and not isinstance(value, bool) else value
+    return (
+        {"task": value} if isinstance(value, str | int) and not isinstance(value, bool) else value
+    )
 
 
 DependItem = Annotated[DependSpec, BeforeValidator(_depends_item)]
@@ -213,27 +303,45 @@ class TaskSpec(Spec):
 
     id: Id = Field(description="Unique task id, used in `depends`, `affects`, `includes`.")
     title: str = Field(description="What is done, as stakeholders would read it.")
-    estimate: EstimateT | None = Field(None, description=(
-        "Effort: working time for one person at full allocation, as `8d` or a three-point "
-        "`optimistic/likely/pessimistic` such as `5d/8d/15d`. Two assignees, or a half-time "
-        "one, change how long it takes."))
-    duration: FixedDurationT | None = Field(None, description=(
-        "Fixed elapsed working time that people do not shorten (vendor lead time, soak "
-        "period), as `10d` or `5d/10d/20d`. Use instead of `estimate`."))
+    estimate: EstimateT | None = Field(
+        None,
+        description=(
+            "Effort: working time for one person at full allocation, as `8d` or a three-point "
+            "`optimistic/likely/pessimistic` such as `5d/8d/15d`. Two assignees, or a half-time "
+            "one, change how long it takes."
+        ),
+    )
+    duration: FixedDurationT | None = Field(
+        None,
+        description=(
+            "Fixed elapsed working time that people do not shorten (vendor lead time, soak "
+            "period), as `10d` or `5d/10d/20d`. Use instead of `estimate`."
+        ),
+    )
     depends: Annotated[list[DependItem], BeforeValidator(_one_or_many_depends)] = Field(
-        [], description="Predecessors: an id, a mapping `{task, type, lag}`, or a list of them.")
+        [], description="Predecessors: an id, a mapping `{task, type, lag}`, or a list of them."
+    )
     skills: Names = Field([], description="Skills a person needs to do it (all of them).")
     assignee: IdList = Field([], description="Person id, or a list of them, who does it.")
-    team: Id | None = Field(None, description=(
-        "Team whose members may do it. Children of a summary task inherit its team."))
-    priority: PriorityT = Field(500, description=(
-        "1..1000 (default 500) or lowest/low/medium/high/critical. Higher goes first when "
-        "people are scarce."))
+    team: Id | None = Field(
+        None,
+        description=("Team whose members may do it. Children of a summary task inherit its team."),
+    )
+    priority: PriorityT = Field(
+        500,
+        description=(
+            "1..1000 (default 500) or lowest/low/medium/high/critical. Higher goes first when "
+            "people are scarce."
+        ),
+    )
     milestone: bool = Field(False, description="A zero-length event such as a launch or sign-off.")
     deadline: Date | None = Field(None, description="Date by which it must finish.")
-    start_no_earlier_than: Date | None = Field(None, description=(
-        "It cannot start before this date (an external constraint)."))
-    tags: Names = Field([], description="Free labels for filtering and grouping. Children inherit them.")
+    start_no_earlier_than: Date | None = Field(
+        None, description=("It cannot start before this date (an external constraint).")
+    )
+    tags: Names = Field(
+        [], description="Free labels for filtering and grouping. Children inherit them."
+    )
     notes: str = Field("", description="Anything else worth knowing.")
     tasks: list[TaskSpec] = Field([], description="Child tasks: this becomes a summary task.")
 
@@ -244,18 +352,22 @@ class RiskSpec(Spec):
     id: Id = Field(description="Unique risk id.")
     title: str = Field(description="The risk, as cause and effect.")
     probability: Percent = Field(description="Chance it happens, e.g. 30%.")
-    impact: ImpactT | None = Field(None, description=(
-        "Delay it adds to the tasks it affects if it happens: `10d` or `5d/10d/20d`."))
-    cost_impact: Money | None = Field(None, description="Extra cost if it happens, in the currency.")
+    impact: ImpactT | None = Field(
+        None,
+        description=("Delay it adds to the tasks it affects if it happens: `10d` or `5d/10d/20d`."),
+    )
+    cost_impact: Money | None = Field(
+        None, description="Extra cost if it happens, in the currency."
+    )
     affects: IdList = Field([], description="Ids of the tasks it would delay.")
     owner: Id | None = Field(None, description="Id of the person who watches and handles it.")
-    response: Annotated[Literal["avoid", "mitigate", "transfer", "accept"] | None,
-                        BeforeValidator(_lower)] = Field(
-        None, description="avoid, mitigate, transfer or accept.")
+    response: Annotated[
+        Literal["avoid", "mitigate", "transfer", "accept"] | None, BeforeValidator(_lower)
+    ] = Field(None, description="avoid, mitigate, transfer or accept.")
     mitigation: str = Field("", description="What is being done about it.")
-    status: Annotated[Literal["open", "mitigating", "occurred", "closed"],
-                      BeforeValidator(_lower)] = Field("open", description=(
-                          "open, mitigating, occurred or closed."))
+    status: Annotated[
+        Literal["open", "mitigating", "occurred", "closed"], BeforeValidator(_lower)
+    ] = Field("open", description=("open, mitigating, occurred or closed."))
     review_date: Date | None = Field(None, description="When it is next reviewed.")
 
 
@@ -283,8 +395,12 @@ class PlanFileSpec(Spec):
     """One plan file. A plan is one such file or a folder of them, merged."""
 
     program: ProgramSpec | None = Field(None, description="The program (in exactly one file).")
-    calendar: CalendarSpec | None = Field(None, description=(
-        "Default working calendar (at most one file); Monday to Friday, 8 hours, if absent."))
+    calendar: CalendarSpec | None = Field(
+        None,
+        description=(
+            "Default working calendar (at most one file); Monday to Friday, 8 hours, if absent."
+        ),
+    )
     calendars: list[NamedCalendarSpec] = Field([], description="Named calendars for people.")
     people: list[PersonSpec] = Field([], description="Everyone who does the work.")
     teams: list[TeamSpec] = Field([], description="Teams of people.")
@@ -325,8 +441,9 @@ def _expand_shorthands(node: Any, shorthands: dict[str, str]) -> None:
             ref = value.get("$ref", "") if isinstance(value, dict) else ""
             name = ref.rsplit("/", 1)[-1]
             if name in shorthands and key != "anyOf":
-                node[key] = {"anyOf": [{"type": "string", "description": shorthands[name]},
-                                       {"$ref": ref}]}
+                node[key] = {
+                    "anyOf": [{"type": "string", "description": shorthands[name]}, {"$ref": ref}]
+                }
             else:
                 _expand_shorthands(value, shorthands)
     elif isinstance(node, list):

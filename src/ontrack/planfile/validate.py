@@ -21,8 +21,14 @@ from ontrack.planfile.schema import TaskSpec
 from ontrack.planfile.values import kind_of
 from ontrack.planfile.yamlread import PosDict, PosList
 
-_KINDS = {"people": "person", "calendars": "calendar", "teams": "team", "risks": "risk",
-          "releases": "release", "stakeholders": "stakeholder"}
+_KINDS = {
+    "people": "person",
+    "calendars": "calendar",
+    "teams": "team",
+    "risks": "risk",
+    "releases": "release",
+    "stakeholders": "stakeholder",
+}
 _TYPE_ERRORS = ("_type", "_parsing", "model_attributes_type", "is_instance_of")
 
 
@@ -51,8 +57,14 @@ def validate_item(
 ) -> S | None:
     """Validate one mapping; on failure append diagnostics and return None."""
     if not isinstance(raw, PosDict):
-        diagnostics.append(error("E102", where, f"{label} should be a mapping of keys, not {kind_of(raw)}",
-                                 hint=f"write it as `key: value` lines; see {cls.__name__}"))
+        diagnostics.append(
+            error(
+                "E102",
+                where,
+                f"{label} should be a mapping of keys, not {kind_of(raw)}",
+                hint=f"write it as `key: value` lines; see {cls.__name__}",
+            )
+        )
         return None
     try:
         return cls.model_validate(raw)
@@ -62,13 +74,22 @@ def validate_item(
 
 
 def validate_tasks(
-    raws: Any, where: SourceLoc, diagnostics: list[Diagnostic], invalid_ids: set[str],
+    raws: Any,
+    where: SourceLoc,
+    diagnostics: list[Diagnostic],
+    invalid_ids: set[str],
     parent: str | None = None,
 ) -> list[Item[TaskSpec]]:
     """Validate a `tasks` list and its nested children, depth first (parents before children)."""
     if not isinstance(raws, PosList):
-        diagnostics.append(error("E102", where, f"`tasks` should be a list, not {kind_of(raws)}",
-                                 "start each task with `- id: …`"))
+        diagnostics.append(
+            error(
+                "E102",
+                where,
+                f"`tasks` should be a list, not {kind_of(raws)}",
+                "start each task with `- id: …`",
+            )
+        )
         return []
     items: list[Item[TaskSpec]] = []
     for index, raw in enumerate(raws):
@@ -89,8 +110,9 @@ def validate_tasks(
             items.append(item)
         if children_raw is not None:
             own_id = spec.id if spec is not None else _raw_id(raw)
-            children = validate_tasks(children_raw, raw.value_locs["tasks"], diagnostics,
-                                      invalid_ids, own_id)
+            children = validate_tasks(
+                children_raw, raw.value_locs["tasks"], diagnostics, invalid_ids, own_id
+            )
             if item is not None:
                 item.children = [c.spec.id for c in children if c.parent == own_id]
             items.extend(children)
@@ -98,17 +120,29 @@ def validate_tasks(
 
 
 def validate_list(
-    cls: type[S], section: str, raws: Any, where: SourceLoc, diagnostics: list[Diagnostic],
+    cls: type[S],
+    section: str,
+    raws: Any,
+    where: SourceLoc,
+    diagnostics: list[Diagnostic],
     invalid_ids: set[str],
 ) -> list[Item[S]]:
     if not isinstance(raws, PosList):
-        diagnostics.append(error("E102", where, f"`{section}` should be a list, not {kind_of(raws)}",
-                                 "start each entry with `- id: …`"))
+        diagnostics.append(
+            error(
+                "E102",
+                where,
+                f"`{section}` should be a list, not {kind_of(raws)}",
+                "start each entry with `- id: …`",
+            )
+        )
         return []
     kind = _KINDS.get(section, section)
     items: list[Item[S]] = []
     for index, raw in enumerate(raws):
-        spec = validate_item(cls, raw, raws.item_locs[index], label_of(kind, raw, index), diagnostics)
+        spec = validate_item(
+            cls, raw, raws.item_locs[index], label_of(kind, raw, index), diagnostics
+        )
         if spec is None:
             _remember_invalid(raw, invalid_ids)
         else:
@@ -139,16 +173,27 @@ def to_diagnostic(err: ErrorDetails, cls: type[BaseModel], raw: PosDict, label: 
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(allowed)
         where = path.rpartition(".")[0] or "it"
-        return error("E100", locate(raw, loc, key=True),
-                     f"unknown key '{key}' in {label}" + ("" if where == "it" else f" ({where})"),
-                     hint)
+        return error(
+            "E100",
+            locate(raw, loc, key=True),
+            f"unknown key '{key}' in {label}" + ("" if where == "it" else f" ({where})"),
+            hint,
+        )
     description = description_at(cls, loc)
     if kind == "missing":
-        return error("E101", locate(raw, loc), f"{label} is missing '{path}'",
-                     f"add `{loc[-1]}:` — {description}" if description else "")
+        return error(
+            "E101",
+            locate(raw, loc),
+            f"{label} is missing '{path}'",
+            f"add `{loc[-1]}:` — {description}" if description else "",
+        )
     if kind.startswith("E"):  # our own codes, raised by the value parsers
-        return error(kind, locate(raw, loc), f"{label}: {path}: {ctx.get('message', err['msg'])}",
-                     str(ctx.get("hint", "")))
+        return error(
+            kind,
+            locate(raw, loc),
+            f"{label}: {path}: {ctx.get('message', err['msg'])}",
+            str(ctx.get("hint", "")),
+        )
     code = "E102" if kind.endswith(_TYPE_ERRORS) else "E103"
     got = kind_of(err.get("input"))
     message = f"{label}: {path}: {err['msg'][0].lower()}{err['msg'][1:]}"

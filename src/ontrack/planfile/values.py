@@ -69,27 +69,42 @@ class EstimateText:
         return self.optimistic == self.likely == self.pessimistic
 
 
-def parse_duration(value: Any, *, allow_negative: bool = False, what: str = "duration") -> DurationText:
+def parse_duration(
+    value: Any, *, allow_negative: bool = False, what: str = "duration"
+) -> DurationText:
     if isinstance(value, bool) or value is None:
-        raise ValueProblem("E110", f"{what} must be working time such as 3d, 4h or 2w",
-                           "write a number with a unit: m, h, d or w")
+        raise ValueProblem(
+            "E110",
+            f"{what} must be working time such as 3d, 4h or 2w",
+            "write a number with a unit: m, h, d or w",
+        )
     if isinstance(value, int | float):
         if value == 0:
             return DurationText(Fraction(0), "d")
-        raise ValueProblem("E110", f"{what} {value!r} has no unit",
-                           f"add a unit, e.g. {value}d for working days or {value}h for hours")
+        raise ValueProblem(
+            "E110",
+            f"{what} {value!r} has no unit",
+            f"add a unit, e.g. {value}d for working days or {value}h for hours",
+        )
     if not isinstance(value, str):
-        raise ValueProblem("E110", f"{what} must be text such as 3d, not {kind_of(value)}",
-                           "write a number with a unit: m, h, d or w")
+        raise ValueProblem(
+            "E110",
+            f"{what} must be text such as 3d, not {kind_of(value)}",
+            "write a number with a unit: m, h, d or w",
+        )
     match = _DURATION_RE.match(value)
     if not match:
-        raise ValueProblem("E110", f"'{value}' is not a valid {what}",
-                           "write a number with a unit, e.g. 90m, 4h, 3d, 1.5d or 2w")
+        raise ValueProblem(
+            "E110",
+            f"'{value}' is not a valid {what}",
+            "write a number with a unit, e.g. 90m, 4h, 3d, 1.5d or 2w",
+        )
     amount = Fraction(match["num"])
     if match["sign"] == "-":
         if not allow_negative:
-            raise ValueProblem("E110", f"{what} '{value}' is negative",
-                               "only lags may be negative (a lead)")
+            raise ValueProblem(
+                "E110", f"{what} '{value}' is negative", "only lags may be negative (a lead)"
+            )
         amount = -amount
     return DurationText(amount, _UNITS[match["unit"][0].lower()])
 
@@ -99,8 +114,10 @@ def parse_estimate(value: Any, what: str = "estimate") -> EstimateText:
         parts = value.split("/")
         if len(parts) != 3:
             raise ValueProblem(
-                "E111", f"{what} '{value}' has {len(parts)} parts; a three-point estimate has 3",
-                "write optimistic/likely/pessimistic, e.g. 5d/8d/15d")
+                "E111",
+                f"{what} '{value}' has {len(parts)} parts; a three-point estimate has 3",
+                "write optimistic/likely/pessimistic, e.g. 5d/8d/15d",
+            )
         o, m, p = (parse_duration(x, what=what) for x in parts)
         return EstimateText(o, m, p)
     single = parse_duration(value, what=what)
@@ -114,8 +131,11 @@ def parse_percent(value: Any, what: str = "percentage", *, maximum: int = 100) -
     if isinstance(value, int | float):
         fraction = Fraction(str(value))
         if not 0 <= fraction <= 1:
-            raise ValueProblem("E113", f"{what} {value} is ambiguous",
-                               f"write it with a percent sign, e.g. {value}%")
+            raise ValueProblem(
+                "E113",
+                f"{what} {value} is ambiguous",
+                f"write it with a percent sign, e.g. {value}%",
+            )
         return fraction
     text = str(value).strip()
     if not text.endswith("%"):
@@ -125,8 +145,9 @@ def parse_percent(value: Any, what: str = "percentage", *, maximum: int = 100) -
     except (ValueError, ZeroDivisionError):
         raise ValueProblem("E113", f"'{text}' is not a percentage", "write e.g. 30%") from None
     if not 0 <= fraction <= Fraction(maximum, 100):
-        raise ValueProblem("E113", f"{what} {text} is outside 0%..{maximum}%",
-                           f"use a value from 0% to {maximum}%")
+        raise ValueProblem(
+            "E113", f"{what} {text} is outside 0%..{maximum}%", f"use a value from 0% to {maximum}%"
+        )
     return fraction
 
 
@@ -140,8 +161,9 @@ def parse_date(value: Any, what: str = "date") -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueProblem("E114", f"'{value}' is not a valid {what}",
-                       "write an ISO date that exists, e.g. 2026-03-02")
+    raise ValueProblem(
+        "E114", f"'{value}' is not a valid {what}", "write an ISO date that exists, e.g. 2026-03-02"
+    )
 
 
 def parse_date_range(value: Any, what: str = "date range") -> tuple[dt.date, dt.date]:
@@ -150,18 +172,25 @@ def parse_date_range(value: Any, what: str = "date range") -> tuple[dt.date, dt.
         first, _, last = value.partition("..")
         start, end = parse_date(first, what), parse_date(last, what)
         if end < start:
-            raise ValueProblem("E115", f"{what} '{value}' ends before it starts",
-                               f"swap the dates: {end}..{start}")
+            raise ValueProblem(
+                "E115", f"{what} '{value}' ends before it starts", f"swap the dates: {end}..{start}"
+            )
         return start, end
     if isinstance(value, str | dt.date):
         try:
             day = parse_date(value, what)
         except ValueProblem:
-            raise ValueProblem("E115", f"'{value}' is not a date or a date range",
-                               "write 2026-02-09..2026-02-13 or a single date") from None
+            raise ValueProblem(
+                "E115",
+                f"'{value}' is not a date or a date range",
+                "write 2026-02-09..2026-02-13 or a single date",
+            ) from None
         return day, day
-    raise ValueProblem("E115", f"{what} must be text such as 2026-02-09..2026-02-13",
-                       "write start..end with ISO dates, or a single date")
+    raise ValueProblem(
+        "E115",
+        f"{what} must be text such as 2026-02-09..2026-02-13",
+        "write start..end with ISO dates, or a single date",
+    )
 
 
 def parse_money(value: Any, what: str = "amount") -> Decimal:
@@ -171,15 +200,23 @@ def parse_money(value: Any, what: str = "amount") -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueProblem("E116", f"'{value}' is not an amount of money",
-                           "write a plain number in the program's currency, e.g. 25000") from None
+        raise ValueProblem(
+            "E116",
+            f"'{value}' is not an amount of money",
+            "write a plain number in the program's currency, e.g. 25000",
+        ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueProblem("E116", f"{what} '{value}' must be a positive number")
     return amount
 
 
-_RATE_UNITS = {"h": RateUnit.HOUR, "hr": RateUnit.HOUR, "hour": RateUnit.HOUR,
-               "d": RateUnit.DAY, "day": RateUnit.DAY}
+_RATE_UNITS = {
+    "h": RateUnit.HOUR,
+    "hr": RateUnit.HOUR,
+    "hour": RateUnit.HOUR,
+    "d": RateUnit.DAY,
+    "day": RateUnit.DAY,
+}
 
 
 def parse_rate(value: Any) -> Rate:
@@ -189,18 +226,27 @@ def parse_rate(value: Any) -> Rate:
         unit_key = unit.strip().lower()
         if unit_key in _RATE_UNITS:
             return Rate(parse_money(amount_text, "rate"), _RATE_UNITS[unit_key])
-    raise ValueProblem("E116", f"rate {value!r} needs a unit",
-                       "write an amount per day or per hour, e.g. 850/day or 110/hour")
+    raise ValueProblem(
+        "E116",
+        f"rate {value!r} needs a unit",
+        "write an amount per day or per hour, e.g. 850/day or 110/hour",
+    )
 
 
 def parse_id(value: Any, what: str = "id") -> str:
     if isinstance(value, bool) or value is None or not isinstance(value, str | int):
-        raise ValueProblem("E117", f"{what} must be a short name such as api-design",
-                           "use letters, digits, '-', '_' and '.'")
+        raise ValueProblem(
+            "E117",
+            f"{what} must be a short name such as api-design",
+            "use letters, digits, '-', '_' and '.'",
+        )
     text = str(value)
     if not ID_RE.match(text):
-        raise ValueProblem("E117", f"'{text}' is not a valid {what}",
-                           "start with a letter or digit; use only letters, digits, '-', '_', '.'")
+        raise ValueProblem(
+            "E117",
+            f"'{text}' is not a valid {what}",
+            "start with a letter or digit; use only letters, digits, '-', '_', '.'",
+        )
     return text
 
 

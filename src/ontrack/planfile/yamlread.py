@@ -18,7 +18,7 @@ import yaml
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 
 try:  # libyaml is in PyYAML's wheels; the pure-Python loader is the slow fallback
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+    _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
@@ -78,15 +78,28 @@ def read_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
             return YamlDoc(name, None, [_too_large(name, size)])
         raw = path.read_bytes()
     except OSError as exc:
-        return YamlDoc(name, None, [error("E001", SourceLoc(name), f"cannot read file: {exc.strerror}",
-                                          "check the path and its permissions")])
+        return YamlDoc(
+            name,
+            None,
+            [
+                error(
+                    "E001",
+                    SourceLoc(name),
+                    f"cannot read file: {exc.strerror}",
+                    "check the path and its permissions",
+                )
+            ],
+        )
     return read_yaml_bytes(raw, name)
 
 
 def _too_large(name: str, size: int) -> Diagnostic:
-    return error("E004", SourceLoc(name),
-                 f"file is {size:,} bytes; plan files are limited to {MAX_FILE_BYTES:,}",
-                 "split the plan into a folder of smaller files")
+    return error(
+        "E004",
+        SourceLoc(name),
+        f"file is {size:,} bytes; plan files are limited to {MAX_FILE_BYTES:,}",
+        "split the plan into a folder of smaller files",
+    )
 
 
 def read_yaml_bytes(raw: bytes, name: str) -> YamlDoc:
@@ -97,10 +110,18 @@ def read_yaml_bytes(raw: bytes, name: str) -> YamlDoc:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return YamlDoc(name, None, [error(
-            "E002", SourceLoc(name, line, col),
-            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            "save the file as UTF-8")])
+        return YamlDoc(
+            name,
+            None,
+            [
+                error(
+                    "E002",
+                    SourceLoc(name, line, col),
+                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "save the file as UTF-8",
+                )
+            ],
+        )
     return read_yaml_text(text, name)
 
 
@@ -108,19 +129,49 @@ def read_yaml_text(text: str, name: str) -> YamlDoc:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        return YamlDoc(name, None, [error("E003", SourceLoc(name, 1, 1), "file is empty",
-                                          "write at least a `program:` or `tasks:` section")])
+        return YamlDoc(
+            name,
+            None,
+            [
+                error(
+                    "E003",
+                    SourceLoc(name, 1, 1),
+                    "file is empty",
+                    "write at least a `program:` or `tasks:` section",
+                )
+            ],
+        )
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = SourceLoc(name, mark.line + 1, mark.column + 1) if mark else SourceLoc(name)
         problem = exc.problem or exc.context or "invalid YAML"
-        return YamlDoc(name, None, [error("E005", loc, f"YAML syntax error: {problem}",
-                                          _yaml_hint(problem, _char_at(text, mark)))])
+        return YamlDoc(
+            name,
+            None,
+            [
+                error(
+                    "E005",
+                    loc,
+                    f"YAML syntax error: {problem}",
+                    _yaml_hint(problem, _char_at(text, mark)),
+                )
+            ],
+        )
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        return YamlDoc(name, None, [error("E005", SourceLoc(name), f"YAML syntax error: {exc}",
-                                          "check the file's indentation and quoting")])
+        return YamlDoc(
+            name,
+            None,
+            [
+                error(
+                    "E005",
+                    SourceLoc(name),
+                    f"YAML syntax error: {exc}",
+                    "check the file's indentation and quoting",
+                )
+            ],
+        )
     if node is None:
         return YamlDoc(name, None, [error("E003", SourceLoc(name, 1, 1), "file has no content")])
     converter = _Converter(name)
@@ -143,15 +194,21 @@ def _check_expansion(name: str, root: yaml.Node) -> None:
         if key in sizes:
             return sizes[key]
         if key in in_progress:
-            raise _Refused(error("E007", _loc(name, node), "alias refers to itself",
-                                 "remove the recursive alias"))
+            raise _Refused(
+                error(
+                    "E007", _loc(name, node), "alias refers to itself", "remove the recursive alias"
+                )
+            )
         if depth > MAX_DEPTH:
             raise _Refused(_too_deep(name, node))
         total = 1
         if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
             in_progress.add(key)
-            children = node.value if isinstance(node, yaml.SequenceNode) else [
-                n for pair in node.value for n in pair]
+            children = (
+                node.value
+                if isinstance(node, yaml.SequenceNode)
+                else [n for pair in node.value for n in pair]
+            )
             total += sum(size(child, depth + 1) for child in children)
             in_progress.discard(key)
         sizes[key] = total
@@ -159,15 +216,24 @@ def _check_expansion(name: str, root: yaml.Node) -> None:
 
     expanded = size(root, 0)
     if expanded > len(sizes) + MAX_ALIAS_EXPANSION:
-        raise _Refused(error(
-            "E007", _loc(name, root),
-            f"aliases expand this document to {expanded:,} values from {len(sizes):,} written "
-            "(an alias bomb?)", "write values out instead of nesting aliases"))
+        raise _Refused(
+            error(
+                "E007",
+                _loc(name, root),
+                f"aliases expand this document to {expanded:,} values from {len(sizes):,} written "
+                "(an alias bomb?)",
+                "write values out instead of nesting aliases",
+            )
+        )
 
 
 def _too_deep(name: str, node: yaml.Node) -> Diagnostic:
-    return error("E007", _loc(name, node), f"document nests deeper than {MAX_DEPTH} levels",
-                 "flatten the structure; a WBS rarely needs more than 6 levels")
+    return error(
+        "E007",
+        _loc(name, node),
+        f"document nests deeper than {MAX_DEPTH} levels",
+        "flatten the structure; a WBS rarely needs more than 6 levels",
+    )
 
 
 def _char_at(text: str, mark: yaml.Mark | None) -> str:
@@ -199,8 +265,14 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise _Refused(_too_deep(self.name, node))
         if id(node) in path:
-            raise _Refused(error("E007", _loc(self.name, node), "alias refers to itself",
-                                 "remove the recursive alias"))
+            raise _Refused(
+                error(
+                    "E007",
+                    _loc(self.name, node),
+                    "alias refers to itself",
+                    "remove the recursive alias",
+                )
+            )
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         inner = path | {id(node)}
@@ -221,8 +293,12 @@ class _Converter:
             raise _Refused(self._tag_error(node))
 
     def _tag_error(self, node: yaml.Node) -> Diagnostic:
-        return error("E006", _loc(self.name, node), f"YAML tag '{node.tag}' is not allowed",
-                     "plan files hold plain text, numbers, dates, lists and mappings; remove the tag")
+        return error(
+            "E006",
+            _loc(self.name, node),
+            f"YAML tag '{node.tag}' is not allowed",
+            "plan files hold plain text, numbers, dates, lists and mappings; remove the tag",
+        )
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
@@ -257,16 +333,26 @@ class _Converter:
                 merged.extend(self._merge_sources(value_node, depth, path))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(error("E102", _loc(self.name, key_node),
-                                     "mapping keys must be plain names",
-                                     "use a name such as `id` or `title` as the key"))
+                raise _Refused(
+                    error(
+                        "E102",
+                        _loc(self.name, key_node),
+                        "mapping keys must be plain names",
+                        "use a name such as `id` or `title` as the key",
+                    )
+                )
             key = str(key_node.value)
             key_loc = _loc(self.name, key_node)
             if key in out.key_locs:
-                self.diagnostics.append(error(
-                    "E008", key_loc, f"key '{key}' appears twice in the same mapping",
-                    "remove one of them; YAML would silently keep only the last",
-                    related=(out.key_locs[key],)))
+                self.diagnostics.append(
+                    error(
+                        "E008",
+                        key_loc,
+                        f"key '{key}' appears twice in the same mapping",
+                        "remove one of them; YAML would silently keep only the last",
+                        related=(out.key_locs[key],),
+                    )
+                )
                 continue
             out[key] = self.convert(value_node, depth + 1, path)
             out.key_locs[key] = key_loc
@@ -284,6 +370,11 @@ class _Converter:
         value = self.convert(node, depth + 1, path)
         sources = value if isinstance(value, list) else [value]
         if not all(isinstance(s, PosDict) for s in sources):
-            raise _Refused(error("E102", _loc(self.name, node),
-                                 "a merge key `<<` needs a mapping or a list of mappings"))
+            raise _Refused(
+                error(
+                    "E102",
+                    _loc(self.name, node),
+                    "a merge key `<<` needs a mapping or a list of mappings",
+                )
+            )
         return sources
