@@ -30,7 +30,8 @@ def test_json_schema_names_every_section_and_accepts_shorthands() -> None:
     schema = s.json_schema()
     assert set(schema["properties"]) == {*s.SINGLETONS, *s.SECTIONS}
     depends = schema["$defs"]["TaskSpec"]["properties"]["depends"]
-    kinds = depends["items"]["anyOf"]
+    kinds = depends["anyOf"]
     assert {"type": "string"}.items() <= kinds[0].items()
     assert kinds[1]["$ref"].endswith("DependSpec")
+    assert kinds[2]["type"] == "array"
     assert schema["$defs"]["TaskSpec"]["additionalProperties"] is False

@@ -152,6 +152,8 @@ def markdown_reference() -> str:
         for key, info in cls.model_fields.items():
             if cls is s.TaskSpec and key == "tasks":
                 kind = "list of [tasks](#tasks)"
+            elif cls is s.TaskSpec and key == "depends":
+                kind = "id or [dependency](#tasksdepends), or a list of them"
             else:
                 kind = _type_text(props[key])
             desc = (info.description or "").replace("|", "\\|")

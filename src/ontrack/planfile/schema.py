@@ -432,6 +432,12 @@ def json_schema() -> dict[str, Any]:
     # Specs with a string shorthand accept either form; pydantic only knows the mapping form.
     shorthands = {name: cls.__shorthand__ for name, cls in (("DependSpec", DependSpec),)}
     _expand_shorthands(schema, shorthands)
+    # `depends` also takes a single id or mapping without the list brackets.
+    props = schema["$defs"]["TaskSpec"]["properties"]
+    listed = {k: props["depends"][k] for k in ("type", "items")}
+    props["depends"] = {
+        key: value for key, value in props["depends"].items() if key not in listed
+    } | {"anyOf": [*listed["items"]["anyOf"], listed]}
     return schema
 
 
