@@ -45,10 +45,15 @@ class Builder:
         self.hours_per_day = hours_per_day
         self.days_per_week = max(days_per_week, 1)
         self.diagnostics: list[Diagnostic] = []
+        self._durations: dict[DurationText, Duration] = {}
 
     # -- quantities -------------------------------------------------------------------------
     def duration(self, text: DurationText) -> Duration:
-        return text.to_duration(self.hours_per_day, self.days_per_week)
+        # Cached: a 10,000-task plan spells a few dozen durations tens of thousands of times.
+        found = self._durations.get(text)
+        if found is None:
+            found = self._durations[text] = text.to_duration(self.hours_per_day, self.days_per_week)
+        return found
 
     def estimate(self, text: EstimateText | None, where: SourceLoc, label: str) -> Estimate | None:
         if text is None:

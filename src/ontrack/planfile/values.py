@@ -8,6 +8,7 @@ a validation error at the value's position.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -72,6 +73,8 @@ class EstimateText:
 def parse_duration(
     value: Any, *, allow_negative: bool = False, what: str = "duration"
 ) -> DurationText:
+    if isinstance(value, str):
+        return _duration_from_text(value, allow_negative, what)
     if isinstance(value, bool) or value is None:
         raise ValueProblem(
             "E110",
@@ -86,12 +89,15 @@ def parse_duration(
             f"{what} {value!r} has no unit",
             f"add a unit, e.g. {value}d for working days or {value}h for hours",
         )
-    if not isinstance(value, str):
-        raise ValueProblem(
-            "E110",
-            f"{what} must be text such as 3d, not {kind_of(value)}",
-            "write a number with a unit: m, h, d or w",
-        )
+    raise ValueProblem(
+        "E110",
+        f"{what} must be text such as 3d, not {kind_of(value)}",
+        "write a number with a unit: m, h, d or w",
+    )
+
+
+@functools.lru_cache(maxsize=8192)  # plans repeat a few dozen spellings thousands of times
+def _duration_from_text(value: str, allow_negative: bool, what: str) -> DurationText:
     match = _DURATION_RE.match(value)
     if not match:
         raise ValueProblem(
@@ -110,7 +116,15 @@ def parse_duration(
 
 
 def parse_estimate(value: Any, what: str = "estimate") -> EstimateText:
-    if isinstance(value, str) and "/" in value:
+    if isinstance(value, str):
+        return _estimate_from_text(value, what)
+    single = parse_duration(value, what=what)
+    return EstimateText(single, single, single)
+
+
+@functools.lru_cache(maxsize=8192)
+def _estimate_from_text(value: str, what: str) -> EstimateText:
+    if "/" in value:
         parts = value.split("/")
         if len(parts) != 3:
             raise ValueProblem(
