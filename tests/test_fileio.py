@@ -31,7 +31,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(fileio.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
         fileio.write_text_atomic(target, "new")
     assert target.read_text() == "old"
