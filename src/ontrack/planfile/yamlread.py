@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.gcpause import gc_paused
 
 try:  # libyaml is in PyYAML's wheels; the pure-Python loader is the slow fallback
     _Base: Any = yaml.CSafeLoader
@@ -144,6 +145,11 @@ def read_yaml_bytes(raw: bytes, name: str) -> YamlDoc:
 
 
 def read_yaml_text(text: str, name: str) -> YamlDoc:
+    with gc_paused():
+        return _read_yaml_text(text, name)
+
+
+def _read_yaml_text(text: str, name: str) -> YamlDoc:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
