@@ -1,0 +1,1 @@
+"""Scheduling: critical path, resource levelling with assignment, optimal schedules."""

@@ -1,0 +1,64 @@
+"""Feasibility checker: every schedule any backend returns must pass it (the tests make sure).
+
+Independent of the backends on purpose: it re-derives capacity use from scratch with an event
+sweep, so a bug in a solver's bookkeeping cannot hide behind the same bug here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ontrack.engines.schedule.problem import Problem, ends, link_holds
+
+
+def violations(problem: Problem, starts: Sequence[int], modes: Sequence[int]) -> list[str]:
+    """Every way the schedule breaks the problem's rules; empty when it is feasible."""
+    jobs = problem.jobs
+    if len(starts) != len(jobs) or len(modes) != len(jobs):
+        return [f"{len(starts)} starts and {len(modes)} modes for {len(jobs)} jobs"]
+    found: list[str] = []
+    for job, start, mode in zip(jobs, starts, modes, strict=True):
+        if not 0 <= mode < len(job.modes):
+            found.append(f"job {job.id}: mode {mode} does not exist")
+        if start < max(0, job.release):
+            found.append(f"job {job.id}: starts at {start}, before its release {job.release}")
+    if found:
+        return found
+    job_ends = ends(problem, starts, modes)
+    for link in problem.links:
+        if not link_holds(link, starts, job_ends):
+            found.append(
+                f"link {jobs[link.pred].id} -{link.type.value}{link.lag:+d}-> "
+                f"{jobs[link.succ].id}: starts {starts[link.pred]},{starts[link.succ]} "
+                f"ends {job_ends[link.pred]},{job_ends[link.succ]}"
+            )
+    # Capacity: +units at a start, -units at an end, per resource; the sweep finds any overload.
+    events: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for job, start, mode in zip(jobs, starts, modes, strict=True):
+        m = job.modes[mode]
+        if m.duration <= 0:
+            continue
+        for resource, units in m.demands:
+            events[resource][start] += units
+            events[resource][start + m.duration] -= units
+    for index, resource in enumerate(problem.resources):
+        for begin, end, units in resource.unavailable:
+            if end > begin:
+                events[index][begin] += units
+                events[index][end] -= units
+    for index, changes in events.items():
+        if not 0 <= index < len(problem.resources):
+            found.append(f"resource index {index} does not exist")
+            continue
+        capacity = problem.resources[index].capacity
+        level = 0
+        for time in sorted(changes):
+            level += changes[time]
+            if level > capacity:
+                found.append(
+                    f"resource {problem.resources[index].id}: {level} units in use at {time}, "
+                    f"capacity {capacity}"
+                )
+                break
+    return found
