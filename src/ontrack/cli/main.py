@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, generate, schema, show
+from ontrack.cli import check, generate, schedule, schema, show
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ def _main(
 
 app.command("check")(check.check)
 app.command("show")(show.show)
+app.command("schedule")(schedule.schedule_command)
 app.command("schema")(schema.schema)
 app.command("generate")(generate.generate)
 

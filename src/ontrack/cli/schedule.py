@@ -1,0 +1,271 @@
+"""``ontrack schedule``: who does what and when, the critical path, and why."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ontrack.cli.output import counts_line, print_diagnostics, print_json, stderr, stdout
+from ontrack.diagnostics import SourceLoc, error
+from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, get_backend, schedule
+from ontrack.engines.schedule.problem import Objective, SolveOptions
+from ontrack.engines.schedule.result import Schedule
+from ontrack.planfile import load_plan
+
+
+class ScheduleFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class BackendChoice(StrEnum):
+    HEURISTIC = "heuristic"
+    CPSAT = "cpsat"
+
+
+class ObjectiveChoice(StrEnum):
+    MAKESPAN = "makespan"
+    LATENESS = "lateness"
+
+
+_BACKENDS: dict[BackendChoice, BackendName] = {
+    BackendChoice.HEURISTIC: "heuristic",
+    BackendChoice.CPSAT: "cpsat",
+}
+_OBJECTIVES: dict[ObjectiveChoice, Objective] = {
+    ObjectiveChoice.MAKESPAN: "makespan",
+    ObjectiveChoice.LATENESS: "lateness",
+}
+
+
+def schedule_command(
+    plan: Path | None = typer.Argument(None, help="A plan file, or a folder of plan files."),
+    backend: BackendChoice = typer.Option(
+        BackendChoice.HEURISTIC,
+        "--backend",
+        "-b",
+        help="heuristic: priority rules + forward-backward improvement, fast. cpsat: OR-Tools "
+        "CP-SAT from the heuristic's schedule; proves optimality or a bound.",
+    ),
+    time_limit: float = typer.Option(
+        10.0,
+        "--time-limit",
+        "-t",
+        min=0.1,
+        help="Seconds to search; the best schedule found is kept.",
+    ),
+    objective: ObjectiveChoice = typer.Option(
+        ObjectiveChoice.MAKESPAN,
+        "--objective",
+        help="makespan: finish the program earliest. lateness: least weighted lateness of "
+        "deadlines (weighted by priority).",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same schedule."),
+    fmt: ScheduleFormat = typer.Option(
+        ScheduleFormat.TABLE, "--format", "-f", help="table, json or csv."
+    ),
+    psplib: Path | None = typer.Option(
+        None, "--psplib", help="Schedule a PSPLIB .sm instance instead of a plan."
+    ),
+) -> None:
+    """Schedule a plan: assign people, level their work, find the critical path.
+
+    Dates are working days: start is the first day a task is worked, finish the last; a
+    finish-to-start successor starts the next working day. Each task says what drives its start
+    (a predecessor, a constraint, or waiting for a person).
+
+    Example: ontrack schedule examples/platform-migration --backend cpsat --time-limit 30
+    """
+    if psplib is not None:
+        _schedule_psplib(psplib, backend.value, time_limit, seed)
+        return
+    if plan is None:
+        stderr.print("give a PLAN (or --psplib FILE); see `ontrack schedule --help`")
+        raise typer.Exit(2)
+    loaded, diagnostics = load_plan(plan)
+    if loaded is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
+        raise typer.Exit(1)
+    with _progress(time_limit, enabled=fmt is ScheduleFormat.TABLE) as report:
+        result, problems = schedule(
+            loaded,
+            ScheduleOptions(
+                backend=_BACKENDS[backend],
+                time_limit=time_limit,
+                seed=seed,
+                objective=_OBJECTIVES[objective],
+                progress=report,
+            ),
+        )
+    if result is None:
+        print_diagnostics(problems, stderr)
+        stderr.print(f"[red]✗[/red] {plan} cannot be scheduled: {counts_line(problems)}")
+        raise typer.Exit(1)
+    if fmt is ScheduleFormat.JSON:
+        print_json(result.to_json() | {"diagnostics": [d.to_json() for d in problems]})
+    elif fmt is ScheduleFormat.CSV:
+        sys.stdout.write(to_csv(result))
+    else:
+        _print_table(result)
+        print_diagnostics(problems)
+
+
+class _progress:
+    """A progress bar over the time limit, fed by the backend's progress callback."""
+
+    def __init__(self, time_limit: float, enabled: bool) -> None:
+        self.enabled = enabled and stderr.is_terminal and time_limit >= 2
+        self.bar = Progress(
+            TextColumn("scheduling"),
+            BarColumn(),
+            TextColumn("{task.fields[best]}"),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+        )
+        self.task = self.bar.add_task("", total=1.0, best="")
+
+    def __enter__(self) -> _progress | None:
+        if not self.enabled:
+            return None
+        self.bar.start()
+        return self
+
+    def __call__(self, fraction: float, best: int | None) -> None:
+        self.bar.update(
+            self.task, completed=fraction, best=f"best {best} days" if best is not None else ""
+        )
+
+    def __exit__(self, *_: object) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+
+def _schedule_psplib(path: Path, backend: str, time_limit: float, seed: int) -> None:
+    from ontrack.interop.psplib import PsplibError, read_psplib  # noqa: PLC0415 - on demand
+
+    try:
+        problem = read_psplib(path)
+    except PsplibError as exc:
+        print_diagnostics(
+            [
+                error(
+                    "E401",
+                    SourceLoc(str(path), exc.line),
+                    exc.message,
+                    "check the file is a single-mode PSPLIB .sm instance",
+                )
+            ],
+            stderr,
+        )
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        print_diagnostics([error("E001", SourceLoc(str(path)), f"cannot read file: {exc}")], stderr)
+        raise typer.Exit(1) from None
+    solution = get_backend(backend).solve(problem, SolveOptions(time_limit=time_limit, seed=seed))
+    ends = [
+        s + job.modes[m].duration
+        for job, s, m in zip(problem.jobs, solution.starts, solution.modes, strict=True)
+    ]
+    print_json(
+        {
+            "makespan": max(ends, default=0),
+            "starts": list(solution.starts),
+            "status": solution.status,
+            "lower_bound": solution.lower_bound,
+            "backend": backend,
+            "seconds": round(solution.seconds, 3),
+        }
+    )
+
+
+def to_csv(result: Schedule) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "start",
+            "finish",
+            "duration_days",
+            "assignees",
+            "total_float_days",
+            "free_float_days",
+            "critical",
+            "milestone",
+            "summary",
+            "deadline",
+            "late_days",
+            "driver",
+        ]
+    )
+    for t in result.tasks:
+        writer.writerow(
+            [
+                t.id,
+                t.title,
+                t.start,
+                t.finish,
+                t.duration_days,
+                " ".join(t.assignees),
+                t.total_float_days,
+                t.free_float_days,
+                t.critical,
+                t.milestone,
+                t.summary,
+                t.deadline or "",
+                t.late_days,
+                t.driver.text if t.driver else "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _print_table(result: Schedule) -> None:
+    bound = (
+        f", proven bound {result.lower_bound_finish}"
+        if result.lower_bound_finish and result.status != "optimal"
+        else ""
+    )
+    stdout.print(
+        f"[bold]Finish {result.finish}[/bold] — {result.status}{bound} · "
+        f"{result.makespan_days} working days from {result.start} · {result.backend}, "
+        f"{result.seconds:.1f}s"
+    )
+    table = Table(title="Schedule (critical tasks in bold red)", title_justify="left")
+    for col in ("id", "start", "finish", "who", "float", "why it starts then"):
+        if col == "why it starts then":
+            table.add_column(col, ratio=1, min_width=20)
+        else:
+            table.add_column(col, no_wrap=True, justify="right" if col == "float" else "left")
+    for t in result.tasks:
+        style = "bold red" if t.critical and not t.summary else ("bold" if t.summary else "")
+        late = f" [red]late {t.late_days}d[/red]" if t.late_days else ""
+        marker = "◆ " if t.milestone else ("▸ " if t.summary else "")
+        table.add_row(
+            f"{marker}{escape(t.id)}",
+            str(t.start),
+            str(t.finish) + late,
+            ", ".join(t.assignees),
+            str(t.total_float_days),
+            escape(t.driver.text) if t.driver else "",
+            style=style,
+        )
+    stdout.print(table)
+    people = Table(title="People", title_justify="left")
+    for col in ("id", "tasks", "busy d", "available d", "load"):
+        people.add_column(col, justify="left" if col == "id" else "right")
+    for p in result.people:
+        people.add_row(p.id, str(p.tasks), str(p.busy_days), str(p.available_days), f"{p.load:.0%}")
+    stdout.print(people)

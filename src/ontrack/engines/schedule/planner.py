@@ -1,0 +1,291 @@
+"""``schedule(plan, options)``: who does what, when, and why — from a plan to a Schedule."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ontrack.diagnostics import Diagnostic, error, warning
+from ontrack.engines.calendar import WorkGrid
+from ontrack.engines.schedule.cpm import CpmResult, cpm
+from ontrack.engines.schedule.planproblem import PlanProblem, build_problem
+from ontrack.engines.schedule.problem import (
+    Backend,
+    LinkType,
+    Objective,
+    Solution,
+    SolveOptions,
+    ends,
+)
+from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSchedule
+from ontrack.model import Plan
+
+BackendName = Literal["heuristic", "cpsat"]
+CODES = ("E301", "E302", "E303", "W310")
+
+#: Backends by name, imported on first use (OR-Tools takes a while to import).
+BACKENDS: Mapping[str, tuple[str, str]] = {
+    "heuristic": ("ontrack.engines.schedule.heuristic", "HeuristicBackend"),
+    "cpsat": ("ontrack.engines.schedule.cpsat", "CpSatBackend"),
+}
+
+
+def get_backend(name: str) -> Backend:
+    module, cls = BACKENDS[name]
+    backend: Backend = getattr(importlib.import_module(module), cls)()
+    return backend
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleOptions:
+    backend: BackendName = "heuristic"
+    time_limit: float = 10.0
+    seed: int = 0
+    objective: Objective = "makespan"
+    near_critical_days: int = 5
+    progress: Callable[[float, int | None], None] | None = None
+
+
+def schedule(
+    plan: Plan, options: ScheduleOptions | None = None
+) -> tuple[Schedule | None, list[Diagnostic]]:
+    """Schedule a plan. Returns None and the reasons when it cannot be scheduled."""
+    options = options or ScheduleOptions()
+    grid = WorkGrid.for_plan(plan)
+    built, diagnostics = build_problem(plan, grid, options.objective, horizon=None)
+    if built is None:
+        return None, diagnostics
+    network = cpm(built.problem)
+    impossible = _impossible_deadlines(plan, built, network)
+    if impossible:
+        return None, impossible
+    # People's calendars are laid out to a horizon; a schedule past it is solved again wider.
+    horizon = max(network.project_end * 2, network.project_end + 260)
+    backend = get_backend(options.backend)
+    for _ in range(4):
+        built, diagnostics = build_problem(plan, grid, options.objective, horizon=horizon)
+        if built is None:
+            return None, diagnostics
+        solution = backend.solve(
+            built.problem,
+            SolveOptions(
+                time_limit=options.time_limit, seed=options.seed, progress=options.progress
+            ),
+        )
+        end = max(ends(built.problem, solution.starts, solution.modes), default=0)
+        if end <= horizon:
+            break
+        horizon = end * 2
+    result = _result(plan, built, solution, options)
+    late = [
+        warning(
+            "W310",
+            plan.task_by_id[t.id].locs.get("deadline", plan.task_by_id[t.id].loc),
+            f"'{t.id}' finishes {t.finish}, {t.late_days} working days after its "
+            f"deadline {t.deadline}, because people are busy",
+            "add people with the skills, lower other work's priority, or move the deadline",
+            subjects=(t.id,),
+        )
+        for t in result.tasks
+        if t.late_days > 0
+    ]
+    return result, late
+
+
+def _impossible_deadlines(plan: Plan, built: PlanProblem, network: CpmResult) -> list[Diagnostic]:
+    found = []
+    for task in plan.tasks:
+        if task.deadline is None:
+            continue
+        job = built.finish_job(task.id)
+        due = built.problem.jobs[job].due
+        if due is None or network.early_finish[job] <= due:
+            continue
+        earliest = _finish_date(built.grid, network.early_start[job], network.early_finish[job])
+        found.append(
+            error(
+                "E302",
+                task.locs.get("deadline", task.loc),
+                f"deadline {task.deadline} of '{task.id}' cannot be met: even with everyone "
+                f"free it finishes {earliest} at the earliest ({network.early_finish[job] - due} working "
+                "days late)",
+                "move the deadline, cut scope, or shorten its predecessors",
+                subjects=(task.id,),
+            )
+        )
+    return found
+
+
+def _finish_date(grid: WorkGrid, start: int, end: int) -> dt.date:
+    """A job on [start, end) finishes on its last working day; a zero-length job at its start
+    (a milestone is dated with the work it closes)."""
+    return grid.date_of(max(end - 1, 0)) if end > start else grid.date_of(max(start - 1, 0))
+
+
+def _result(
+    plan: Plan, built: PlanProblem, solution: Solution, options: ScheduleOptions
+) -> Schedule:
+    problem, grid = built.problem, built.grid
+    starts, modes = solution.starts, solution.modes
+    job_ends = ends(problem, starts, modes)
+    floats = cpm(problem, modes, starts=starts)
+    drivers = _drivers(built, starts, modes, job_ends)
+    tasks: list[TaskSchedule] = []
+    for task in plan.tasks:
+        first, last = built.start_job(task.id), built.finish_job(task.id)
+        if task.is_summary:
+            leaves = [
+                built.index[(d.id, "task")]
+                for d in plan.descendants(task.id)
+                if (d.id, "task") in built.index
+            ]
+            begin = min((starts[j] for j in leaves), default=starts[first])
+            end = max((job_ends[j] for j in leaves), default=job_ends[last])
+            people: tuple[str, ...] = ()
+            total = min((floats.total_float[j] for j in leaves), default=0)
+            free = floats.free_float[last]
+        else:
+            begin, end = starts[first], job_ends[first]
+            people = built.mode_people[first][modes[first]]
+            total, free = floats.total_float[first], floats.free_float[first]
+        due = problem.jobs[last].due
+        tasks.append(
+            TaskSchedule(
+                id=task.id,
+                title=task.title,
+                start=grid.date_of(begin) if end > begin else _finish_date(grid, begin, end),
+                finish=_finish_date(grid, begin, end),
+                duration_days=end - begin,
+                assignees=people,
+                total_float_days=total,
+                free_float_days=free,
+                critical=total <= 0,
+                near_critical=0 < total <= options.near_critical_days,
+                milestone=task.milestone,
+                summary=task.is_summary,
+                deadline=task.deadline,
+                late_days=max(0, end - due) if due is not None else 0,
+                driver=None if task.is_summary else drivers[first],
+            )
+        )
+    makespan = max(job_ends, default=0)
+    lower = solution.lower_bound
+    return Schedule(
+        start=grid.date_of(0),
+        finish=max((t.finish for t in tasks), default=grid.date_of(0)),
+        status="optimal" if solution.status == "optimal" else "feasible",
+        lower_bound_finish=grid.date_of(max(lower - 1, 0)) if lower else None,
+        backend=solution.backend or options.backend,
+        seconds=solution.seconds,
+        tasks=tuple(tasks),
+        people=_loads(built, modes, makespan),
+        critical_path=tuple(
+            t.id
+            for t in sorted(tasks, key=lambda t: (t.start, t.finish))
+            if t.critical and not t.summary
+        ),
+        makespan_days=makespan,
+    )
+
+
+def _loads(built: PlanProblem, modes: Sequence[int], makespan: int) -> tuple[PersonLoad, ...]:
+    busy = [0] * len(built.people)
+    count = [0] * len(built.people)
+    for job, mode in zip(built.problem.jobs, modes, strict=True):
+        for index, _ in job.modes[mode].demands:
+            busy[index] += job.modes[mode].duration
+            count[index] += 1
+    loads = []
+    for i, resource in enumerate(built.problem.resources):
+        off = sum(min(b, makespan) - a for a, b, _ in resource.unavailable if a < makespan)
+        loads.append(PersonLoad(built.people[i], count[i], busy[i], max(0, makespan - off)))
+    return tuple(loads)
+
+
+def _drivers(
+    built: PlanProblem, starts: Sequence[int], modes: Sequence[int], job_ends: Sequence[int]
+) -> list[Driver | None]:
+    """For each job, the constraint its start is pinned to (or who it waited for)."""
+    problem, grid, refs = built.problem, built.grid, built.refs
+    incoming: list[list[int]] = [[] for _ in problem.jobs]
+    for k, link in enumerate(problem.links):
+        incoming[link.succ].append(k)
+    # Per person: the jobs they do, by start, to find who kept them busy.
+    busy: list[list[tuple[int, int, int]]] = [[] for _ in problem.resources]
+    for j, (job, mode) in enumerate(zip(problem.jobs, modes, strict=True)):
+        for resource, _ in job.modes[mode].demands:
+            busy[resource].append((starts[j], job_ends[j], j))
+    for spans in busy:
+        spans.sort()
+    out: list[Driver | None] = []
+    for j, job in enumerate(problem.jobs):
+        start = starts[j]
+        duration = job.modes[modes[j]].duration
+        best, best_link = max(0, job.release), None
+        for k in incoming[j]:
+            link = problem.links[k]
+            pred_start, pred_end = starts[link.pred], job_ends[link.pred]
+            bound = {
+                LinkType.FS: pred_end,
+                LinkType.SS: pred_start,
+                LinkType.FF: pred_end - duration,
+                LinkType.SF: pred_start - duration,
+            }[link.type] + link.lag
+            if bound > best or (bound == best and best_link is None and bound > 0):
+                best, best_link = bound, k
+        if start > best:
+            out.append(_waiting(built, j, modes[j], busy, start))
+        elif best_link is not None:
+            link = problem.links[best_link]
+            pred = refs[link.pred]
+            name = pred.task
+            what = {"task": "", "start": " starts", "finish": " is done"}[pred.kind]
+            out.append(
+                Driver(
+                    "predecessor",
+                    f"after '{name}'{what} ({link.type.value}"
+                    + (f" {link.lag:+d}d" if link.lag else "")
+                    + ")",
+                    task=name,
+                )
+            )
+        elif start > 0 and start == job.release:
+            out.append(Driver("constraint", f"start no earlier than {grid.date_of(start)}"))
+        else:
+            out.append(Driver("program-start", "starts with the program"))
+    return out
+
+
+def _waiting(
+    built: PlanProblem, job: int, mode: int, busy: list[list[tuple[int, int, int]]], start: int
+) -> Driver:
+    """The task could have started earlier by its links: which of its people held it up?"""
+    problem, grid = built.problem, built.grid
+    for resource, _ in problem.jobs[job].modes[mode].demands:
+        person = built.people[resource]
+        spans = busy[resource]
+        at = bisect.bisect_left(spans, (start, -1, -1))
+        before = [s for s in spans[:at] if s[1] == start and s[2] != job]
+        if before:
+            other = built.refs[before[-1][2]].task
+            return Driver(
+                "person",
+                f"waits for {person}, busy on '{other}' until {grid.date_of(start - 1)}",
+                task=other,
+                person=person,
+            )
+        for a, b, _ in problem.resources[resource].unavailable:
+            if b == start:
+                return Driver(
+                    "time-off",
+                    f"waits for {person}, away until {grid.date_of(a)}..{grid.date_of(b - 1)}",
+                    person=person,
+                )
+    return Driver(
+        "levelling",
+        "placed later by levelling to keep people free for higher-priority or critical work",
+    )

@@ -1,0 +1,252 @@
+"""Turn a plan into the scheduling problem, and say why a plan cannot be scheduled.
+
+Time is the program calendar's working days (index 0 = first working day on or after the program
+start). Leaf tasks are jobs; each way of staffing a task is a mode: one mode per person who could
+do it (their skills, their team), or one mode for the named assignees together. Effort is divided
+by the people's allocation (a half-time person takes twice as long; two assignees share it), a
+fixed `duration` is not. People are resources of capacity 1 that are unavailable on their time off
+and on their own calendar's days off. A summary task becomes two zero-length jobs that bracket its
+children, so links to and from summaries cost one link per child instead of one per pair.
+
+The deterministic schedule uses the likely value of three-point estimates; the forecaster draws
+the rest of the distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+
+from ontrack.diagnostics import Diagnostic, error
+from ontrack.engines.calendar import CalendarError, WorkGrid, person_unavailability
+from ontrack.engines.schedule.problem import Job, Link, LinkType, Mode, Objective, Problem, Resource
+from ontrack.model import DepType, Duration, Person, Plan, Task
+
+CODES = ("E301", "E303")
+
+_LINK_TYPES = {
+    DepType.FS: LinkType.FS,
+    DepType.SS: LinkType.SS,
+    DepType.FF: LinkType.FF,
+    DepType.SF: LinkType.SF,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """What a job of the problem stands for: a task, or the start or finish of a summary."""
+
+    task: str
+    kind: str  # "task" | "start" | "finish"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProblem:
+    problem: Problem
+    refs: tuple[JobRef, ...]
+    people: tuple[str, ...]  # resource index -> person id
+    mode_people: tuple[tuple[tuple[str, ...], ...], ...]  # job -> mode -> person ids
+    grid: WorkGrid
+    horizon: int
+    index: Mapping[tuple[str, str], int]  # (task id, kind) -> job
+
+    def start_job(self, task_id: str) -> int:
+        """The job whose start is the task's start (a summary's start marker, or the task)."""
+        return self.index.get((task_id, "start"), self.index.get((task_id, "task"), -1))
+
+    def finish_job(self, task_id: str) -> int:
+        return self.index.get((task_id, "finish"), self.index.get((task_id, "task"), -1))
+
+
+def days(duration: Duration, minutes_per_day: Fraction) -> Fraction:
+    return Fraction(duration.minutes) / minutes_per_day
+
+
+def _work_days(effort: Fraction, allocation: Fraction) -> int:
+    """Whole working days to do ``effort`` days of work at ``allocation`` (at least one)."""
+    if effort <= 0:
+        return 0
+    return max(1, math.ceil(effort / allocation))
+
+
+def _lag(duration: Duration, minutes_per_day: Fraction) -> int:
+    value = days(duration, minutes_per_day)
+    return math.ceil(value) if value >= 0 else -math.ceil(-value)
+
+
+def candidates(plan: Plan, task: Task) -> list[Person]:
+    """Who could do a task: its assignees, or whoever has its skills (in its team, if set)."""
+    if task.assignees:
+        return [plan.person_by_id[a] for a in task.assignees if a in plan.person_by_id]
+    team = plan.team_by_id.get(task.team) if task.team else None
+    pool = (
+        [plan.person_by_id[m] for m in team.members if m in plan.person_by_id]
+        if team
+        else list(plan.people)
+    )
+    needed = set(task.skills)
+    return [p for p in pool if needed <= set(p.skills) and p.allocation > 0]
+
+
+def build_problem(
+    plan: Plan, grid: WorkGrid, objective: Objective = "makespan", horizon: int | None = None
+) -> tuple[PlanProblem | None, list[Diagnostic]]:
+    """The problem for a plan, or the diagnostics that say why it has none."""
+    diagnostics: list[Diagnostic] = []
+    per_day = plan.calendar.minutes_per_day
+    staffed = bool(plan.people)  # a plan without people is scheduled on its network alone
+    refs: list[JobRef] = []
+    jobs: list[Job] = []
+    mode_people: list[tuple[tuple[str, ...], ...]] = []
+    people = list(plan.people)
+    resource_of = {p.id: i for i, p in enumerate(people)}
+
+    def add(ref: JobRef, job: Job, staff: tuple[tuple[str, ...], ...]) -> None:
+        refs.append(ref)
+        jobs.append(job)
+        mode_people.append(staff)
+
+    for task in plan.tasks:
+        release = (
+            grid.index_on_or_after(task.start_no_earlier_than)
+            if (task.start_no_earlier_than)
+            else 0
+        )
+        due = grid.index_on_or_before(task.deadline) + 1 if task.deadline else None
+        weight = max(1, task.priority // 100)
+        if task.is_summary:
+            add(
+                JobRef(task.id, "start"),
+                Job(f"{task.id}:start", (Mode(0),), release, None, weight, task.priority),
+                ((),),
+            )
+            add(
+                JobRef(task.id, "finish"),
+                Job(f"{task.id}:finish", (Mode(0),), 0, due, weight, task.priority),
+                ((),),
+            )
+            continue
+        modes, staff = _modes(plan, task, per_day, staffed, resource_of)
+        if not modes:
+            diagnostics.append(_nobody(plan, task))
+            continue
+        add(
+            JobRef(task.id, "task"),
+            Job(task.id, tuple(modes), release, due, weight, task.priority),
+            tuple(staff),
+        )
+    if diagnostics:
+        return None, diagnostics
+
+    index = {(r.task, r.kind): i for i, r in enumerate(refs)}
+
+    def start_of(task_id: str) -> int:
+        return index.get((task_id, "start"), index.get((task_id, "task"), -1))
+
+    def finish_of(task_id: str) -> int:
+        return index.get((task_id, "finish"), index.get((task_id, "task"), -1))
+
+    links: list[Link] = []
+    for task in plan.tasks:
+        if task.parent is not None:
+            links.append(Link(start_of(task.parent), start_of(task.id), LinkType.SS, 0))
+            links.append(Link(finish_of(task.id), finish_of(task.parent), LinkType.FF, 0))
+        if task.is_summary:
+            links.append(Link(start_of(task.id), finish_of(task.id), LinkType.FS, 0))
+        for dep in task.depends:
+            if dep.task not in plan.task_by_id:
+                continue
+            kind = _LINK_TYPES[dep.type]
+            pred = start_of(dep.task) if kind in (LinkType.SS, LinkType.SF) else finish_of(dep.task)
+            succ = start_of(task.id) if kind in (LinkType.FS, LinkType.SS) else finish_of(task.id)
+            links.append(Link(pred, succ, kind, _lag(dep.lag, per_day)))
+
+    span = horizon if horizon is not None else _horizon(jobs, links)
+    resources: list[Resource] = []
+    for person in people:
+        try:
+            off = person_unavailability(plan, person, grid, span)
+        except CalendarError as exc:
+            diagnostics.append(
+                error(
+                    "E303",
+                    person.locs.get("calendar", person.loc),
+                    str(exc),
+                    "give the calendar at least one working day",
+                    subjects=(person.id,),
+                )
+            )
+            continue
+        resources.append(Resource(person.id, 1, tuple((a, b, 1) for a, b in off)))
+    if diagnostics:
+        return None, diagnostics
+    problem = Problem(tuple(jobs), tuple(links), tuple(resources), objective, plan.program.name)
+    return PlanProblem(
+        problem,
+        tuple(refs),
+        tuple(p.id for p in people),
+        tuple(mode_people),
+        grid,
+        span,
+        MappingProxyType(index),
+    ), []
+
+
+def _modes(
+    plan: Plan, task: Task, per_day: Fraction, staffed: bool, resource_of: dict[str, int]
+) -> tuple[list[Mode], list[tuple[str, ...]]]:
+    if task.milestone:
+        return [Mode(0)], [()]
+    work = task.work
+    amount = days(work.likely, per_day) if work is not None else Fraction(0)
+    fixed = task.estimate is None and task.duration is not None
+    # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
+    needs_nobody = fixed and not (task.assignees or task.skills or task.team)
+    if not staffed or needs_nobody:
+        return [Mode(math.ceil(amount))], [()]
+    people = candidates(plan, task)
+    if task.assignees:
+        allocation = sum((p.allocation for p in people), Fraction(0))
+        if allocation <= 0:
+            return [], []
+        length = math.ceil(amount) if fixed else _work_days(amount, allocation)
+        return [Mode(length, tuple((resource_of[p.id], 1) for p in people))], [
+            tuple(p.id for p in people)
+        ]
+    modes: list[Mode] = []
+    staff: list[tuple[str, ...]] = []
+    for person in people:
+        length = math.ceil(amount) if fixed else _work_days(amount, person.allocation)
+        modes.append(Mode(length, ((resource_of[person.id], 1),)))
+        staff.append((person.id,))
+    return modes, staff
+
+
+def _nobody(plan: Plan, task: Task) -> Diagnostic:
+    if task.assignees:
+        reason = "its assignees have no time on the program (allocation 0%)"
+    elif task.team:
+        reason = (
+            f"nobody in team '{task.team}' has " + ", ".join(task.skills)
+            if task.skills
+            else f"team '{task.team}' has nobody with time on the program"
+        )
+    else:
+        reason = "nobody has " + ", ".join(task.skills)
+    return error(
+        "E301",
+        task.locs.get("skills", task.loc),
+        f"task '{task.id}' cannot be scheduled: {reason}",
+        "add the skill to someone, assign a person, or change the task's team",
+        subjects=(task.id,),
+    )
+
+
+def _horizon(jobs: list[Job], links: list[Link]) -> int:
+    """A generous end of the grid for people's calendars: all work done one task at a time."""
+    longest = sum(max(m.duration for m in job.modes) for job in jobs)
+    lags = sum(max(0, link.lag) for link in links)
+    return max(job.release for job in jobs) + longest + lags + 1 if jobs else 1

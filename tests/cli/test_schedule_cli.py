@@ -1,0 +1,70 @@
+"""`ontrack schedule`: formats, exit codes, PSPLIB instances."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ontrack.cli.main import app
+from tests.conftest import FIXTURES, SHARED_DATA
+
+runner = CliRunner()
+CLEAN = str(FIXTURES / "plans" / "clean.yaml")
+
+
+def test_json_has_the_documented_shape() -> None:
+    result = runner.invoke(app, ["schedule", CLEAN, "--format", "json", "-t", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["finish"] == "2026-02-05"
+    assert data["status"] in ("optimal", "feasible")
+    assert "lower_bound_finish" in data
+    task = data["tasks"][0]
+    assert set(task) >= {"id", "start", "finish", "assignees", "total_float_days", "critical"}
+    assert {p["id"] for p in data["people"]} == {"alice", "bob"}
+    assert all("load" in p for p in data["people"])
+
+
+def test_csv_and_table() -> None:
+    out = runner.invoke(app, ["schedule", CLEAN, "--format", "csv", "-t", "1"]).output
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["id"] for r in rows][:3] == ["build", "design", "api"]
+    table = runner.invoke(app, ["schedule", CLEAN, "-t", "1"])
+    assert table.exit_code == 0 and "Finish 2026-02-05" in table.output
+
+
+def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:
+    plan = tmp_path / "p.yaml"
+    plan.write_text(
+        "program: {name: P, start: 2026-01-05}\n"
+        "tasks:\n  - {id: a, title: A, estimate: 10d}\n"
+        "  - {id: m, title: M, milestone: true, depends: [a], deadline: 2026-01-06}\n"
+    )
+    result = runner.invoke(app, ["schedule", str(plan)])
+    assert result.exit_code == 1
+    assert "E302" in result.output and "Traceback" not in result.output
+
+
+def test_psplib_instance() -> None:
+    path = SHARED_DATA / "psplib" / "j30" / "j301_1.sm"
+    result = runner.invoke(
+        app,
+        ["schedule", "--psplib", str(path), "--format", "json", "--backend", "cpsat", "-t", "10"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["makespan"] == 43  # j301_1's optimum
+    assert len(data["starts"]) == 32 and data["starts"][0] == 0
+    assert data["status"] == "optimal"
+
+
+def test_corrupt_psplib_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.sm"
+    path.write_bytes(b"this is not a psplib file\n")
+    result = runner.invoke(app, ["schedule", "--psplib", str(path)])
+    assert result.exit_code == 1
+    assert "bad.sm" in result.output and "Traceback" not in result.output
