@@ -111,8 +111,8 @@ def _impossible_deadlines(plan: Plan, built: PlanProblem, network: CpmResult) ->
                 "E302",
                 task.locs.get("deadline", task.loc),
                 f"deadline {task.deadline} of '{task.id}' cannot be met: even with everyone "
-                f"free it finishes {earliest} at the earliest ({network.early_finish[job] - due} working "
-                "days late)",
+                f"free it finishes {earliest} at the earliest "
+                f"({network.early_finish[job] - due} working days late)",
                 "move the deadline, cut scope, or shorten its predecessors",
                 subjects=(task.id,),
             )
