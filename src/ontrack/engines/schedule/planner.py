@@ -12,7 +12,7 @@ from typing import Literal
 from ontrack.diagnostics import Diagnostic, error, warning
 from ontrack.engines.calendar import WorkGrid
 from ontrack.engines.schedule.cpm import CpmResult, cpm
-from ontrack.engines.schedule.planproblem import PlanProblem, build_problem
+from ontrack.engines.schedule.planproblem import PlanProblem, build_network, with_people
 from ontrack.engines.schedule.problem import (
     Backend,
     LinkType,
@@ -56,18 +56,18 @@ def schedule(
     """Schedule a plan. Returns None and the reasons when it cannot be scheduled."""
     options = options or ScheduleOptions()
     grid = WorkGrid.for_plan(plan)
-    built, diagnostics = build_problem(plan, grid, options.objective, horizon=None)
-    if built is None:
+    network, diagnostics = build_network(plan, grid, options.objective)
+    if network is None:
         return None, diagnostics
-    network = cpm(built.problem)
-    impossible = _impossible_deadlines(plan, built, network)
+    passes = cpm(network.problem)
+    impossible = _impossible_deadlines(plan, network, passes)
     if impossible:
         return None, impossible
     # People's calendars are laid out to a horizon; a schedule past it is solved again wider.
-    horizon = max(network.project_end * 2, network.project_end + 260)
+    horizon = max(passes.project_end * 2, passes.project_end + 260)
     backend = get_backend(options.backend)
-    for _ in range(4):
-        built, diagnostics = build_problem(plan, grid, options.objective, horizon=horizon)
+    while True:
+        built, diagnostics = with_people(plan, network, horizon)
         if built is None:
             return None, diagnostics
         solution = backend.solve(
@@ -79,7 +79,7 @@ def schedule(
         end = max(ends(built.problem, solution.starts, solution.modes), default=0)
         if end <= horizon:
             break
-        horizon = end * 2
+        horizon = end * 2  # terminates: the next horizon holds this schedule's length
     result = _result(plan, built, solution, options)
     late = [
         warning(

@@ -14,16 +14,17 @@ the rest of the distribution.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from types import MappingProxyType
 
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.engines.calendar import CalendarError, WorkGrid, person_unavailability
 from ontrack.engines.schedule.problem import Job, Link, LinkType, Mode, Objective, Problem, Resource
-from ontrack.model import DepType, Duration, Person, Plan, Task
+from ontrack.model import DepType, Person, Plan, Task
 
 CODES = ("E301", "E303")
 
@@ -61,19 +62,20 @@ class PlanProblem:
         return self.index.get((task_id, "finish"), self.index.get((task_id, "task"), -1))
 
 
-def days(duration: Duration, minutes_per_day: Fraction) -> Fraction:
-    return Fraction(duration.minutes) / minutes_per_day
-
-
-def _work_days(effort: Fraction, allocation: Fraction) -> int:
-    """Whole working days to do ``effort`` days of work at ``allocation`` (at least one)."""
-    if effort <= 0:
+# Cached: thousands of tasks share a few dozen (effort, allocation) pairs, and Fraction
+# arithmetic is slow enough to dominate building a 5,000-task problem otherwise.
+@functools.lru_cache(maxsize=4096)
+def _work_days(minutes: int, minutes_per_day: Fraction, allocation: Fraction) -> int:
+    """Whole working days to do ``minutes`` of work at ``allocation`` (at least one)."""
+    if minutes <= 0:
         return 0
-    return max(1, math.ceil(effort / allocation))
+    return max(1, math.ceil(Fraction(minutes) / minutes_per_day / allocation))
 
 
-def _lag(duration: Duration, minutes_per_day: Fraction) -> int:
-    value = days(duration, minutes_per_day)
+@functools.lru_cache(maxsize=4096)
+def _whole_days(minutes: int, minutes_per_day: Fraction) -> int:
+    """A duration or lag in whole working days, rounded away from zero."""
+    value = Fraction(minutes) / minutes_per_day
     return math.ceil(value) if value >= 0 else -math.ceil(-value)
 
 
@@ -81,20 +83,34 @@ def candidates(plan: Plan, task: Task) -> list[Person]:
     """Who could do a task: its assignees, or whoever has its skills (in its team, if set)."""
     if task.assignees:
         return [plan.person_by_id[a] for a in task.assignees if a in plan.person_by_id]
-    team = plan.team_by_id.get(task.team) if task.team else None
+    return list(_capable(plan, task.team, frozenset(task.skills)))
+
+
+def _capable(plan: Plan, team_id: str | None, needed: frozenset[str]) -> tuple[Person, ...]:
+    team = plan.team_by_id.get(team_id) if team_id else None
     pool = (
         [plan.person_by_id[m] for m in team.members if m in plan.person_by_id]
         if team
-        else list(plan.people)
+        else (plan.people)
     )
-    needed = set(task.skills)
-    return [p for p in pool if needed <= set(p.skills) and p.allocation > 0]
+    return tuple(p for p in pool if needed.issubset(p.skills) and p.allocation > 0)
 
 
 def build_problem(
     plan: Plan, grid: WorkGrid, objective: Objective = "makespan", horizon: int | None = None
 ) -> tuple[PlanProblem | None, list[Diagnostic]]:
     """The problem for a plan, or the diagnostics that say why it has none."""
+    network, diagnostics = build_network(plan, grid, objective)
+    if network is None:
+        return None, diagnostics
+    return with_people(plan, network, horizon)
+
+
+def build_network(
+    plan: Plan, grid: WorkGrid, objective: Objective = "makespan"
+) -> tuple[PlanProblem | None, list[Diagnostic]]:
+    """Jobs, modes and links; people's calendars come later (:func:`with_people`), since how
+    far to lay them out depends on how long the schedule turns out."""
     diagnostics: list[Diagnostic] = []
     per_day = plan.calendar.minutes_per_day
     staffed = bool(plan.people)  # a plan without people is scheduled on its network alone
@@ -103,6 +119,7 @@ def build_problem(
     mode_people: list[tuple[tuple[str, ...], ...]] = []
     people = list(plan.people)
     resource_of = {p.id: i for i, p in enumerate(people)}
+    capable: dict[tuple[str | None, frozenset[str]], tuple[Person, ...]] = {}
 
     def add(ref: JobRef, job: Job, staff: tuple[tuple[str, ...], ...]) -> None:
         refs.append(ref)
@@ -129,7 +146,7 @@ def build_problem(
                 ((),),
             )
             continue
-        modes, staff = _modes(plan, task, per_day, staffed, resource_of)
+        modes, staff = _modes(plan, task, per_day, staffed, resource_of, capable)
         if not modes:
             diagnostics.append(_nobody(plan, task))
             continue
@@ -162,13 +179,32 @@ def build_problem(
             kind = _LINK_TYPES[dep.type]
             pred = start_of(dep.task) if kind in (LinkType.SS, LinkType.SF) else finish_of(dep.task)
             succ = start_of(task.id) if kind in (LinkType.FS, LinkType.SS) else finish_of(task.id)
-            links.append(Link(pred, succ, kind, _lag(dep.lag, per_day)))
+            links.append(Link(pred, succ, kind, _whole_days(dep.lag.minutes, per_day)))
 
-    span = horizon if horizon is not None else _horizon(jobs, links)
+    problem = Problem(tuple(jobs), tuple(links), (), objective, plan.program.name)
+    return PlanProblem(
+        problem,
+        tuple(refs),
+        tuple(p.id for p in people),
+        tuple(mode_people),
+        grid,
+        0,
+        MappingProxyType(index),
+    ), []
+
+
+def with_people(
+    plan: Plan, network: PlanProblem, horizon: int | None = None
+) -> tuple[PlanProblem | None, list[Diagnostic]]:
+    """The network with each person as a resource, unavailable on their days off up to
+    ``horizon`` (default: long enough for all the work done one task at a time)."""
+    problem = network.problem
+    span = horizon if horizon is not None else _horizon(problem)
+    diagnostics: list[Diagnostic] = []
     resources: list[Resource] = []
-    for person in people:
+    for person in plan.people:
         try:
-            off = person_unavailability(plan, person, grid, span)
+            off = person_unavailability(plan, person, network.grid, span)
         except CalendarError as exc:
             diagnostics.append(
                 error(
@@ -183,43 +219,48 @@ def build_problem(
         resources.append(Resource(person.id, 1, tuple((a, b, 1) for a, b in off)))
     if diagnostics:
         return None, diagnostics
-    problem = Problem(tuple(jobs), tuple(links), tuple(resources), objective, plan.program.name)
-    return PlanProblem(
-        problem,
-        tuple(refs),
-        tuple(p.id for p in people),
-        tuple(mode_people),
-        grid,
-        span,
-        MappingProxyType(index),
-    ), []
+    return replace(network, problem=replace(problem, resources=tuple(resources)), horizon=span), []
 
 
 def _modes(
-    plan: Plan, task: Task, per_day: Fraction, staffed: bool, resource_of: dict[str, int]
+    plan: Plan,
+    task: Task,
+    per_day: Fraction,
+    staffed: bool,
+    resource_of: dict[str, int],
+    capable: dict[tuple[str | None, frozenset[str]], tuple[Person, ...]],
 ) -> tuple[list[Mode], list[tuple[str, ...]]]:
     if task.milestone:
         return [Mode(0)], [()]
     work = task.work
-    amount = days(work.likely, per_day) if work is not None else Fraction(0)
+    minutes = work.likely.minutes if work is not None else 0
     fixed = task.estimate is None and task.duration is not None
     # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
     needs_nobody = fixed and not (task.assignees or task.skills or task.team)
     if not staffed or needs_nobody:
-        return [Mode(math.ceil(amount))], [()]
-    people = candidates(plan, task)
+        return [Mode(max(0, _whole_days(minutes, per_day)))], [()]
     if task.assignees:
+        people = candidates(plan, task)
         allocation = sum((p.allocation for p in people), Fraction(0))
         if allocation <= 0:
             return [], []
-        length = math.ceil(amount) if fixed else _work_days(amount, allocation)
+        length = (
+            _whole_days(minutes, per_day) if fixed else _work_days(minutes, per_day, allocation)
+        )
         return [Mode(length, tuple((resource_of[p.id], 1) for p in people))], [
             tuple(p.id for p in people)
         ]
+    key = (task.team, frozenset(task.skills))
+    if key not in capable:
+        capable[key] = _capable(plan, *key)
     modes: list[Mode] = []
     staff: list[tuple[str, ...]] = []
-    for person in people:
-        length = math.ceil(amount) if fixed else _work_days(amount, person.allocation)
+    for person in capable[key]:
+        length = (
+            _whole_days(minutes, per_day)
+            if fixed
+            else _work_days(minutes, per_day, person.allocation)
+        )
         modes.append(Mode(length, ((resource_of[person.id], 1),)))
         staff.append((person.id,))
     return modes, staff
@@ -245,8 +286,9 @@ def _nobody(plan: Plan, task: Task) -> Diagnostic:
     )
 
 
-def _horizon(jobs: list[Job], links: list[Link]) -> int:
+def _horizon(problem: Problem) -> int:
     """A generous end of the grid for people's calendars: all work done one task at a time."""
+    jobs = problem.jobs
     longest = sum(max(m.duration for m in job.modes) for job in jobs)
-    lags = sum(max(0, link.lag) for link in links)
+    lags = sum(max(0, link.lag) for link in problem.links)
     return max(job.release for job in jobs) + longest + lags + 1 if jobs else 1
