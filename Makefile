@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install ontrack with its dev tools
 
-demo: setup  ## the main job on the medium example: check the plan, then summarise it
+demo: setup  ## the main job on the medium example: check, summarise and schedule the plan
 	$(VENV)/bin/ontrack check $(EXAMPLE)
 	$(VENV)/bin/ontrack show $(EXAMPLE)
+	$(VENV)/bin/ontrack schedule $(EXAMPLE) --time-limit 5
 
 test: lint pytest  ## everything CI runs
 
@@ -31,8 +32,10 @@ docs: setup  ## regenerate docs/plan-format.md from the schema
 	$(VENV)/bin/ontrack schema --format markdown > docs/plan-format.md.tmp
 	mv docs/plan-format.md.tmp docs/plan-format.md
 
-bench: setup  ## loader benchmark (figures go to bench/RESULTS.md by hand)
+bench: setup  ## benchmarks (figures go to bench/RESULTS.md by hand)
 	$(PY) bench/loader.py
+	$(PY) bench/schedule.py
+	$(PY) bench/psplib.py --set j120 --sample-every 30 --time-limit 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
