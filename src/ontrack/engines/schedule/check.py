@@ -34,31 +34,35 @@ def violations(problem: Problem, starts: Sequence[int], modes: Sequence[int]) ->
                 f"ends {job_ends[link.pred]},{job_ends[link.succ]}"
             )
     # Capacity: +units at a start, -units at an end, per resource; the sweep finds any overload.
-    events: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    # Unavailability is swept apart so that overlapping periods never remove more than all of it.
+    used: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    lost: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for job, start, mode in zip(jobs, starts, modes, strict=True):
         m = job.modes[mode]
         if m.duration <= 0:
             continue
         for resource, units in m.demands:
-            events[resource][start] += units
-            events[resource][start + m.duration] -= units
+            used[resource][start] += units
+            used[resource][start + m.duration] -= units
     for index, resource in enumerate(problem.resources):
         for begin, end, units in resource.unavailable:
             if end > begin:
-                events[index][begin] += units
-                events[index][end] -= units
-    for index, changes in events.items():
+                lost[index][begin] += units
+                lost[index][end] -= units
+    for index, changes in used.items():
         if not 0 <= index < len(problem.resources):
             found.append(f"resource index {index} does not exist")
             continue
         capacity = problem.resources[index].capacity
-        level = 0
-        for time in sorted(changes):
-            level += changes[time]
-            if level > capacity:
+        level = gone = 0
+        for time in sorted(set(changes) | set(lost[index])):
+            level += changes.get(time, 0)
+            gone += lost[index].get(time, 0)
+            if level + min(gone, capacity) > capacity:
                 found.append(
                     f"resource {problem.resources[index].id}: {level} units in use at {time}, "
                     f"capacity {capacity}"
+                    + (f" less {min(gone, capacity)} unavailable" if gone else "")
                 )
                 break
     return found

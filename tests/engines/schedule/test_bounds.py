@@ -1,0 +1,145 @@
+"""Lower bounds: exact on small cases, never above a feasible schedule on random ones."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ontrack.engines.schedule.bounds import (
+    critical_path_bound,
+    earliest_times,
+    lateness_lower_bound,
+    makespan_lower_bound,
+    objective_lower_bound,
+    resource_bound,
+    topological_order,
+)
+from ontrack.engines.schedule.heuristic import HeuristicBackend
+from ontrack.engines.schedule.problem import (
+    Job,
+    Link,
+    LinkType,
+    Mode,
+    Problem,
+    Resource,
+    SolveOptions,
+)
+
+
+def job(name: str, *durations: int, release: int = 0, due: int | None = None, w: int = 1) -> Job:
+    return Job(name, tuple(Mode(d) for d in durations), release=release, due=due, weight=w)
+
+
+def on(name: str, duration: int, *people: int, units: int = 1) -> Job:
+    """A job any one of ``people`` can do."""
+    return Job(name, tuple(Mode(duration, ((p, units),)) for p in people))
+
+
+def test_chain_and_releases() -> None:
+    jobs = (job("a", 3), job("b", 2), job("c", 4, release=10))
+    links = (Link(0, 1), Link(1, 2))
+    assert critical_path_bound(Problem(jobs, links)) == 14
+    assert critical_path_bound(Problem(jobs[:2], links[:1])) == 5
+    assert critical_path_bound(Problem(())) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "lag", "b_start", "b_end"),
+    [
+        (LinkType.FS, 0, 5, 7),
+        (LinkType.FS, -2, 3, 5),
+        (LinkType.SS, 2, 2, 4),
+        (LinkType.FF, 1, 4, 6),  # b ends >= 6, so it starts >= 4
+        (LinkType.SF, 1, 0, 2),  # b ends >= 1, and it takes 2 anyway
+        (LinkType.SF, 9, 7, 9),
+    ],
+)
+def test_generalised_links(kind: LinkType, lag: int, b_start: int, b_end: int) -> None:
+    problem = Problem((job("a", 5), job("b", 2)), (Link(0, 1, kind, lag),))
+    es, ef = earliest_times(problem)
+    assert (es[1], ef[1]) == (b_start, b_end)
+
+
+def test_ff_link_relaxes_to_the_longest_mode_for_the_start() -> None:
+    # b ends >= 5; in its 10-day mode it could start at 0, so 0 is the valid start bound.
+    problem = Problem((job("a", 5), job("b", 2, 10)), (Link(0, 1, LinkType.FF),))
+    es, ef = earliest_times(problem)
+    assert (es[1], ef[1]) == (0, 5)
+
+
+def test_resource_bound_per_resource_with_time_off() -> None:
+    people = (Resource("p", 1),)
+    jobs = tuple(on(f"j{i}", 4, 0) for i in range(3))
+    assert resource_bound(Problem(jobs, resources=people)) == 12
+    away = (Resource("p", 1, ((0, 3, 1),)),)
+    assert resource_bound(Problem(jobs, resources=away)) == 15
+    # Overlapping time off loses the person once, not twice.
+    twice = (Resource("p", 1, ((0, 5, 1), (2, 4, 1))),)
+    assert resource_bound(Problem(jobs, resources=twice)) == 17
+
+
+def test_resource_bound_cumulative_and_pooled() -> None:
+    team = (Resource("t", 2),)
+    jobs = tuple(on(f"j{i}", 3, 0) for i in range(4))
+    assert resource_bound(Problem(jobs, resources=team)) == 6
+    # Four 5-day tasks, each for either of two people: no single person must do any of them,
+    # but together they need 20 person-days.
+    pair = (Resource("a", 1), Resource("b", 1))
+    jobs = tuple(on(f"j{i}", 5, 0, 1) for i in range(4))
+    assert resource_bound(Problem(jobs, resources=pair)) == 10
+    assert makespan_lower_bound(Problem(jobs, resources=pair)) == 10
+
+
+def test_lateness_bound() -> None:
+    jobs = (job("a", 3, due=1, w=2), job("b", 2, due=9), job("c", 1))
+    links = (Link(0, 1),)
+    assert lateness_lower_bound(Problem(jobs, links, objective="lateness")) == 4
+    assert objective_lower_bound(Problem(jobs, links, objective="lateness")) == 4
+    assert objective_lower_bound(Problem(jobs, links)) == 5
+    negative = (job("a", 3, due=1, w=-1),)
+    assert lateness_lower_bound(Problem(negative, objective="lateness")) is None
+
+
+def test_topological_order_rejects_cycles_and_bad_links() -> None:
+    jobs = (job("a", 1), job("b", 1))
+    assert topological_order(Problem(jobs, (Link(1, 0),))) == [1, 0]
+    with pytest.raises(ValueError, match="cycle"):
+        topological_order(Problem(jobs, (Link(0, 1), Link(1, 0))))
+    with pytest.raises(ValueError, match="out of range"):
+        topological_order(Problem(jobs, (Link(0, 5),)))
+
+
+def random_problem(rng: random.Random, n: int) -> Problem:
+    resources = tuple(
+        Resource(f"r{i}", c, ((rng.randint(0, 10), rng.randint(11, 20), 1),) if i % 2 else ())
+        for i, c in enumerate((1, 1, 3, 2))
+    )
+    jobs = tuple(
+        Job(
+            f"j{j}",
+            tuple(
+                Mode(rng.randint(0, 6), ((rng.randrange(4), 1),) if rng.random() < 0.9 else ())
+                for _ in range(rng.randint(1, 3))
+            ),
+            release=rng.choice((0, 0, 0, rng.randint(0, 15))),
+            due=rng.choice((None, rng.randint(0, 30))),
+        )
+        for j in range(n)
+    )
+    links = tuple(
+        Link(a, b, rng.choice(list(LinkType)), rng.randint(-3, 3))
+        for b in range(1, n)
+        for a in rng.sample(range(b), min(b, rng.randint(0, 2)))
+    )
+    return Problem(jobs, links, resources)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_bounds_never_exceed_a_feasible_schedule(seed: int) -> None:
+    problem = random_problem(random.Random(seed), 12)
+    solution = HeuristicBackend().solve(problem, SolveOptions(time_limit=0.05, seed=seed))
+    assert makespan_lower_bound(problem) <= solution.objective
+    late = Problem(problem.jobs, problem.links, problem.resources, "lateness")
+    solution = HeuristicBackend().solve(late, SolveOptions(time_limit=0.05, seed=seed))
+    assert (lateness_lower_bound(late) or 0) <= solution.objective
