@@ -25,7 +25,7 @@ from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSc
 from ontrack.model import Plan
 
 BackendName = Literal["heuristic", "cpsat"]
-CODES = ("E301", "E302", "E303", "W310")
+CODES = ("E301", "E302", "E303", "E304", "W310")
 
 #: Backends by name, imported on first use (OR-Tools takes a while to import).
 BACKENDS: Mapping[str, tuple[str, str]] = {
@@ -76,6 +76,16 @@ def schedule(
                 time_limit=options.time_limit, seed=options.seed, progress=options.progress
             ),
         )
+        if len(solution.starts) != len(built.problem.jobs):  # the backend found nothing
+            return None, [
+                error(
+                    "E304",
+                    plan.program.loc,
+                    f"no schedule found ({solution.status}) within {options.time_limit:g} s",
+                    "raise --time-limit, or try the other backend",
+                    subjects=(),
+                )
+            ]
         end = max(ends(built.problem, solution.starts, solution.modes), default=0)
         if end <= horizon:
             break

@@ -111,7 +111,9 @@ class Backend(Protocol):
 
 
 def ends(problem: Problem, starts: Sequence[int], modes: Sequence[int]) -> list[int]:
-    return [s + job.modes[m].duration for job, s, m in zip(problem.jobs, starts, modes, strict=True)]
+    return [
+        s + job.modes[m].duration for job, s, m in zip(problem.jobs, starts, modes, strict=True)
+    ]
 
 
 def makespan(problem: Problem, starts: Sequence[int], modes: Sequence[int]) -> int:
