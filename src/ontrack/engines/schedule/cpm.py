@@ -8,15 +8,11 @@ pass, so a deadline that cannot be met shows as negative float — reported, nev
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ontrack.engines.schedule.bounds import topological_order
 from ontrack.engines.schedule.problem import Link, LinkType, Problem
-
-
-class CycleError(ValueError):
-    """The links form a cycle (plans are checked for this before they get here)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,27 +24,6 @@ class CpmResult:
     total_float: tuple[int, ...]
     free_float: tuple[int, ...]
     project_end: int
-
-
-def topological_order(problem: Problem) -> list[int]:
-    n = len(problem.jobs)
-    indegree = [0] * n
-    out: list[list[Link]] = [[] for _ in range(n)]
-    for link in problem.links:
-        out[link.pred].append(link)
-        indegree[link.succ] += 1
-    queue = deque(i for i in range(n) if indegree[i] == 0)
-    order: list[int] = []
-    while queue:
-        job = queue.popleft()
-        order.append(job)
-        for link in out[job]:
-            indegree[link.succ] -= 1
-            if indegree[link.succ] == 0:
-                queue.append(link.succ)
-    if len(order) != n:
-        raise CycleError("the links form a cycle")
-    return order
 
 
 def _start_bound(link: Link, pred_start: int, pred_end: int, succ_duration: int) -> int:
