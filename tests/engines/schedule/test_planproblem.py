@@ -34,7 +34,9 @@ def test_jobs_modes_and_durations() -> None:
     assert vendor.release == 5  # start no earlier than 2026-01-12: the 6th working day
     launch = jobs[built.index[("launch", "task")]]
     assert launch.modes[0].duration == 0
-    assert launch.due == built.grid.index_on_or_before(plan.task_by_id["launch"].deadline) + 1
+    deadline = plan.task_by_id["launch"].deadline
+    assert deadline is not None
+    assert launch.due == built.grid.index_on_or_before(deadline) + 1
     retro = jobs[built.index[("retro", "task")]]
     assert len(retro.modes) == 2  # anyone may do a task that names no skill, team or person
 

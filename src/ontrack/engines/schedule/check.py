@@ -44,8 +44,8 @@ def violations(problem: Problem, starts: Sequence[int], modes: Sequence[int]) ->
         for resource, units in m.demands:
             used[resource][start] += units
             used[resource][start + m.duration] -= units
-    for index, resource in enumerate(problem.resources):
-        for begin, end, units in resource.unavailable:
+    for index, spec in enumerate(problem.resources):
+        for begin, end, units in spec.unavailable:
             if end > begin:
                 lost[index][begin] += units
                 lost[index][end] -= units
