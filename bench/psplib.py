@@ -5,8 +5,9 @@ Run: ``.venv/bin/python bench/psplib.py --set j120 --sample-every 30 --time-limi
 Markdown table, one row per instance as it finishes, then the averages. Every schedule is
 checked with the independent feasibility checker; a violation stops the run.
 
-The sample is every n-th file of the set in file-name order (indices 0, n, 2n, ...), so
-``--sample-every 30`` on j120 is the fixed 20-instance sample of the benchmark results.
+The sample is every n-th instance in PSPLIB's own order (parameter group, then instance number:
+j1201_1, j1201_2, …, j12010_1), so ``--sample-every 30`` on j120 is the fixed 20-instance sample
+j1201_1, j1204_1, …, j12058_1 of the benchmark results.
 """
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ def backend_named(name: str) -> Backend:
     return CpSatBackend()
 
 
+def psplib_order(path: Path) -> tuple[int, int]:
+    """j1204_1 before j12010_1: PSPLIB numbers groups and instances, names sort as text."""
+    group, _, number = path.stem.partition("_")
+    return int(group[3:]) if len(group) > 3 else 0, int(number or 0)
+
+
 def instances(data: Path, set_name: str, every: int, only: list[str]) -> list[Path]:
-    files = sorted((data / set_name).glob("*.sm"), key=lambda p: p.name)[::every]
+    files = sorted((data / set_name).glob("*.sm"), key=psplib_order)[::every]
     return [f for f in files if not only or f.stem in only]
 
 
