@@ -5,21 +5,23 @@ The model: a start and an end per job; one optional interval per mode, exactly o
 resource (no-overlap for people of capacity 1), with fixed intervals for lost capacity; the
 makespan or the weighted lateness as objective.
 
-Tuned mode (the default) wraps that model in what measurably helped on PSPLIB (numbers in
-bench/RESULTS.md):
+Tuned mode (the default) wraps that model in phases (measurements in bench/RESULTS.md):
 
-* a warm start from the heuristic backend (a small share of the time limit): its schedule
-  bounds the horizon and hints the solver, and the result is never worse than it;
-* redundant constraints from precedence energy: the work that must happen between two jobs
-  (or before a job, or after it) needs time at full capacity, which bounds gaps, heads and
-  tails well beyond the critical path when resources are tight;
-* a race (``race_share`` of the time limit): CP-SAT on ``workers - 1`` workers beside the
-  heuristic's own search. Easy instances are proven optimal here within a fraction of a
-  second; on hard ones the list heuristic finds the better schedules;
-* then CP-SAT on every worker, hinted with the best schedule of the race: its
-  large-neighbourhood search improves schedules the heuristic is stuck on;
+* warm start: a quick heuristic schedule bounds the horizon and hints the solver; the result
+  is never worse than it (or than ``options.hint``);
+* probe: CP-SAT alone on every worker for a small share of the time; most easy instances are
+  proven optimal here, in hundredths of a second;
+* race: CP-SAT on ``workers - 1`` workers beside the heuristic's own search (CP-SAT releases
+  the GIL). On hard instances the list heuristic finds better schedules than CP-SAT does,
+  and which of the two wins varies per instance, so both run; the race ends early once the
+  heuristic stalls without improving;
+* final: CP-SAT on every worker from the best schedule so far, its large-neighbourhood search
+  polishing it and its bound rising;
+* redundant constraints throughout: the work that precedence forces between two jobs (or
+  before a job, or after it) needs time at full capacity, which bounds gaps, heads and tails
+  well beyond the critical path when resources are tight;
 * an early stop whenever the best schedule meets a proven lower bound (``bounds.py``, or
-  CP-SAT's own), whichever thread proves it.
+  CP-SAT's own), whichever thread finds or proves it.
 
 ``plain=True`` is the bare model alone (no warm start, no redundant constraints, a safe
 horizon), kept for the side-by-side benchmark.
@@ -95,24 +97,26 @@ def safe_horizon(problem: Problem) -> int:
     return max(0, late) + work + sum(max(0, link.lag) for link in problem.links)
 
 
+Energy = tuple[list[int], list[int], list[tuple[int, int, int]]]  # heads, tails, gaps
+
+
 def build_model(
     problem: Problem,
     horizon: int,
     lower_bound: int | None = None,
     upper_bound: int | None = None,
-    redundant: bool = True,
+    energy: Energy | None = None,
 ) -> BuiltModel:
     """The CP-SAT model with every job inside ``[0, horizon]``.
 
-    ``lower_bound``/``upper_bound`` bound the objective; ``redundant`` adds the precedence
-    energy constraints (see :func:`energetic_delays`).
+    ``lower_bound``/``upper_bound`` bound the objective; ``energy`` (from
+    :func:`energetic_delays`) adds the precedence-energy constraints.
     """
     model = cp_model.CpModel()
     starts: list[cp_model.IntVar] = []
     ends: list[cp_model.IntVar] = []
     presences: list[list[cp_model.IntVar]] = []
-    redundant = redundant and len(problem.jobs) <= _ENERGY_MAX_JOBS
-    heads, tails, pairs = energetic_delays(problem) if redundant else ([], [], [])
+    heads, tails, pairs = energy or ([], [], [])
     usage: list[list[tuple[cp_model.IntervalVar, int]]] = [[] for _ in problem.resources]
     for j, job in enumerate(problem.jobs):
         shortest = min(m.duration for m in job.modes)
@@ -193,9 +197,7 @@ def build_model(
     return BuiltModel(model, starts, ends, presences, objective)
 
 
-def energetic_delays(
-    problem: Problem,
-) -> tuple[list[int], list[int], list[tuple[int, int, int]]]:
+def energetic_delays(problem: Problem) -> Energy:
     """Heads, tails and (i, j, delay) gaps implied by the work that precedence orders.
 
     Every job that must follow ``i`` and precede ``j`` (through FS links with lags >= 0) runs
@@ -446,7 +448,7 @@ class CpSatBackend:
     def __init__(
         self,
         plain: bool = False,
-        warm_share: float = 0.01,
+        warm_share: float = 0.002,
         probe_share: float = 0.05,
         race_share: float = 0.3,
         parameters: Mapping[str, object] | None = None,
@@ -464,8 +466,11 @@ class CpSatBackend:
         incumbent = _Incumbent(problem, began, options.time_limit, options.progress)
         stats: dict[str, float] = {}
         workers = max(1, options.workers)
+        energy = None
+        if not self.plain and len(problem.jobs) <= _ENERGY_MAX_JOBS:
+            energy = energetic_delays(problem)
         if self.plain:
-            alone = self._cpsat(problem, options, incumbent, options.time_limit, workers)
+            alone = self._cpsat(problem, options, incumbent, options.time_limit, workers, None)
             return self._result(incumbent, alone, stats, time.perf_counter() - began)
 
         lower = objective_lower_bound(problem)
@@ -490,7 +495,7 @@ class CpSatBackend:
 
         run: _CpSatRun | None = None
         if not incumbent.done.is_set() and until(self.probe_share) > 0:
-            run = self._cpsat(problem, options, incumbent, until(self.probe_share), workers)
+            run = self._cpsat(problem, options, incumbent, until(self.probe_share), workers, energy)
             if run.status == cp_model.INFEASIBLE:
                 return self._result(incumbent, run, stats, time.perf_counter() - began)
         race_end = began + options.time_limit * self.race_share
@@ -498,9 +503,9 @@ class CpSatBackend:
             if workers == 1:  # nothing to race with: the heuristic alone
                 _heuristic_rounds(problem, incumbent, options.seed, race_end)
             else:
-                run = self._race(problem, options, incumbent, race_end, workers - 1)
+                run = self._race(problem, options, incumbent, race_end, workers - 1, energy)
         if not incumbent.done.is_set() and incumbent.remaining() > 0.05:
-            run = self._cpsat(problem, options, incumbent, incumbent.remaining(), workers)
+            run = self._cpsat(problem, options, incumbent, incumbent.remaining(), workers, energy)
         return self._result(incumbent, run, stats, time.perf_counter() - began)
 
     def _race(
@@ -510,6 +515,7 @@ class CpSatBackend:
         incumbent: _Incumbent,
         end: float,
         workers: int,
+        energy: Energy | None,
     ) -> _CpSatRun:
         """CP-SAT in a thread (it releases the GIL) beside the heuristic, until ``end`` or
         until the heuristic has nothing more to give."""
@@ -518,7 +524,7 @@ class CpSatBackend:
         over = threading.Event()
         thread = threading.Thread(
             target=lambda: result.append(
-                self._cpsat(problem, options, incumbent, seconds, workers, over)
+                self._cpsat(problem, options, incumbent, seconds, workers, energy, over)
             )
         )
         thread.start()
@@ -536,6 +542,7 @@ class CpSatBackend:
         incumbent: _Incumbent,
         seconds: float,
         workers: int,
+        energy: Energy | None,
         interrupt: threading.Event | None = None,
     ) -> _CpSatRun:
         """One CP-SAT solve from the incumbent (its value bounds the horizon for makespan)."""
@@ -544,10 +551,10 @@ class CpSatBackend:
             starts, modes = incumbent.starts, incumbent.modes
             bound = incumbent.bound
         if self.plain:
-            built = build_model(problem, safe_horizon(problem), redundant=False)
+            built = build_model(problem, safe_horizon(problem))
         else:
             horizon = known if known is not None and problem.objective == "makespan" else None
-            built = build_model(problem, horizon or safe_horizon(problem), bound, known)
+            built = build_model(problem, horizon or safe_horizon(problem), bound, known, energy)
         if starts is not None and modes is not None:
             built.hint(starts, modes)
         return _run_cpsat(
