@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from ontrack.diagnostics import Diagnostic
 
@@ -49,3 +50,11 @@ def counts_line(diagnostics: Sequence[Diagnostic]) -> str:
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def add_column(table: Table, name: str, *, wide: bool = False, right: bool = False) -> None:
+    """Short columns never wrap; the one wide text column takes the rest of the width."""
+    if wide:
+        table.add_column(name, ratio=1, min_width=16)
+    else:
+        table.add_column(name, no_wrap=True, justify="right" if right else "left")

@@ -13,7 +13,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ontrack.cli.output import counts_line, print_diagnostics, print_json, stderr, stdout
+from ontrack.cli.output import (
+    add_column,
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    stdout,
+)
 from ontrack.diagnostics import SourceLoc, error
 from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, get_backend, schedule
 from ontrack.engines.schedule.problem import Objective, SolveOptions
@@ -245,10 +252,7 @@ def _print_table(result: Schedule) -> None:
     )
     table = Table(title="Schedule (critical tasks in bold red)", title_justify="left")
     for col in ("id", "start", "finish", "who", "float", "why it starts then"):
-        if col == "why it starts then":
-            table.add_column(col, ratio=1, min_width=20)
-        else:
-            table.add_column(col, no_wrap=True, justify="right" if col == "float" else "left")
+        add_column(table, col, wide=col == "why it starts then", right=col == "float")
     for t in result.tasks:
         style = "bold red" if t.critical and not t.summary else ("bold" if t.summary else "")
         late = f" [red]late {t.late_days}d[/red]" if t.late_days else ""

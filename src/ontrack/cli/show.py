@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.cli.output import Format, counts_line, print_diagnostics, print_json, stderr, stdout
+from ontrack.cli.output import (
+    Format,
+    add_column,
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    stdout,
+)
 from ontrack.engines.summary import PlanSummary, Work, summarise
 from ontrack.planfile import load_plan
 
@@ -139,14 +147,6 @@ def _pct(value: Fraction) -> str:
     return f"{float(value) * 100:.0f}%"
 
 
-def _column(table: Table, name: str, *, wide: bool = False, right: bool = False) -> None:
-    """Short columns never wrap; the one wide text column takes the rest of the width."""
-    if wide:
-        table.add_column(name, ratio=1, min_width=16)
-    else:
-        table.add_column(name, no_wrap=True, justify="right" if right else "left")
-
-
 def _print_tables(s: PlanSummary) -> None:
     c = s.counts
     budget = f" · budget {s.budget:,} {s.currency}" if s.budget is not None else ""
@@ -180,7 +180,7 @@ def _print_tables(s: PlanSummary) -> None:
     if s.people:
         people = Table(title="People (off: working days of time off)", title_justify="left")
         for col in ("id", "name", "teams", "alloc", "rate", "tasks", "off", "skills"):
-            _column(people, col, wide=col == "skills", right=col in ("alloc", "tasks", "off"))
+            add_column(people, col, wide=col == "skills", right=col in ("alloc", "tasks", "off"))
         for p in s.people:
             people.add_row(
                 p.id,
@@ -197,7 +197,7 @@ def _print_tables(s: PlanSummary) -> None:
     if s.milestones or s.releases:
         dates = Table(title="Milestones and releases", title_justify="left")
         for col in ("id", "kind", "date", "title"):
-            _column(dates, col, wide=col == "title")
+            add_column(dates, col, wide=col == "title")
         for m in s.milestones:
             dates.add_row(
                 m.id, "milestone", f"due {m.deadline}" if m.deadline else "", escape(m.title)
@@ -215,7 +215,7 @@ def _print_tables(s: PlanSummary) -> None:
             title_justify="left",
         )
         for col in ("id", "P", "impact d", "exp. d", "owner", "status", "title"):
-            _column(risks, col, wide=col == "title", right=col in ("P", "impact d", "exp. d"))
+            add_column(risks, col, wide=col == "title", right=col in ("P", "impact d", "exp. d"))
         for risk in sorted(s.risks, key=lambda x: -(x.exposure_days or 0)):
             risks.add_row(
                 risk.id,
