@@ -7,15 +7,15 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, generate, schedule, schema, show
+from ontrack.cli import check, forecast, generate, schedule, schema, show
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
     name="ontrack",
     help=(
         "ontrack: a technical program manager in a box.\n\n"
-        "Write a program down as YAML plan files; ontrack checks them, summarises them and "
-        "(soon) schedules, forecasts and reports on them.\n\n"
+        "Write a program down as YAML plan files; ontrack checks them, summarises, "
+        "schedules and forecasts them.\n\n"
         "Example: ontrack check examples/platform-migration"
     ),
     no_args_is_help=True,
@@ -43,6 +43,7 @@ def _main(
 app.command("check")(check.check)
 app.command("show")(show.show)
 app.command("schedule")(schedule.schedule_command)
+app.command("forecast")(forecast.forecast_command)
 app.command("schema")(schema.schema)
 app.command("generate")(generate.generate)
 

@@ -70,6 +70,8 @@ class Program:
     calendar: str | None = None
     budget: Decimal | None = None
     description: str = ""
+    # (below, above) as fractions of a single-point estimate; None: single points are exact.
+    uncertainty: tuple[Fraction, Fraction] | None = None
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 

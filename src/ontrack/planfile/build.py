@@ -84,8 +84,9 @@ class Builder:
             spec.calendar,
             spec.budget,
             spec.description,
+            spec.uncertainty,
             item.raw.loc,
-            _locs(item.raw, ("calendar", "start")),
+            _locs(item.raw, ("calendar", "start", "uncertainty")),
         )
 
     @staticmethod

@@ -145,6 +145,11 @@ Percent = Annotated[
         }
     ),
 ]
+Uncertainty = Annotated[
+    tuple[Fraction, Fraction],
+    PlainValidator(_checked(v.parse_uncertainty)),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d+(\.\d+)?%|-\d+(\.\d+)?%/\+\d+(\.\d+)?%)$"}),
+]
 Money = Annotated[
     Decimal,
     PlainValidator(_checked(v.parse_money)),
@@ -206,6 +211,14 @@ class ProgramSpec(Spec):
     budget: Money | None = Field(None, description="Approved budget, in `currency`.")
     description: str = Field(
         "", description="What the program delivers and why, in a sentence or two."
+    )
+    uncertainty: Uncertainty | None = Field(
+        None,
+        description=(
+            "How far single-point estimates may turn out below and above, for forecasting: "
+            "`20%` (either way) or `-10%/+50%`. Without it, single-point estimates are taken as "
+            "exact and only three-point estimates and risks spread the forecast."
+        ),
     )
 
 

@@ -165,6 +165,28 @@ def parse_percent(value: Any, what: str = "percentage", *, maximum: int = 100) -
     return fraction
 
 
+def parse_uncertainty(value: Any) -> tuple[Fraction, Fraction]:
+    """``20%`` (either way) or ``-10%/+50%``: how far below and above a single-point estimate
+    the work may turn out. Returns (below, above) as fractions of the estimate."""
+    hint = "write e.g. 20% or -10%/+50%"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueProblem("E113", "uncertainty must be a percentage such as 20%", hint)
+    text = str(value).strip()
+    parts = text.split("/")
+    if len(parts) == 1:
+        both = parse_percent(value, "uncertainty", maximum=100)
+        return both, both
+    if (
+        len(parts) != 2
+        or not parts[0].strip().startswith("-")
+        or not parts[1].strip().startswith("+")
+    ):
+        raise ValueProblem("E113", f"'{text}' is not an uncertainty range", hint)
+    below = parse_percent(parts[0].strip()[1:], "uncertainty below", maximum=100)
+    above = parse_percent(parts[1].strip()[1:], "uncertainty above", maximum=1000)
+    return below, above
+
+
 def parse_date(value: Any, what: str = "date") -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueProblem("E114", f"{what} has a time of day", "plans use whole days: 2026-03-02")

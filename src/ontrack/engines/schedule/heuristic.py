@@ -506,6 +506,51 @@ class _Search:
         return result
 
 
+class Leveller:
+    """One serial SGS pass in a fixed priority order, with new durations on each call.
+
+    The forecaster re-levels every Monte Carlo iteration with it (``--resources``): the same
+    people, calendars and priorities as the deterministic schedule, each task taking its drawn
+    time, and whoever is free first among the people who could do it picking it up.
+    """
+
+    def __init__(self, problem: Problem, priority: Sequence[float]) -> None:
+        c = _compile(problem)
+        if c is None:
+            raise ValueError("some job needs more of a resource than it ever has")
+        self._c = c
+        self.order: tuple[int, ...] = tuple(_job_list(c.forward, priority))
+        self._initial = _profiles(c.capacity, [r.unavailable for r in problem.resources])
+        self._demands = tuple(
+            tuple(
+                tuple(sorted((r, q) for r, q in problem.jobs[j].modes[m].demands if q > 0))
+                for m in c.original[j]
+            )
+            for j in range(len(problem.jobs))
+        )
+        self._units = tuple(tuple(sum(q for _, q in d) for d in ds) for ds in self._demands)
+
+    def run(self, durations: Sequence[Sequence[int]]) -> tuple[list[int], list[int], list[int]]:
+        """Schedule with ``durations[j][m]`` for job j in (problem) mode m; returns the starts,
+        the ends and the problem mode of every job."""
+        c = self._c
+        choices: list[tuple[_Mode, ...]] = []
+        for j, original in enumerate(c.original):
+            given = durations[j]
+            units = self._units[j]
+            demands = self._demands[j]
+            choices.append(
+                tuple(
+                    (given[m], demands[k] if given[m] > 0 else (), given[m] * units[k], k)
+                    for k, m in enumerate(original)
+                )
+            )
+        starts, ends, modes = _sgs(
+            self.order, c.forward.preds, c.release, choices, _copy(self._initial)
+        )
+        return starts, ends, [c.original[j][m] for j, m in enumerate(modes)]
+
+
 class HeuristicBackend:
     """Priority rules + forward-backward improvement + biased sampling (see the module doc)."""
 

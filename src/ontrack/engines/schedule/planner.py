@@ -50,10 +50,28 @@ class ScheduleOptions:
     progress: Callable[[float, int | None], None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SolvedPlan:
+    """A schedule with the problem and solution behind it, for engines that build on it (the
+    forecaster keeps its assignments and re-runs its network)."""
+
+    schedule: Schedule
+    built: PlanProblem
+    solution: Solution
+
+
 def schedule(
     plan: Plan, options: ScheduleOptions | None = None
 ) -> tuple[Schedule | None, list[Diagnostic]]:
     """Schedule a plan. Returns None and the reasons when it cannot be scheduled."""
+    solved, diagnostics = solve_plan(plan, options)
+    return (solved.schedule if solved else None), diagnostics
+
+
+def solve_plan(
+    plan: Plan, options: ScheduleOptions | None = None
+) -> tuple[SolvedPlan | None, list[Diagnostic]]:
+    """:func:`schedule`, keeping the problem and the solution."""
     options = options or ScheduleOptions()
     grid = WorkGrid.for_plan(plan)
     network, diagnostics = build_network(plan, grid, options.objective)
@@ -103,7 +121,7 @@ def schedule(
         for t in result.tasks
         if t.late_days > 0
     ]
-    return result, late
+    return SolvedPlan(result, built, solution), late
 
 
 def _impossible_deadlines(plan: Plan, built: PlanProblem, network: CpmResult) -> list[Diagnostic]:

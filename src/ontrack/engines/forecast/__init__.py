@@ -1,0 +1,1 @@
+"""Forecasting: Monte Carlo delivery dates and throughput forecasts."""
