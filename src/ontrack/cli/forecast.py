@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -191,7 +192,10 @@ class _Bar:
 
 def _print_wide(table: Table) -> None:
     """Dates never truncated: piped output gets the width the table needs."""
-    stdout.print(table, width=None if stdout.is_terminal else max(stdout.width, 110))
+    if stdout.is_terminal:
+        stdout.print(table)
+    else:  # Rich never prints wider than the console, so a wider console for this table
+        Console(highlight=False, width=max(stdout.width, 110)).print(table)
 
 
 def _pct(value: float | None) -> str:
@@ -211,7 +215,7 @@ def print_forecast(result: Forecast) -> None:
     if result.milestones:
         table = Table(title="Milestones, deadlines and releases", title_justify="left")
         for col in ("id", "deadline", "planned", "P50", "P80", "P95", "on time"):
-            add_column(table, col, wide=col == "id", right=col == "on time")
+            add_column(table, col, right=col == "on time")
         for m in result.milestones:
             chance = m.probability_on_time
             colour = (

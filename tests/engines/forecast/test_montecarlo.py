@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from ontrack.engines.calendar import WorkGrid
+from ontrack.engines.forecast import montecarlo
 from ontrack.engines.forecast.distributions import LEVELS, Distribution
 from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
 from ontrack.engines.forecast.result import Forecast, ItemForecast
@@ -362,3 +363,16 @@ def test_a_plan_without_work_is_refused() -> None:
     result, diagnostics = forecast(plan, ForecastOptions(iterations=10))
     assert result is None
     assert codes(diagnostics) == ["E332"]
+
+
+def test_two_worker_processes_give_the_same_numbers_as_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loaded, _ = load_plan(EXAMPLES / "platform-migration")
+    assert loaded is not None
+    monkeypatch.setattr(montecarlo, "_CELLS_PER_CHUNK", 100_000)  # several chunks to share
+    one = run(loaded, iterations=3000, seed=4, workers=1).to_json()
+    two = run(loaded, iterations=3000, seed=4, workers=2).to_json()
+    one.pop("seconds")
+    two.pop("seconds")
+    assert one == two

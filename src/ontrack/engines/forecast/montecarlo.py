@@ -28,9 +28,12 @@ import bisect
 import datetime as dt
 import math
 import mmap
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Literal
 
 import numpy as np
@@ -63,7 +66,8 @@ MAX_ITERATIONS = 10_000_000
 # about 14 bytes a cell: about 110 MB whatever the plan's size, reused by every chunk. Larger
 # chunks save little Python overhead and cost more memory than they save.
 _CELLS_PER_CHUNK = 8_000_000
-_RESOURCE_CHUNK = 500
+_RESOURCE_CHUNK = 100
+_PARALLEL_CELLS = 5_000_000  # jobs x iterations below which one process is faster
 _QUANTILES = (0.10, 0.50, 0.80, 0.95)
 
 Ints = npt.NDArray[np.int32]
@@ -79,6 +83,7 @@ class ForecastOptions:
     correlation: float = 0.0  # between tasks of the same group, through a Gaussian copula
     correlate_by: Literal["team", "tag"] = "team"
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
+    workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
     progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
@@ -173,10 +178,23 @@ class _Simulation:
                 for j in risk.jobs:
                     self.risk_jobs[j].append(r)
         # Jobs whose duration varies (their estimate, or a risk), and their rows of levels.
-        self.varying = [j for j in range(n) if net.tables[j] is not None or self.risk_jobs[j]]
-        self.level_row = {
-            j: k for k, j in enumerate(j for j in range(n) if net.tables[j] is not None)
-        }
+        # Jobs whose duration varies: those with a distribution first (one row of levels
+        # each, drawn in one gather), then those only a risk can lengthen.
+        drawn = [j for j in range(n) if net.tables[j] is not None]
+        self.varying = drawn + [j for j in range(n) if net.tables[j] is None and self.risk_jobs[j]]
+        self.level_row = {j: k for k, j in enumerate(drawn)}
+        tables: dict[int, int] = {}  # id(table) -> its row in the stacked tables
+        stacked: list[npt.NDArray[np.int32]] = []
+        for j in drawn:
+            table = net.tables[j]
+            assert table is not None
+            if id(table) not in tables:
+                tables[id(table)] = len(stacked)
+                stacked.append(table)
+        self.flat_tables = np.concatenate(stacked) if stacked else np.zeros(1, np.int32)
+        self.table_offset = np.array(
+            [tables[id(net.tables[j])] * LEVELS for j in drawn], dtype=np.int32
+        ).reshape(-1, 1)
         # Merge bias is measured where it is reported: milestones and deadlines that join paths.
         self.merge_jobs = [
             item.jobs[0]
@@ -185,10 +203,11 @@ class _Simulation:
         ]
         self.groups = _groups(plan, solved, options) if options.correlation > 0 else None
         self.has_cost = any(net.day_cost) or any(r.cost for r in net.risks)
-        # accumulators
-        self.finish = np.zeros(self.iterations, dtype=np.int32)
-        self.item_ends = np.zeros((len(self.items), self.iterations), dtype=np.int32)
-        self.cost = np.zeros(self.iterations) if self.has_cost else None
+        # Per-iteration results live in memory shared with a second worker process, if any;
+        # the per-job sums below are added up when it is done.
+        self.finish = _shared((self.iterations,), np.int32)
+        self.item_ends = _shared((len(self.items), self.iterations), np.int32)
+        self.cost = _shared((self.iterations,), np.float64) if self.has_cost else None
         self.crit = np.zeros(n, dtype=np.int64)
         self.sum_d = np.zeros(n)
         self.sum_d2 = np.zeros(n)
@@ -204,6 +223,21 @@ class _Simulation:
         self.leveller = (
             Leveller(net.problem, [float(s) for s in net.starts]) if options.resources else None
         )
+        # Per job: links that are plain FS/SS without lags and no release (the common case),
+        # and whether the start must be clamped (a release, or links that can reach below 0).
+        self.clamp = [
+            net.release[j] > 0 or any(kind >= FF or lag < 0 for _, kind, lag in net.incoming[j])
+            for j in range(n)
+        ]
+        self.plain_links: list[tuple[tuple[int, bool], ...] | None] = [
+            tuple((p, kind == FS) for p, kind, _ in net.incoming[j])
+            if not self.clamp[j]
+            and all(kind <= SS and lag == 0 for _, kind, lag in net.incoming[j])
+            and (net.incoming[j] or net.release[j] == 0)
+            else None
+            for j in range(n)
+        ]
+        self.skip = self._days_off_plan()
         # Buffers reused by every chunk (fresh memory costs a page fault per 4 KB).
         self.buffer_size = (
             _RESOURCE_CHUNK
@@ -215,23 +249,123 @@ class _Simulation:
         self.starts_buffer = _buffer((0 if options.resources else n, size), np.int32)
         self.ends_buffer = _buffer((0 if options.resources else n, size), np.int32)
         self.crit_buffer = _buffer((n, size), np.bool_)
+        self.path_rows = _buffer((len(self.varying), size), np.bool_)
+        self.index_buffer = _buffer((len(self.level_row), size), np.int32)
+        self.varying_base = np.array([net.base[j] for j in self.varying], dtype=np.int64)
+        self.varying_cost = np.array([net.day_cost[j] for j in self.varying], dtype=np.float64)
         self.path_buffer = _buffer((n, size), np.bool_)
         self.deterministic = self._deterministic()
+
+    def _days_off_plan(self) -> list[_DaysOff | None]:
+        """Per job with people's days off: the spans from the earliest it could ever start,
+        and the longest it could ever take (so each chunk skips the spans it cannot meet)."""
+        net = self.net
+        shortest = [
+            int(table.min()) if (table := net.tables[j]) is not None else net.base[j]
+            for j in range(self.n)
+        ]
+        longest = [
+            (int(table.max()) if (table := net.tables[j]) is not None else net.base[j])
+            + sum(
+                int(impact.max())
+                for r in self.risk_jobs[j]
+                if (impact := net.risks[r].impact) is not None
+            )
+            for j in range(self.n)
+        ]
+        # Earliest starts with the shortest durations: a lower bound on every iteration's.
+        early = [0] * self.n
+        for j in net.order:
+            t = net.release[j]
+            for p, kind, lag in net.incoming[j]:
+                if kind == FS:
+                    v = early[p] + shortest[p] + lag
+                elif kind == SS:
+                    v = early[p] + lag
+                elif kind == FF:
+                    v = early[p] + shortest[p] + lag - longest[j]
+                else:
+                    v = early[p] + lag - longest[j]
+                t = max(t, v)
+            early[j] = t
+        out: list[_DaysOff | None] = []
+        for j in range(self.n):
+            spans = net.off[j]
+            if not spans:
+                out.append(None)
+                continue
+            first = bisect.bisect_right([b for _, b in spans], early[j])
+            out.append(_DaysOff(spans[first:], longest[j]) if first < len(spans) else None)
+        return out
 
     # -- driving the chunks ------------------------------------------------------------------
 
     def run(self) -> None:
+        """All chunks; on a multi-core machine half of them in a forked worker. Each chunk has
+        its own random stream (seed, chunk number), so the numbers do not depend on who ran it."""
         size = self.buffer_size
+        chunks = [
+            (k, offset, min(size, self.iterations - offset))
+            for k, offset in enumerate(range(0, self.iterations, size))
+        ]
+        # Re-levelling costs about a thousand times more per cell than the network pass.
+        cells = self.n * self.iterations * (1000 if self.leveller else 1)
+        workers = _workers(self.options.workers, len(chunks), cells)
+        if workers < 2:
+            self._run_chunks(chunks, 1)
+            return
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=self._worker, args=(chunks[1::2], sender), daemon=True)
+        child.start()
+        sender.close()
+        try:
+            self._run_chunks(chunks[0::2], 2)
+            outcome = receiver.recv()
+        except EOFError:
+            outcome = "the worker process ended without a result"
+        finally:
+            child.join()
+        if isinstance(outcome, str):
+            raise RuntimeError(f"forecast worker failed: {outcome}")
+        for name, value in outcome.items():
+            if name == "merge_bounds":
+                for j, sums in value.items():
+                    self.merge_bounds[j] += sums
+            else:
+                getattr(self, name)[...] += value
+
+    _SUMS = (
+        "crit",
+        "sum_d",
+        "sum_d2",
+        "sum_df",
+        "sum_e",
+        "path_excess",
+        "risk_occurred",
+        "risk_path",
+        "merge_max",
+    )
+
+    def _worker(self, chunks: list[tuple[int, int, int]], sender: Connection) -> None:
+        try:
+            self._run_chunks(chunks, 0)
+            result: dict[str, Any] = {name: getattr(self, name) for name in self._SUMS}
+            result["merge_bounds"] = self.merge_bounds
+            sender.send(result)
+        except Exception as exc:  # reported by the parent
+            sender.send(f"{type(exc).__name__}: {exc}")
+        finally:
+            sender.close()
+
+    def _run_chunks(self, chunks: list[tuple[int, int, int]], share: int) -> None:
+        """Run chunks; ``share`` scales progress (0: a worker, which reports none)."""
         done = 0
-        chunk = 0
-        while done < self.iterations:
-            c = min(size, self.iterations - done)
-            rng = np.random.default_rng([self.options.seed, chunk])
-            self._chunk(rng, done, c)
+        for k, offset, c in chunks:
+            self._chunk(np.random.default_rng([self.options.seed, k]), offset, c)
             done += c
-            chunk += 1
-            if self.options.progress:
-                self.options.progress(done / self.iterations)
+            if self.options.progress and share:
+                self.options.progress(min(1.0, share * done / self.iterations))
 
     def _deterministic(self) -> Ints:
         """Ends of every job with the scheduled durations and no risks: the plan's dates."""
@@ -252,13 +386,16 @@ class _Simulation:
         # Durations: a row per job that varies (its estimate or a risk), the plain number of
         # days for the others (most of a plan: no memory, no work).
         dur: list[Ints | int] = list(net.base)
+        drawn = len(self.level_row)
+        if drawn:
+            # One gather for every drawn duration: level + the table's offset in the stack.
+            index = self.index_buffer[:, :c]
+            np.add(levels, self.table_offset, out=index, casting="unsafe")
+            np.take(self.flat_tables, index, out=self.rows[:drawn, :c])
         for k, j in enumerate(self.varying):
             row = self.rows[k, :c]
-            table = net.tables[j]
-            if table is None:
+            if k >= drawn:
                 row.fill(net.base[j])
-            else:
-                np.take(table, levels[self.level_row[j], :c], out=row)
             for r in self.risk_jobs[j]:
                 delay = delays[r]
                 assert delay is not None
@@ -282,32 +419,38 @@ class _Simulation:
         self.sum_e += ends.sum(axis=1, dtype=np.float64)
         if self.varying:
             varying = self.varying
-            x = np.stack([np.asarray(dur[j], dtype=np.float64) for j in varying])
-            self.sum_d[varying] += x.sum(axis=1)
-            self.sum_d2[varying] += np.einsum("ij,ij->i", x, x)
-            self.sum_df[varying] += x @ finish.astype(np.float64)
-            # Drivers: overruns and risk delays on each iteration's driving path.
-            on_path = path[varying]
+            # Exact integer sums for the sensitivity measures (no float copies of the rows).
+            x = self.rows[:, :c] if self.leveller is None else np.stack([dur[j] for j in varying])
+            self.sum_d[varying] += x.sum(axis=1, dtype=np.int64)
+            self.sum_d2[varying] += np.einsum("ij,ij->i", x, x, dtype=np.int64)
+            self.sum_df[varying] += np.einsum("ij,j->i", x, finish, dtype=np.int64)
+            # Drivers: overruns and risk delays on each iteration's driving path:
+            # sum over the path of (drawn - planned - risk delays), without a copy of the rows.
+            on_path = np.take(path, varying, axis=0, out=self.path_rows[:, :c])
+            own = np.einsum("ij,ij->i", x, on_path, dtype=np.int64)
+            own -= self.varying_base * np.count_nonzero(on_path, axis=1)
             for k, j in enumerate(varying):
                 for r in self.risk_jobs[j]:
                     delay = delays[r]
                     assert delay is not None
-                    self.risk_path[r] += delay[on_path[k]].sum()
-                    x[k] -= delay  # what is left is the task's own overrun
-            x -= np.array([net.base[j] for j in varying], dtype=np.float64)[:, None]
-            self.path_excess[varying] += np.einsum("ij,ij->i", x, on_path)
+                    on_risk = int(delay[on_path[k]].sum())
+                    self.risk_path[r] += on_risk
+                    own[k] -= on_risk
+            self.path_excess[varying] += own
         for r, hit in enumerate(occurred):
             self.risk_occurred[r] += hit.sum()
         if self.cost is not None:
-            cost = np.zeros(c)
-            constant = 0.0
-            for j, day_cost in enumerate(net.day_cost):
-                if day_cost:
-                    d = dur[j]
-                    if isinstance(d, int):
-                        constant += d * day_cost
-                    else:
-                        cost += d * day_cost
+            constant = sum(
+                d * day_cost
+                for d, day_cost in zip(dur, net.day_cost, strict=True)
+                if day_cost and isinstance(d, int)
+            )
+            if self.leveller is None and self.varying:
+                cost = np.einsum("i,ij->j", self.varying_cost, self.rows[:, :c], dtype=np.float64)
+            else:
+                cost = np.zeros(c)
+                for j in self.varying:
+                    cost += dur[j] * net.day_cost[j]
             for risk, hit in zip(net.risks, occurred, strict=True):
                 if risk.cost:
                     cost += hit * risk.cost
@@ -341,36 +484,54 @@ class _Simulation:
             starts = np.empty((self.n, c), dtype=np.int32)
             ends = np.empty((self.n, c), dtype=np.int32)
         scratch = np.empty(c, dtype=np.int32)
+        rows_s, rows_e = list(starts), list(ends)  # row views made once, not per link
+        plain_links, release, skip = self.plain_links, net.release, self.skip
+        # The inner loop of the forecaster: a few numpy calls per job, none when avoidable.
         for j in net.order:
-            s = starts[j]
+            s = rows_s[j]
             d = dur[j]
-            incoming = net.incoming[j]
             sums = self.merge_bounds.get(j) if merge else None
-            release = net.release[j]
-            if not incoming:
-                s.fill(release)
-            for k, (p, kind, lag) in enumerate(incoming):
-                out = s if k == 0 else scratch
-                if kind == FS:
-                    np.add(ends[p], lag, out=out)
-                elif kind == SS:
-                    np.add(starts[p], lag, out=out)
+            plain = plain_links[j]
+            if plain is not None and sums is None:
+                # Finish-to-start or start-to-start without lags: compare the rows directly.
+                if not plain:
+                    s.fill(release[j])
                 else:
-                    np.subtract(ends[p] if kind == FF else starts[p], d, out=out)
-                    if lag:
-                        out += lag
-                if sums is not None:
-                    sums[k] += out.sum(dtype=np.int64)
-                if k:
-                    np.maximum(s, scratch, out=s)
-            if incoming and (release > 0 or any(kind >= FF for _, kind, _ in incoming)):
-                np.maximum(s, release, out=s)  # never before the release (nor before day 0)
+                    p, is_end = plain[0]
+                    first = rows_e[p] if is_end else rows_s[p]
+                    if len(plain) == 1:
+                        np.copyto(s, first)
+                    else:
+                        p, is_end = plain[1]
+                        np.maximum(first, rows_e[p] if is_end else rows_s[p], out=s)
+                        for p, is_end in plain[2:]:
+                            np.maximum(s, rows_e[p] if is_end else rows_s[p], out=s)
+            else:
+                incoming = net.incoming[j]
+                if not incoming:
+                    s.fill(release[j])
+                for k, (p, kind, lag) in enumerate(incoming):
+                    out = s if k == 0 else scratch
+                    if kind == FS:
+                        np.add(rows_e[p], lag, out=out)
+                    elif kind == SS:
+                        np.add(rows_s[p], lag, out=out)
+                    else:
+                        np.subtract(rows_e[p] if kind == FF else rows_s[p], d, out=out)
+                        if lag:
+                            out += lag
+                    if sums is not None:
+                        sums[k] += out.sum(dtype=np.int64)
+                    if k:
+                        np.maximum(s, scratch, out=s)
+                if incoming and self.clamp[j]:
+                    np.maximum(s, release[j], out=s)  # never before the release, nor day 0
             if sums is not None:
                 self.merge_max[j] += s.sum(dtype=np.int64)
-            off = net.off[j]
-            if off:
-                _skip_days_off(s, d, off)
-            np.add(s, d, out=ends[j])
+            days_off = skip[j]
+            if days_off is not None:
+                _skip_days_off(s, d, days_off)
+            np.add(s, d, out=rows_e[j])
         return starts, ends
 
     def _trace(
@@ -400,36 +561,52 @@ class _Simulation:
         hand = np.empty(c, dtype=np.bool_)
         order = net.order if self.leveller is None else self.leveller.order
         np.equal(ends, finish, out=crit)  # whatever ends with the program is critical
+        rows_s, rows_e, rows_c, rows_p = list(starts), list(ends), list(crit), list(path)
+        plain_links = self.plain_links if waits is None else [None] * n
+        left = c  # iterations whose driving path has not found its last job yet
         for j in reversed(order):
-            cj = crit[j]
-            if not cj.any():
+            cj = rows_c[j]
+            if not np.count_nonzero(cj):
                 continue
-            pj = path[j]
-            if unclaimed.any():
-                np.logical_and(ends[j] == finish, unclaimed, out=hand)
+            pj = rows_p[j]
+            if left:
+                np.logical_and(rows_e[j] == finish, unclaimed, out=hand)
                 pj |= hand
                 unclaimed &= ~hand
+                left = int(np.count_nonzero(unclaimed))
             open_path = pj.copy()
-            s = starts[j]
+            on_path = np.count_nonzero(open_path)
+            s = rows_s[j]
+            plain = plain_links[j]
+            links = (
+                [(p, FS if is_end else SS, 0) for p, is_end in plain]
+                if plain is not None
+                else incoming[j]
+            )
             d = dur[j]
-            for p, kind, lag in incoming[j]:
-                if kind == FS:
-                    np.add(ends[p], lag, out=bound)
-                elif kind == SS:
-                    np.add(starts[p], lag, out=bound)
+            for p, kind, lag in links:
+                if lag == 0 and kind <= SS:
+                    np.equal(rows_e[p] if kind == FS else rows_s[p], s, out=tight)
                 else:
-                    np.subtract(ends[p] if kind == FF else starts[p], d, out=bound)
-                    bound += lag
-                np.equal(bound, s, out=tight)
-                crit[p] |= cj & tight
-                if open_path.any():
+                    if kind == FS:
+                        np.add(rows_e[p], lag, out=bound)
+                    elif kind == SS:
+                        np.add(rows_s[p], lag, out=bound)
+                    else:
+                        np.subtract(rows_e[p] if kind == FF else rows_s[p], d, out=bound)
+                        bound += lag
+                    np.equal(bound, s, out=tight)
+                if on_path:
                     np.logical_and(open_path, tight, out=hand)
-                    path[p] |= hand
+                    rows_p[p] |= hand
                     open_path &= ~hand
+                    on_path = np.count_nonzero(open_path)
+                np.logical_and(tight, cj, out=tight)
+                np.logical_or(rows_c[p], tight, out=rows_c[p])
             if waits is not None:
                 held = waits[j]
                 waited = held >= 0
-                if waited.any():
+                if np.count_nonzero(waited):
                     mask = cj & waited
                     crit[held[mask], columns[mask]] = True
                     mask = open_path & waited
@@ -582,15 +759,19 @@ class _Simulation:
 
     def _item(self, item: _Item, ends: Ints, mean_e: npt.NDArray[np.float64]) -> ItemForecast:
         grid = self.grid
-        values = np.quantile(ends, _QUANTILES, method="inverted_cdf")
-        dates = [_date(grid, int(v)) for v in values]
-        planned = int(self.deterministic[list(item.jobs)].max(initial=0))
-        unique, counts = np.unique(ends, return_counts=True)
+        # Ends are whole days in a narrow range: one count per day gives the S-curve and
+        # every percentile (the first day by which that share of iterations is done).
+        low = int(ends.min())
+        counts = np.bincount(ends - low)
         cumulative = np.cumsum(counts) / len(ends)
+        days = np.flatnonzero(counts)
+        dates = grid.dates_of(np.maximum(days + low - 1, 0))
         curve = tuple(
-            CurvePoint(_date(grid, int(u)), float(p))
-            for u, p in zip(unique, cumulative, strict=True)
+            CurvePoint(day.item(), float(p)) for day, p in zip(dates, cumulative[days], strict=True)
         )
+        values = [low + int(np.searchsorted(cumulative, q - 1e-12)) for q in _QUANTILES]
+        quantile_dates = [_date(grid, v) for v in values]
+        planned = int(self.deterministic[list(item.jobs)].max(initial=0))
         mean = float(ends.mean())
         if len(item.jobs) == 1 and item.jobs[0] in self.merge_bounds:
             j = item.jobs[0]
@@ -603,10 +784,10 @@ class _Simulation:
             kind=item.kind,
             deadline=item.deadline,
             planned=_date(grid, planned),
-            p10=dates[0],
-            p50=dates[1],
-            p80=dates[2],
-            p95=dates[3],
+            p10=quantile_dates[0],
+            p50=quantile_dates[1],
+            p80=quantile_dates[2],
+            p95=quantile_dates[3],
             mean_days=mean,
             probability_on_time=None if item.due is None else float((ends <= item.due).mean()),
             merge_bias_days=max(0.0, bias),
@@ -648,27 +829,47 @@ def _buffer(shape: tuple[int, int], dtype: type[np.generic]) -> npt.NDArray[Any]
     return np.frombuffer(memory, dtype=dtype, count=shape[0] * shape[1]).reshape(shape)
 
 
+def _shared(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """Zeroed memory that a forked worker writes into directly."""
+    count = math.prod(shape)
+    size = max(1, count * np.dtype(dtype).itemsize)
+    memory = mmap.mmap(-1, size, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
+    return np.frombuffer(memory, dtype=dtype, count=count).reshape(shape)
+
+
+def _workers(wanted: int | None, chunks: int, cells: int) -> int:
+    """Two processes when there are cores and work enough to pay for a fork (about 0.1 s)."""
+    if wanted is not None:
+        return max(1, min(wanted, 2, chunks))
+    if chunks < 2 or cells < _PARALLEL_CELLS:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def _date(grid: WorkGrid, end: int) -> dt.date:
     """The date of a finish at exclusive end index ``end`` (a zero-length job is dated with the
     work it closes, as the scheduler does)."""
     return grid.date_of(max(end - 1, 0))
 
 
-def _skip_days_off(s: Ints, d: Ints | int, off: tuple[tuple[int, int], ...]) -> None:
-    """Move starts so that [s, s + d) misses every span of days off (spans sorted, disjoint)."""
-    lowest = int(s.min())
-    k = bisect.bisect_right([b for _, b in off], lowest)
-    if k >= len(off):
-        return
-    longest = int(np.max(d))
-    reach = int(s.max()) + longest
-    while k < len(off) and off[k][0] < reach:
-        a, b = off[k]
-        hit = (s < b) & (s + d > a) & (d > 0)
-        if hit.any():
+@dataclass(frozen=True, slots=True)
+class _DaysOff:
+    spans: tuple[tuple[int, int], ...]  # sorted, disjoint, each ending after the job's earliest
+    longest: int  # the most days the job can take
+
+
+def _skip_days_off(s: Ints, d: Ints | int, off: _DaysOff) -> None:
+    """Move starts so that [s, s + d) misses every span of days off."""
+    reach = int(s.max()) + off.longest
+    for a, b in off.spans:
+        if a >= reach:
+            break
+        hit = (s < b) & (s + d > a)
+        if np.count_nonzero(hit):
             s[hit] = b
-            reach = max(reach, b + longest)
-        k += 1
+            reach = max(reach, b + off.longest)
 
 
 def _waits(

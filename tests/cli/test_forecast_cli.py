@@ -1,0 +1,83 @@
+"""`ontrack forecast PLAN`: the JSON contract, determinism by seed, the table, bad input."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ontrack.cli.main import app
+from tests.conftest import EXAMPLES, FIXTURES
+
+runner = CliRunner()
+EXAMPLE = str(EXAMPLES / "platform-migration")
+
+
+def forecast_json(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, ["forecast", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.output)
+    return data
+
+
+def test_json_has_the_documented_shape() -> None:
+    data = forecast_json(EXAMPLE, "--iterations", "2000", "--seed", "7")
+    assert data["iterations"] == 2000
+    assert data["seed"] == 7
+    milestones = data["milestones"]
+    assert isinstance(milestones, list) and milestones
+    for m in milestones:
+        assert set(m) >= {"id", "deadline", "p50", "p80", "p95", "probability_on_time"}
+        assert m["p50"] <= m["p80"] <= m["p95"]
+        if m["deadline"] is None:
+            assert m["probability_on_time"] is None
+        else:
+            assert 0 <= m["probability_on_time"] <= 1
+    tasks = data["tasks"]
+    assert isinstance(tasks, list)
+    assert all(0 <= t["criticality"] <= 1 for t in tasks)
+    drivers = data["drivers"]
+    assert isinstance(drivers, list) and {"kind", "id", "days"} <= set(drivers[0])
+
+
+def test_same_seed_same_numbers() -> None:
+    first = forecast_json(EXAMPLE, "-n", "1500", "--seed", "3")
+    second = forecast_json(EXAMPLE, "-n", "1500", "--seed", "3")
+    first.pop("seconds")
+    second.pop("seconds")
+    assert first == second
+
+
+def test_table() -> None:
+    result = runner.invoke(app, ["forecast", EXAMPLE, "-n", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "P80" in result.output
+    assert "What moves the finish" in result.output
+    assert "apps-cutover-complete" in result.output
+
+
+def test_resource_mode() -> None:
+    data = forecast_json(str(FIXTURES / "plans" / "clean.yaml"), "-n", "200", "--resources")
+    assert data["mode"] == "resources"
+
+
+def test_bad_iterations_exit_1_without_traceback() -> None:
+    for count in ("0", "1000000000000"):
+        result = runner.invoke(app, ["forecast", EXAMPLE, "--iterations", count])
+        assert result.exit_code == 1
+        assert "E330" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_bad_correlation() -> None:
+    result = runner.invoke(app, ["forecast", EXAMPLE, "--correlation", "1.5"])
+    assert result.exit_code == 1
+    assert "E331" in result.output
+
+
+def test_a_broken_plan_is_reported() -> None:
+    broken = FIXTURES / "plans"
+    bad = next(p for p in sorted(broken.glob("*.yaml")) if "# expect: E" in p.read_text())
+    result = runner.invoke(app, ["forecast", str(bad)])
+    assert result.exit_code == 1
+    assert "ontrack check" in result.output
