@@ -21,8 +21,9 @@ demo: setup  ## the main job on the medium example: check, summarise and schedul
 
 test: lint pytest  ## everything CI runs
 
-pytest: setup
-	$(VENV)/bin/pytest
+pytest: setup  ## the store tests run on SQLite and on PostgreSQL (started if it is not running)
+	scripts/ensure-postgres
+	ONTRACK_REQUIRE_PG=1 $(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

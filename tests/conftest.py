@@ -8,8 +8,11 @@ set of (line, code) pairs, so a missing diagnostic and an unexpected one both fa
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,55 @@ def codes(diagnostics: list[Diagnostic]) -> list[str]:
 @pytest.fixture
 def plan_text() -> str:
     return HEADER
+
+
+# -- databases ------------------------------------------------------------------------------------
+
+#: The PostgreSQL server the store tests also run on (trust auth on this machine).
+PG_URL = os.environ.get("ONTRACK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_or_skip() -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    try:
+        psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            dbname=url.database,
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as exc:
+        if os.environ.get("ONTRACK_REQUIRE_PG"):
+            pytest.fail(f"PostgreSQL is required for these tests and unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite+pysqlite:///{tmp_path / 'store.db'}"
+        return
+    _postgres_or_skip()
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    params = {
+        "host": url.host,
+        "port": url.port or 5432,
+        "user": url.username,
+        "dbname": url.database,
+    }
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(**params, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -81,3 +81,12 @@ def test_a_broken_plan_is_reported() -> None:
     result = runner.invoke(app, ["forecast", str(bad)])
     assert result.exit_code == 1
     assert "ontrack check" in result.output
+
+
+def test_the_cli_knows_the_engines_limits_and_distributions() -> None:
+    from ontrack.cli import forecast as cli
+    from ontrack.engines.forecast import montecarlo
+    from ontrack.engines.forecast.distributions import Distribution
+
+    assert cli.MAX_ITERATIONS == montecarlo.MAX_ITERATIONS
+    assert [c.value for c in cli.DistributionChoice] == [d.value for d in Distribution]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -22,10 +23,18 @@ from ontrack.cli.output import (
     stderr,
     stdout,
 )
-from ontrack.engines.forecast.distributions import Distribution
-from ontrack.engines.forecast.montecarlo import MAX_ITERATIONS, ForecastOptions, forecast
-from ontrack.engines.forecast.result import Forecast
 from ontrack.planfile import load_plan
+
+if TYPE_CHECKING:
+    from ontrack.engines.forecast.result import Forecast
+
+MAX_ITERATIONS = 10_000_000  # checked against the engine's own limit in the tests
+
+
+class DistributionChoice(StrEnum):
+    PERT = "pert"
+    TRIANGULAR = "triangular"
+    LOGNORMAL = "lognormal"
 
 
 class GroupBy(StrEnum):
@@ -45,8 +54,8 @@ def forecast_command(
         help="Re-level every iteration with the heuristic scheduler (slower; people pick up "
         "whatever is ready) instead of keeping the deterministic schedule's assignments.",
     ),
-    distribution: Distribution = typer.Option(
-        Distribution.PERT,
+    distribution: DistributionChoice = typer.Option(
+        DistributionChoice.PERT,
         "--distribution",
         help="How three-point estimates spread: pert (Beta), triangular, or lognormal (a long "
         "right tail past the pessimistic value).",
@@ -136,13 +145,17 @@ def forecast_command(
         print_diagnostics(diagnostics, stderr)
         stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
         raise typer.Exit(1)
+    # numpy and scipy load only when a forecast runs (a second off every other command).
+    from ontrack.engines.forecast.distributions import Distribution  # noqa: PLC0415
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+
     with _Bar(enabled=fmt is Format.TABLE) as bar:
         result, problems = forecast(
             loaded,
             ForecastOptions(
                 iterations=iterations,
                 seed=seed,
-                distribution=distribution,
+                distribution=Distribution(distribution.value),
                 resources=resources,
                 correlation=correlation,
                 correlate_by="team" if correlate_by is GroupBy.TEAM else "tag",

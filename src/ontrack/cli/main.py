@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, forecast, generate, schedule, schema, show
+from ontrack.cli import check, forecast, generate, schedule, schema, show, track
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
@@ -45,6 +45,10 @@ app.command("show")(show.show)
 app.command("schedule")(schedule.schedule_command)
 app.command("forecast")(forecast.forecast_command)
 app.command("schema")(schema.schema)
+app.command("apply")(track.apply)
+app.command("log")(track.log)
+app.command("diff")(track.diff)
+app.add_typer(track.baseline_app, name="baseline")
 app.command("generate")(generate.generate)
 
 

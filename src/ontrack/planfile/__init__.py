@@ -1,5 +1,11 @@
 """The plan language: reading YAML plan files into the model, with diagnostics."""
 
-from ontrack.planfile.loader import load_plan, load_plan_text, plan_files
+from ontrack.planfile.loader import (
+    load_plan,
+    load_plan_text,
+    load_plan_texts,
+    plan_files,
+    plan_sources,
+)
 
-__all__ = ["load_plan", "load_plan_text", "plan_files"]
+__all__ = ["load_plan", "load_plan_text", "load_plan_texts", "plan_files", "plan_sources"]

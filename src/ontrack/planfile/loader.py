@@ -81,6 +81,23 @@ def load_plan_text(text: str, name: str = "<plan>") -> tuple[Plan | None, list[D
         return _load_docs([(doc.path, doc.data, doc.diagnostics)])
 
 
+def load_plan_texts(files: Sequence[tuple[str, str]]) -> tuple[Plan | None, list[Diagnostic]]:
+    """Load a plan from several named texts, as a folder of those files would load (the store
+    keeps each revision's files this way)."""
+    with gc_paused():
+        docs = [read_yaml_bytes(text.encode("utf-8", "surrogatepass"), name) for name, text in files]
+        return _load_docs([(d.path, d.data, d.diagnostics) for d in docs])
+
+
+def plan_sources(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """The files of a plan as (name relative to the plan's folder, text), in loading order.
+    Raises OSError or UnicodeDecodeError; callers load the plan first, which reports those."""
+    root = Path(path)
+    if root.is_dir():
+        return [(f.relative_to(root).as_posix(), f.read_text("utf-8")) for f in plan_files(root)]
+    return [(root.name, root.read_text("utf-8"))]
+
+
 def _load_docs(
     docs: Sequence[tuple[str, Any, list[Diagnostic]]],
 ) -> tuple[Plan | None, list[Diagnostic]]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 
+from ontrack.engines.cost import day_cost as cost_of_day
 from ontrack.engines.forecast.distributions import LEVELS, Distribution, Table, day_table
 from ontrack.engines.schedule.bounds import topological_order
 from ontrack.engines.schedule.planner import SolvedPlan
@@ -130,7 +130,7 @@ def compile_network(
         )
         mode_tables.append(per_mode)
         tables.append(per_mode[modes[j]])
-        day_cost.append(_day_cost(plan, staff[modes[j]], per_day) if ref.kind == "task" else 0.0)
+        day_cost.append(float(cost_of_day(plan, staff[modes[j]])) if ref.kind == "task" else 0.0)
 
     risks = _risks(plan, built.index, per_day, distribution)
     return SimNet(
@@ -192,23 +192,6 @@ def _table(
         unit,
         True,
     )
-
-
-def _day_cost(plan: Plan, people: tuple[str, ...], per_day: float) -> float:
-    """A day of the task: each person's day rate times the share of their day it takes."""
-    total = Decimal(0)
-    hours_per_day = plan.calendar.hours_per_day
-    for pid in people:
-        person = plan.person_by_id[pid]
-        if person.rate is None:
-            continue
-        minutes = (
-            Decimal(per_day)
-            * Decimal(person.allocation.numerator)
-            / Decimal(person.allocation.denominator)
-        )
-        total += person.rate.per_minute(hours_per_day) * minutes
-    return float(total)
 
 
 def _risks(

@@ -1,0 +1,335 @@
+"""``ontrack apply``, ``log``, ``diff`` and ``baseline``: the plan's history and what was agreed."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ontrack.cli.output import (
+    Format,
+    add_column,
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    stdout,
+)
+from ontrack.diagnostics import SourceLoc, error
+from ontrack.model import Plan
+from ontrack.planfile import load_plan, load_plan_texts, plan_sources
+from ontrack.store import ENV
+
+if TYPE_CHECKING:
+    from ontrack.engines.diff import PlanDiff
+    from ontrack.store.db import StoreError
+    from ontrack.store.repo import Store
+
+DB_HELP = (
+    f"Database URL or SQLite file (default: ${ENV}, else .ontrack/ontrack.db beside the plan). "
+    "PostgreSQL: postgresql+psycopg://user@host/database."
+)
+PLAN_HELP = "The plan file or folder whose store to use."
+
+baseline_app = typer.Typer(
+    help="Baselines: a revision and its schedule, frozen as agreed with stakeholders.",
+    no_args_is_help=True,
+)
+
+
+def _fail(store_label: str, exc: StoreError) -> typer.Exit:
+    print_diagnostics([error(exc.code, SourceLoc(store_label), exc.message, exc.hint)], stderr)
+    return typer.Exit(1)
+
+
+@contextmanager
+def _store(db: str | None, plan: Path | None, *, create: bool = False) -> Iterator[Store]:
+    # The store's libraries load only for the commands that use it (a second off --help).
+    from ontrack.store.db import StoreError  # noqa: PLC0415
+    from ontrack.store.repo import Store  # noqa: PLC0415
+
+    label = db or os.environ.get(ENV) or str(plan or ".")
+    try:
+        store = Store.open(db, plan, create=create)
+    except StoreError as exc:
+        raise _fail(label, exc) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise _fail(store.location.label, exc) from None
+    finally:
+        store.close()
+
+
+def _load(path: Path) -> Plan:
+    plan, diagnostics = load_plan(path)
+    if plan is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {path}: {counts_line(diagnostics)}; nothing recorded")
+        raise typer.Exit(1)
+    return plan
+
+
+def _revision_plan(store: Store, program: str, number: int) -> Plan:
+    plan, diagnostics = load_plan_texts(store.files(program, number))
+    if plan is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] revision {number} of '{program}' no longer loads")
+        raise typer.Exit(1)
+    return plan
+
+
+def apply(
+    plan: Path = typer.Argument(..., help="The plan file or folder to record."),
+    message: str = typer.Option("", "--message", "-m", help="Why the plan changed."),
+    author: str | None = typer.Option(
+        None, "--author", help="Who made the change (default: the current user)."
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Record the plan as a new numbered revision in the store.
+
+    The plan must load without errors. Applying an unchanged plan records nothing and says so.
+
+    Example: ontrack apply examples/platform-migration -m "wave 2 moved after the pen test"
+    """
+    loaded = _load(plan)
+    try:
+        files = plan_sources(plan)
+    except (OSError, UnicodeDecodeError) as exc:  # changed on disk since it was loaded
+        print_diagnostics([error("E001", SourceLoc(str(plan)), f"cannot read: {exc}")], stderr)
+        raise typer.Exit(1) from None
+    who = author or os.environ.get("ONTRACK_AUTHOR") or getpass.getuser()
+    with _store(db, plan, create=True) as store:
+        info, created = store.apply(
+            loaded.program.name,
+            files,
+            author=who,
+            message=message,
+            tasks=len(loaded.tasks),
+        )
+        if fmt is Format.JSON:
+            print_json(
+                {"recorded": created, "program": loaded.program.name, "store": store.location.label}
+                | info.to_json()
+            )
+        elif created:
+            stdout.print(
+                f"[green]✓[/green] recorded revision [bold]{info.number}[/bold] of "
+                f"'{escape(loaded.program.name)}' ({info.tasks} tasks) in {store.location.label}"
+            )
+        else:
+            stdout.print(
+                f"nothing changed since revision {info.number} "
+                f"({info.created_at:%Y-%m-%d %H:%M} UTC); nothing recorded"
+            )
+
+
+def log(
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """List the recorded revisions of the plan, newest first, and the baselines on them.
+
+    Example: ontrack log --plan examples/platform-migration
+    """
+    with _store(db, plan) as store:
+        name = store.program(program)
+        revisions = store.revisions(name)
+        baselines: dict[int, list[str]] = {}
+        for b in store.baselines(name):
+            baselines.setdefault(b.revision, []).append(b.name)
+    if fmt is Format.JSON:
+        print_json(
+            {
+                "program": name,
+                "revisions": [
+                    r.to_json() | {"baselines": baselines.get(r.number, [])}
+                    for r in reversed(revisions)
+                ],
+            }
+        )
+        return
+    table = Table(title=f"Revisions of {escape(name)}", title_justify="left")
+    for col in ("rev", "when (UTC)", "author", "tasks", "baselines", "message"):
+        add_column(table, col, wide=col == "message", right=col in ("rev", "tasks"))
+    for r in reversed(revisions):
+        table.add_row(
+            str(r.number),
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            escape(r.author),
+            str(r.tasks),
+            escape(", ".join(baselines.get(r.number, []))),
+            escape(r.message),
+        )
+    stdout.print(table)
+
+
+def diff(
+    old: int | None = typer.Argument(
+        None, help="The earlier revision (default: the one before the newer); -1 = one back."
+    ),
+    new: int | None = typer.Argument(None, help="The later revision (default: the latest)."),
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Show what changed between two revisions: tasks added, removed and changed (estimate,
+    dependencies, assignees, dates, ...), risks added and closed.
+
+    Example: ontrack diff 3 5 --plan examples/platform-migration
+    """
+    with _store(db, plan) as store:
+        name = store.program(program)
+        newer = store.resolve(name, new)
+        older = store.resolve(name, old) if old is not None else max(1, newer - 1)
+        before = _revision_plan(store, name, older)
+        after = _revision_plan(store, name, newer)
+    from ontrack.engines.diff import diff_plans  # noqa: PLC0415
+
+    changes = diff_plans(before, after)
+    if fmt is Format.JSON:
+        print_json({"program": name, "from": older, "to": newer} | changes.to_json())
+        return
+    _print_diff(name, older, newer, changes)
+
+
+def _print_diff(name: str, older: int, newer: int, changes: PlanDiff) -> None:
+    summary = changes.to_json()["summary"]
+    stdout.print(
+        f"[bold]{escape(name)}[/bold]: revision {older} → {newer}: "
+        f"{summary['tasks_added']} tasks added, {summary['tasks_removed']} removed, "
+        f"{summary['tasks_changed']} changed; {summary['risks_added']} risks added, "
+        f"{summary['risks_closed']} closed"
+    )
+    if changes.empty:
+        stdout.print("no changes to tasks or risks")
+        return
+    colour = {"added": "green", "removed": "red", "closed": "green", "reopened": "red"}
+    for group, items in (("Tasks", changes.tasks), ("Risks", changes.risks)):
+        if not items:
+            continue
+        table = Table(title=group, title_justify="left")
+        for col in ("change", "id", "what changed"):
+            add_column(table, col, wide=col == "what changed")
+        for item in items:
+            shade = colour.get(item.kind, "yellow")
+            detail = "; ".join(
+                f"{f.field}: {escape(f.old) or '—'} → {escape(f.new) or '—'}" for f in item.fields
+            ) or escape(item.title)
+            table.add_row(f"[{shade}]{item.kind}[/{shade}]", escape(item.id), detail)
+        stdout.print(table)
+
+
+@baseline_app.command("set")
+def baseline_set(
+    name: str = typer.Argument(..., help="The baseline's name, e.g. 'approved' or 'q3-replan'."),
+    rev: int | None = typer.Option(None, "--rev", help="Revision to freeze (default: latest)."),
+    replace: bool = typer.Option(False, "--replace", help="Move an existing baseline."),
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    time_limit: float = typer.Option(
+        5.0, "--time-limit", min=0.1, help="Seconds to schedule the revision."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Freeze a revision and its schedule (dates and costs) as a named baseline.
+
+    Example: ontrack baseline set approved --plan examples/platform-migration
+    """
+    from ontrack.engines.cost import task_costs  # noqa: PLC0415
+    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+
+    with _store(db, plan) as store:
+        name_ = store.program(program)
+        number = store.resolve(name_, rev)
+        frozen = _revision_plan(store, name_, number)
+        result, problems = schedule(frozen, ScheduleOptions(time_limit=time_limit))
+        if result is None:
+            print_diagnostics(problems, stderr)
+            stderr.print(f"[red]✗[/red] revision {number} cannot be scheduled; no baseline set")
+            raise typer.Exit(1)
+        costs = task_costs(frozen, result)
+        tasks: dict[str, Any] = {
+            t.id: {
+                "start": t.start.isoformat(),
+                "finish": t.finish.isoformat(),
+                "days": t.duration_days,
+                "cost": str(costs.get(t.id, Decimal(0))),
+                "summary": t.summary,
+                "milestone": t.milestone,
+            }
+            for t in result.tasks
+        }
+        total = sum(costs.values(), Decimal(0))
+        info = store.set_baseline(
+            name_,
+            name,
+            number,
+            finish=result.finish,
+            cost=total,
+            schedule=tasks,
+            replace=replace,
+        )
+    if fmt is Format.JSON:
+        print_json(info.to_json())
+        return
+    stdout.print(
+        f"[green]✓[/green] baseline [bold]{escape(name)}[/bold] = revision {number}: finish "
+        f"{info.finish}, planned cost {info.cost:,} {frozen.program.currency}"
+    )
+
+
+@baseline_app.command("list")
+def baseline_list(
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """List the baselines: name, revision, finish date and planned cost.
+
+    Example: ontrack baseline list --plan examples/platform-migration
+    """
+    with _store(db, plan) as store:
+        name = store.program(program)
+        baselines = store.baselines(name)
+    if fmt is Format.JSON:
+        print_json({"program": name, "baselines": [b.to_json() for b in baselines]})
+        return
+    if not baselines:
+        stdout.print("no baselines yet: ontrack baseline set NAME")
+        return
+    table = Table(title=f"Baselines of {escape(name)}", title_justify="left")
+    for col in ("name", "rev", "set (UTC)", "finish", "cost"):
+        add_column(table, col, right=col in ("rev", "cost"))
+    for b in baselines:
+        table.add_row(
+            escape(b.name),
+            str(b.revision),
+            f"{b.created_at:%Y-%m-%d %H:%M}",
+            str(b.finish),
+            f"{b.cost:,}",
+        )
+    stdout.print(table)

@@ -1,0 +1,170 @@
+"""What changed between two versions of a plan: tasks added, removed and changed (field by field),
+risks added, closed, reopened and removed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ontrack.model import Dependency, Estimate, Plan, Risk, RiskStatus, Task
+
+TaskChangeKind = Literal["added", "removed", "changed"]
+RiskChangeKind = Literal["added", "removed", "closed", "reopened", "changed"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChange:
+    kind: TaskChangeKind
+    id: str
+    title: str
+    fields: tuple[FieldChange, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "changes": [f.to_json() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskChange:
+    kind: RiskChangeKind
+    id: str
+    title: str
+    fields: tuple[FieldChange, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "changes": [f.to_json() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDiff:
+    tasks: tuple[TaskChange, ...]
+    risks: tuple[RiskChange, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.tasks and not self.risks
+
+    def count(self, kind: str) -> int:
+        return sum(1 for t in self.tasks if t.kind == kind)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": {
+                "tasks_added": self.count("added"),
+                "tasks_removed": self.count("removed"),
+                "tasks_changed": self.count("changed"),
+                "risks_added": sum(1 for r in self.risks if r.kind == "added"),
+                "risks_closed": sum(1 for r in self.risks if r.kind == "closed"),
+            },
+            "tasks": [t.to_json() for t in self.tasks],
+            "risks": [r.to_json() for r in self.risks],
+        }
+
+
+def _estimate(value: Estimate | None, hours_per_day: Any) -> str:
+    return value.format(hours_per_day) if value is not None else ""
+
+
+def _depends(deps: tuple[Dependency, ...], hours_per_day: Any) -> str:
+    parts = []
+    for d in deps:
+        text = d.task if d.type.value == "FS" else f"{d.task} {d.type.value}"
+        if d.lag:
+            sign = "+" if d.lag.minutes > 0 else "-"
+            text += f" {sign}{(-d.lag if d.lag.minutes < 0 else d.lag).format(hours_per_day)}"
+        parts.append(text)
+    return ", ".join(sorted(parts))
+
+
+def _task_fields(task: Task, hours_per_day: Any) -> dict[str, str]:
+    return {
+        "title": task.title,
+        "estimate": _estimate(task.estimate, hours_per_day),
+        "duration": _estimate(task.duration, hours_per_day),
+        "depends": _depends(task.depends, hours_per_day),
+        "assignees": ", ".join(task.assignees),
+        "team": task.team or "",
+        "skills": ", ".join(sorted(task.skills)),
+        "priority": str(task.priority),
+        "milestone": "yes" if task.milestone else "no",
+        "deadline": str(task.deadline or ""),
+        "start_no_earlier_than": str(task.start_no_earlier_than or ""),
+        "parent": task.parent or "",
+    }
+
+
+def _risk_fields(risk: Risk, hours_per_day: Any) -> dict[str, str]:
+    return {
+        "title": risk.title,
+        "probability": f"{float(risk.probability) * 100:g}%",
+        "impact": _estimate(risk.impact, hours_per_day),
+        "cost_impact": str(risk.cost_impact or ""),
+        "affects": ", ".join(risk.affects),
+        "owner": risk.owner or "",
+        "response": risk.response.value if risk.response else "",
+        "status": risk.status.value,
+    }
+
+
+def _changes(old: dict[str, str], new: dict[str, str]) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(k, old[k], new[k]) for k in old if old[k] != new[k])
+
+
+def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+    """Changes from ``old`` to ``new``, tasks and risks in the new plan's order (removed ones
+    in the old plan's order, after)."""
+    old_hpd, new_hpd = old.calendar.hours_per_day, new.calendar.hours_per_day
+    tasks: list[TaskChange] = []
+    for task in new.tasks:
+        before = old.task_by_id.get(task.id)
+        if before is None:
+            tasks.append(TaskChange("added", task.id, task.title))
+            continue
+        fields = _changes(_task_fields(before, old_hpd), _task_fields(task, new_hpd))
+        if fields:
+            tasks.append(TaskChange("changed", task.id, task.title, fields))
+    tasks.extend(
+        TaskChange("removed", t.id, t.title) for t in old.tasks if t.id not in new.task_by_id
+    )
+    old_risks = {r.id: r for r in old.risks}
+    new_ids = {r.id for r in new.risks}
+    risks: list[RiskChange] = []
+    for risk in new.risks:
+        before_risk = old_risks.get(risk.id)
+        if before_risk is None:
+            risks.append(RiskChange("added", risk.id, risk.title))
+            continue
+        fields = _changes(_risk_fields(before_risk, old_hpd), _risk_fields(risk, new_hpd))
+        if not fields:
+            continue
+        was_closed = before_risk.status is RiskStatus.CLOSED
+        is_closed = risk.status is RiskStatus.CLOSED
+        kind: RiskChangeKind = (
+            "closed"
+            if is_closed and not was_closed
+            else "reopened"
+            if was_closed and not is_closed
+            else "changed"
+        )
+        risks.append(RiskChange(kind, risk.id, risk.title, fields))
+    risks.extend(RiskChange("removed", r.id, r.title) for r in old.risks if r.id not in new_ids)
+    return PlanDiff(tuple(tasks), tuple(risks))

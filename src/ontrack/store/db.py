@@ -1,0 +1,176 @@
+"""Opening the store: where it is, how it is connected, and bringing its schema up to date.
+
+By default the store is a SQLite file in the plan's folder, ``.ontrack/ontrack.db``, opened with
+write-ahead logging (readers never wait for a writer), foreign keys on, and a busy timeout so
+two commands at once queue instead of failing. ``--db URL`` or ``ONTRACK_DB`` selects another
+database, e.g. ``postgresql+psycopg://user@host/db``. Alembic migrates an older schema on first
+use; a file that is not a SQLite database, or a database that holds something else, is refused
+with a clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from ontrack.store import ENV
+
+CODES = ("E501", "E502", "E503", "E504")
+DEFAULT_NAME = Path(".ontrack") / "ontrack.db"
+BUSY_TIMEOUT_MS = 30_000
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(Exception):
+    """A store that cannot be used, with a stable code and a hint."""
+
+    def __init__(self, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    url: str
+    label: str  # what to tell the user (a path, or the URL without its password)
+
+
+def locate(db: str | None, plan: Path | None) -> Location:
+    """``--db``, else ``ONTRACK_DB``, else ``.ontrack/ontrack.db`` beside the plan."""
+    url = db or os.environ.get(ENV)
+    if url:
+        if "://" not in url:  # a plain path means a SQLite file
+            path = Path(url).expanduser().resolve()
+            return Location(f"sqlite+pysqlite:///{path}", str(path))
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError("E501", f"'{url}' is not a database URL: {exc}", _URL_HINT) from None
+        return Location(url, parsed.render_as_string(hide_password=True))
+    root = plan if plan is not None else Path.cwd()
+    folder = root if root.is_dir() else root.parent
+    path = (folder / DEFAULT_NAME).resolve()
+    return Location(f"sqlite+pysqlite:///{path}", str(path))
+
+
+_URL_HINT = "use a path, sqlite:///path.db, or postgresql+psycopg://user@host/database"
+
+
+def connect(location: Location, *, create: bool = True) -> Engine:
+    """An engine on an up-to-date schema. ``create``: make the SQLite file if it is missing."""
+    url = make_url(location.url)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.exists():
+            if not create:
+                raise StoreError(
+                    "E503",
+                    f"no store at {location.label}",
+                    "record a revision first: ontrack apply PLAN",
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not _looks_like_sqlite(path):
+            raise StoreError(
+                "E502",
+                f"{location.label} is not an ontrack store (not a SQLite database)",
+                "move the file away, or point --db at the right database",
+            )
+    try:
+        engine = create_engine(url, poolclass=NullPool, future=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError("E501", f"cannot use {location.label}: {exc}", _URL_HINT) from None
+    if is_sqlite:
+        _sqlite_pragmas(engine)
+    try:
+        _migrate(engine, location)
+    except OperationalError as exc:
+        raise StoreError(
+            "E504",
+            f"cannot open the store {location.label}: {_reason(exc)}",
+            "check the database is running and the URL, user and permissions are right",
+        ) from None
+    except DatabaseError as exc:
+        raise StoreError(
+            "E502",
+            f"{location.label} is damaged or not an ontrack store: {_reason(exc)}",
+            "restore it from a backup, or move it away to start a new store",
+        ) from None
+    return engine
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig) if orig is not None else str(exc)
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(16)
+    return head in {b"SQLite format 3\x00", b""}
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi: sqlite3.Connection, _record: Any) -> None:
+        # We issue BEGIN ourselves (below): pysqlite's implicit transactions would start
+        # writes as deferred and fail with "database is locked" instead of waiting.
+        dbapi.isolation_level = None
+        cursor = dbapi.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: two writers queue on the busy timeout rather than
+        # one failing halfway when both try to upgrade a read lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def _migrate(engine: Engine, location: Location) -> None:
+    config = _alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        tables = set(inspect(connection).get_table_names())
+    if current == head:
+        return
+    known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is None and tables - {"alembic_version"}:
+        raise StoreError(
+            "E502",
+            f"{location.label} holds other tables ({', '.join(sorted(tables)[:5])}) and is not "
+            "an ontrack store",
+            "point --db at an empty database or an ontrack store",
+        )
+    if current is not None and current not in known:
+        raise StoreError(
+            "E502",
+            f"{location.label} was written by a newer ontrack (schema {current})",
+            "upgrade ontrack to use this store",
+        )
+    command.upgrade(config, "head")

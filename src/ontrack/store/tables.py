@@ -1,0 +1,110 @@
+"""The store's tables (SQLAlchemy 2). Alembic migrations in ``migrations/`` create them; a test
+checks that the migrated schema matches these declarations.
+
+A store holds one or more programs (a shared PostgreSQL database may hold several). Each program
+has numbered revisions of its plan files, named baselines that freeze a revision and its
+schedule, and dated progress facts about its tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ProgramRow(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RevisionRow(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("program_id", "number", name="uq_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    tasks: Mapped[int] = mapped_column(Integer)  # a summary for `log`, without loading files
+    files: Mapped[list[FileRow]] = relationship(
+        back_populates="revision", cascade="all, delete-orphan", order_by="FileRow.position"
+    )
+
+
+class FileRow(Base):
+    __tablename__ = "revision_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(500))
+    content: Mapped[str] = mapped_column(Text)
+    revision: Mapped[RevisionRow] = relationship(back_populates="files")
+
+
+class BaselineRow(Base):
+    __tablename__ = "baselines"
+    __table_args__ = (UniqueConstraint("program_id", "name", name="uq_baselines_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finish: Mapped[dt.date] = mapped_column(Date)
+    cost: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    # Per task: start, finish, working days, planned cost (the schedule as agreed).
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProgressRow(Base):
+    __tablename__ = "progress"
+    __table_args__ = (
+        UniqueConstraint("program_id", "task_id", "status_date", name="uq_progress_fact"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(200))
+    status_date: Mapped[dt.date] = mapped_column(Date)
+    actual_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    actual_finish: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    percent_complete: Mapped[Decimal | None] = mapped_column(Numeric(7, 4), nullable=True)
+    remaining_days: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
+    actual_cost: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(500), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
