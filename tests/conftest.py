@@ -99,16 +99,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     url = make_url(PG_URL)
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    params = {
-        "host": url.host,
-        "port": url.port or 5432,
-        "user": url.username,
-        "dbname": url.database,
-    }
-    with psycopg.connect(**params, autocommit=True) as conn:
+    conninfo = psycopg.conninfo.make_conninfo(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database
+    )
+    with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect(**params, autocommit=True) as conn:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

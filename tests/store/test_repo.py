@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from ontrack.planfile import load_plan_texts
 from ontrack.planfile.generate import dump_plan, generate_plan
+from ontrack.store import ENV
 from ontrack.store import db as store_db
 from ontrack.store.db import StoreError, locate
 from ontrack.store.repo import ProgressFact, Store, content_hash
@@ -288,13 +289,13 @@ def test_a_damaged_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_where_the_store_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(store_db.ENV, raising=False)
+    monkeypatch.delenv(ENV, raising=False)
     plan_file = tmp_path / "plan.yaml"
     plan_file.write_text(PLAN)
     assert locate(None, plan_file).label == str(tmp_path / ".ontrack" / "ontrack.db")
     assert locate(None, tmp_path).label == str(tmp_path / ".ontrack" / "ontrack.db")
     assert locate("x.db", None).url.startswith("sqlite+pysqlite:///")
-    monkeypatch.setenv(store_db.ENV, "postgresql+psycopg://u:secret@h/db")
+    monkeypatch.setenv(ENV, "postgresql+psycopg://u:secret@h/db")
     assert "secret" not in locate(None, tmp_path).label
     with pytest.raises(StoreError) as bad:
         Store.open("nosuchdatabase://host/db", None)

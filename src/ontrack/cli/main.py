@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, forecast, generate, schedule, schema, show, track
+from ontrack.cli import check, evm, forecast, generate, schedule, schema, show, track
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ app.command("apply")(track.apply)
 app.command("log")(track.log)
 app.command("diff")(track.diff)
 app.add_typer(track.baseline_app, name="baseline")
+app.command("evm")(evm.evm_command)
 app.command("generate")(generate.generate)
 
 

@@ -85,7 +85,9 @@ def load_plan_texts(files: Sequence[tuple[str, str]]) -> tuple[Plan | None, list
     """Load a plan from several named texts, as a folder of those files would load (the store
     keeps each revision's files this way)."""
     with gc_paused():
-        docs = [read_yaml_bytes(text.encode("utf-8", "surrogatepass"), name) for name, text in files]
+        docs = [
+            read_yaml_bytes(text.encode("utf-8", "surrogatepass"), name) for name, text in files
+        ]
         return _load_docs([(d.path, d.data, d.diagnostics) for d in docs])
 
 

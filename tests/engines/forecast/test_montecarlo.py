@@ -16,7 +16,8 @@ from ontrack.engines.forecast import montecarlo
 from ontrack.engines.forecast.distributions import LEVELS, Distribution
 from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
 from ontrack.engines.forecast.result import Forecast, ItemForecast
-from ontrack.engines.schedule.planner import ScheduleOptions, schedule
+from ontrack.engines.forecast.simnet import compile_network
+from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan
 from ontrack.model import Estimate, Plan
 from ontrack.planfile import load_plan, load_plan_text
 from ontrack.planfile.generate import dump_plan, generate_plan
@@ -203,16 +204,24 @@ def test_deterministic_estimates_give_exactly_the_schedulers_dates(source: str) 
         loaded, _ = load_plan(EXAMPLES / "platform-migration")
     assert loaded is not None
     plan = strip_uncertainty(loaded)
-    result = run(plan, iterations=64)
-    scheduled, _ = schedule(plan, ScheduleOptions(backend="heuristic", time_limit=5))
-    assert scheduled is not None
+    # One deterministic schedule; the simulation of it must reproduce every task's dates.
+    solved, _ = solve_plan(plan, ScheduleOptions(backend="heuristic", time_limit=2))
+    assert solved is not None
+    net = compile_network(plan, solved)
+    simulation = montecarlo._Simulation(plan, solved, net, ForecastOptions(iterations=64))
+    simulation.run()
+    result = simulation.result(0.0)
+    scheduled = solved.schedule
     finish = {t.id: t.finish for t in scheduled.tasks}
+    grid = solved.built.grid
+    for ref, end in zip(solved.built.refs, simulation.deterministic, strict=True):
+        if ref.kind != "start":
+            assert grid.date_of(max(int(end) - 1, 0)) == finish[ref.task], ref.task
     assert result.finish.planned == result.finish.p10 == result.finish.p95 == scheduled.finish
     assert result.milestones
     for m in result.milestones:
-        if m.kind == "release":
-            continue
-        assert m.planned == m.p10 == m.p95 == finish[m.id], m.id
+        if m.kind != "release":
+            assert m.planned == m.p10 == m.p95 == finish[m.id], m.id
 
 
 # -- modes, options, determinism ----------------------------------------------------------------
@@ -282,7 +291,10 @@ def test_correlation_widens_the_spread_of_a_chain() -> None:
     plan = plan_of(text)
     independent = run(plan, iterations=4000, seed=9)
     correlated = run(plan, iterations=4000, seed=9, correlation=0.8, correlate_by="tag")
-    spread = lambda f: (f.finish.p95 - f.finish.p10).days  # noqa: E731
+
+    def spread(f: Forecast) -> int:
+        return (f.finish.p95 - f.finish.p10).days
+
     assert spread(correlated) > spread(independent)
     # Correlation spreads the sum, not its mean.
     assert correlated.finish.mean_days == pytest.approx(independent.finish.mean_days, rel=0.03)

@@ -1,0 +1,82 @@
+"""`ontrack apply`, `log`, `diff`, `baseline` end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ontrack.cli.main import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_history_of_a_plan(db_url: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", db_url]
+    first = json.loads(
+        invoke("apply", str(plan), "-m", "first", "--author", "ana", *db, "-f", "json")
+    )
+    assert first["recorded"] and first["revision"] == 1
+    assert "nothing recorded" in invoke("apply", str(plan), *db)
+    risks = plan / "risks.yaml"
+    risks.write_text(risks.read_text().replace("probability: 35%", "probability: 60%"))
+    invoke("apply", str(plan), "-m", "carrier risk up", *db)
+    log = json.loads(invoke("log", *db, "-f", "json"))
+    assert [r["revision"] for r in log["revisions"]] == [2, 1]
+    assert log["revisions"][1]["author"] == "ana"
+    changes = json.loads(invoke("diff", *db, "-f", "json"))
+    assert (changes["from"], changes["to"]) == (1, 2)
+    assert changes["risks"] == [
+        {
+            "kind": "changed",
+            "id": "r-carrier-delay",
+            "title": changes["risks"][0]["title"],
+            "changes": [{"field": "probability", "old": "35%", "new": "60%"}],
+        }
+    ]
+    assert "probability: 35% → 60%" in invoke("diff", "1", "2", *db)
+    baseline = json.loads(invoke("baseline", "set", "approved", "--rev", "1", *db, "-f", "json"))
+    assert baseline["revision"] == 1 and baseline["finish"] == "2026-08-26"
+    assert float(baseline["cost"]) > 0
+    listed = json.loads(invoke("baseline", "list", *db, "-f", "json"))
+    assert [b["name"] for b in listed["baselines"]] == ["approved"]
+    again = runner.invoke(app, ["baseline", "set", "approved", *db])
+    assert again.exit_code == 1 and "E513" in again.output
+
+
+def test_the_default_store_sits_beside_the_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "small", plan)
+    invoke("apply", str(plan))
+    assert (plan / ".ontrack" / "ontrack.db").exists()
+    assert "Revisions of" in invoke("log", "--plan", str(plan))
+
+
+def test_errors_are_clear(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["log", "--plan", str(tmp_path)])
+    assert missing.exit_code == 1 and "E503" in missing.output
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    refused = runner.invoke(app, ["log", "--db", str(junk)])
+    assert refused.exit_code == 1 and "E502" in refused.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("program: {name: X}\n")
+    bad = runner.invoke(app, ["apply", str(broken), "--db", str(tmp_path / "s.db")])
+    assert bad.exit_code == 1 and "nothing recorded" in bad.output
+    assert not (tmp_path / "s.db").exists()
+    for args in (["diff", "9"], ["baseline", "set", "x", "--rev", "4"]):
+        store = tmp_path / "s2.db"
+        invoke("apply", str(EXAMPLES / "small"), "--db", str(store))
+        result = runner.invoke(app, [*args, "--db", str(store)])
+        assert result.exit_code == 1 and "E512" in result.output, result.output
