@@ -80,3 +80,37 @@ def test_errors_are_clear(tmp_path: Path) -> None:
         invoke("apply", str(EXAMPLES / "small"), "--db", str(store))
         result = runner.invoke(app, [*args, "--db", str(store)])
         assert result.exit_code == 1 and "E512" in result.output, result.output
+
+
+def test_progress_and_earned_value_from_the_store(db_url: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", db_url]
+    invoke("apply", str(plan), *db)
+    invoke("baseline", "set", "approved", *db)
+    for status in sorted((plan / "status").glob("*.csv")):
+        assert "recorded" in invoke("progress", str(status), *db)
+    again = json.loads(invoke("progress", str(status), *db, "-f", "json"))
+    assert again["added"] == 0 and again["replaced"] == again["facts"] > 0
+    series = json.loads(invoke("evm", "--baseline", "approved", *db, "-f", "json"))
+    measured = [p for p in series["periods"] if p["ev"] is not None]
+    assert [p["label"] for p in measured] == [
+        "2026-02-13",
+        "2026-02-27",
+        "2026-03-13",
+        "2026-03-27",
+    ]
+    latest = measured[-1]
+    assert 0 < latest["ev"] < latest["pv"] and latest["ac"] > latest["ev"]  # behind, over cost
+    assert latest["spi"] < 1 and latest["cpi"] < 1
+
+
+def test_progress_is_checked_against_the_plan(tmp_path: Path) -> None:
+    store = ["--db", str(tmp_path / "s.db")]
+    invoke("apply", str(EXAMPLES / "platform-migration"), *store)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("task,status_date,percent_complete\nplat-arch-reveiw,2026-02-13,50%\n")
+    result = runner.invoke(app, ["progress", str(bad), *store])
+    assert result.exit_code == 1
+    assert "E443" in result.output and "plat-arch-review" in result.output
+    assert "nothing recorded" in result.output

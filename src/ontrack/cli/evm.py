@@ -23,7 +23,7 @@ from ontrack.cli.output import (
     stdout,
 )
 from ontrack.diagnostics import has_errors
-from ontrack.engines.evm import EvmSeries, PeriodEvm, evm_series
+from ontrack.engines.evm import EvmPoint, EvmSeries, PeriodEvm, evm_series
 from ontrack.interop.periods import read_periods
 
 
@@ -94,6 +94,17 @@ def evm_command(
         "after the last row (default: the spacing of the first and last two dates).",
     ),
     fmt: EvmFormat = typer.Option(EvmFormat.TABLE, "--format", "-f", help="table, json or csv."),
+    baseline: str | None = typer.Option(
+        None,
+        "--baseline",
+        help="Instead of --periods: compute weekly PV from this baseline of the store, EV and "
+        "AC from the progress recorded with `ontrack progress`.",
+    ),
+    plan: Path = typer.Option(Path("."), "--plan", help="With --baseline: the plan's folder."),
+    db: str | None = typer.Option(None, "--db", help="With --baseline: the store's database."),
+    program: str | None = typer.Option(
+        None, "--program", help="With --baseline: the program, if the store has several."
+    ),
 ) -> None:
     """Earned value and earned schedule per period: SV, CV, SPI, CPI, EAC, ETC, VAC, TCPI,
     ES, SV(t), SPI(t), IEAC(t) and the forecast finish.
@@ -102,26 +113,59 @@ def evm_command(
     reported yet, a division by zero) are shown as — and, in JSON, null with the reason.
     Problems are printed to stderr; exits 1 when the file cannot be used.
 
+    With --baseline, the periods are weeks from the baseline's start: PV from the baseline's
+    schedule (each task's planned cost spread over its working days; working days when the
+    plan has no rates), EV from each task's latest percent complete, AC from reported costs.
+
     Example: ontrack evm --periods finance-2026.csv --format json
+
+    Example: ontrack evm --baseline approved --plan examples/platform-migration
     """
-    if periods is None:
-        stderr.print("give --periods FILE.csv (columns period,pv,ev,ac); see `ontrack evm --help`")
+    if periods is None and baseline is None:
+        stderr.print(
+            "give --periods FILE.csv (columns period,pv,ev,ac) or --baseline NAME; "
+            "see `ontrack evm --help`"
+        )
         raise typer.Exit(2)
-    points, diagnostics = read_periods(periods)
+    unit = "money"
+    if periods is not None:
+        source = str(periods)
+        points, diagnostics = read_periods(periods)
+    else:
+        assert baseline is not None
+        source = f"baseline {baseline}"
+        points, unit = _tracked_points(baseline, plan, db, program)
+        diagnostics = []
     series = None
     if not has_errors(diagnostics):
         series, problems = evm_series(points, bac=bac, period_days=period_days)
         diagnostics += problems
     print_diagnostics(diagnostics, stderr)
     if series is None:
-        stderr.print(f"[red]✗[/red] {escape(str(periods))}: {counts_line(diagnostics)}")
+        stderr.print(f"[red]✗[/red] {escape(source)}: {counts_line(diagnostics)}")
         raise typer.Exit(1)
+    if unit == "days" and fmt is EvmFormat.TABLE:
+        stdout.print("[dim]amounts are working days of planned work (the plan has no rates)[/dim]")
     if fmt is EvmFormat.JSON:
         print_json(series.to_json() | {"diagnostics": [d.to_json() for d in diagnostics]})
     elif fmt is EvmFormat.CSV:
         write_csv(series)
     else:
         print_table(series)
+
+
+def _tracked_points(
+    baseline: str, plan: Path, db: str | None, program: str | None
+) -> tuple[list[EvmPoint], str]:
+    from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415 - the store is heavy
+    from ontrack.engines.tracking import evm_points  # noqa: PLC0415
+
+    with _store(db, plan) as store:
+        name = store.program(program)
+        info = store.baseline(name, baseline)
+        frozen = _revision_plan(store, name, info.revision)
+        facts = store.progress(name)
+    return evm_points(frozen, info.schedule, facts)
 
 
 def _money(value: Decimal | None) -> str:

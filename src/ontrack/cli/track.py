@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 from collections.abc import Iterator
@@ -333,3 +334,57 @@ def baseline_list(
             f"{b.cost:,}",
         )
     stdout.print(table)
+
+
+def progress(
+    file: Path = typer.Argument(..., help="A CSV or YAML file of progress facts."),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        formats=["%Y-%m-%d"],
+        help="The status date of rows that give none.",
+    ),
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Record dated progress: actual start and finish, percent complete or remaining work,
+    actual cost, a note, per task and status date.
+
+    CSV columns: task, status_date, actual_start, actual_finish, percent_complete, remaining,
+    actual_cost, note (only task is required). YAML: a list of mappings with those keys, or
+    status_date plus tasks. Task ids are checked against the latest revision; a row for the same
+    task and status date replaces the earlier one. All or nothing: one bad row records none.
+
+    Example: ontrack progress status-2026-03-13.csv --plan examples/platform-migration
+    """
+    from ontrack.interop.progressfile import read_progress  # noqa: PLC0415
+
+    with _store(db, plan) as store:
+        name = store.program(program)
+        latest = _revision_plan(store, name, store.resolve(name, None))
+        facts, diagnostics = read_progress(
+            file,
+            task_ids=latest.task_by_id,
+            hours_per_day=latest.calendar.hours_per_day,
+            days_per_week=len(latest.calendar.workweek),
+            status_date=status_date.date() if status_date else None,
+        )
+        if diagnostics:
+            print_diagnostics(diagnostics, stderr)
+            stderr.print(f"[red]✗[/red] {file}: {counts_line(diagnostics)}; nothing recorded")
+            raise typer.Exit(1)
+        added, replaced = store.record_progress(name, facts)
+    if fmt is Format.JSON:
+        print_json({"program": name, "added": added, "replaced": replaced, "facts": len(facts)})
+        return
+    dates = sorted({f.status_date for f in facts})
+    span = f"{dates[0]}" + (f"..{dates[-1]}" if len(dates) > 1 else "") if dates else "-"
+    stdout.print(
+        f"[green]✓[/green] recorded {added} progress facts"
+        + (f", replaced {replaced}" if replaced else "")
+        + f" for '{escape(name)}' (status {span})"
+    )

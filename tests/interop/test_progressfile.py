@@ -1,0 +1,98 @@
+"""Progress files: CSV and YAML, every problem with its place, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from ontrack.interop.progressfile import read_progress
+
+TASKS = {"design", "build", "docs"}
+
+
+def read(path: Path, **kw: object) -> tuple[list, list]:
+    return read_progress(path, task_ids=TASKS, hours_per_day=Fraction(8), **kw)  # type: ignore[arg-type]
+
+
+def test_csv(tmp_path: Path) -> None:
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "task,status_date,actual_start,actual_finish,percent_complete,remaining,actual_cost,note\n"
+        "design,2026-03-13,2026-03-02,2026-03-06,,,4200.50,done early\n"
+        "build,2026-03-13,2026-03-09,,40%,6d,2100,\n"
+        "docs,2026-03-13,,,0,,,\n"
+    )
+    facts, diagnostics = read(path)
+    assert diagnostics == []
+    design, build, docs = facts
+    assert design.percent_complete == 100  # a finish means done
+    assert design.actual_cost == Decimal("4200.50")
+    assert design.note == "done early"
+    assert (build.percent_complete, build.remaining_days) == (Decimal(40), Decimal(6))
+    assert docs.percent_complete == 0
+    assert build.source.endswith("status.csv:3")
+
+
+def test_yaml_with_one_status_date(tmp_path: Path) -> None:
+    path = tmp_path / "status.yaml"
+    path.write_text(
+        "status_date: 2026-03-13\n"
+        "tasks:\n"
+        "  - {task: build, percent_complete: 55%, remaining: 12h}\n"
+        "  - {task: design, actual_finish: 2026-03-06}\n"
+    )
+    facts, diagnostics = read(path)
+    assert diagnostics == []
+    assert [f.status_date for f in facts] == [dt.date(2026, 3, 13)] * 2
+    assert facts[0].remaining_days == Decimal("1.5")
+
+
+def test_status_date_for_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("task,percent_complete\nbuild,10\n")
+    facts, diagnostics = read(path, status_date=dt.date(2026, 4, 3))
+    assert not diagnostics and facts[0].status_date == dt.date(2026, 4, 3)
+    _, missing = read(path)
+    assert [d.code for d in missing] == ["E445"]
+
+
+def test_every_problem_is_placed_and_nothing_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "task,status_date,actual_start,actual_finish,percent_complete,actual_cost\n"
+        "biuld,2026-03-13,,,40%,\n"
+        "build,2026-13-40,,,40%,\n"
+        "design,2026-03-13,2026-03-20,,,\n"
+        "docs,2026-03-13,,,140%,\n"
+        "build,2026-03-13,,,10%,-5\n"
+        "design,2026-03-13,2026-03-05,2026-03-02,,\n"
+    )
+    facts, diagnostics = read(path)
+    assert facts == []
+    found = {(d.loc.line, d.loc.col, d.code) for d in diagnostics}
+    assert (2, 1, "E443") in found  # unknown task, with a suggestion
+    assert any("did you mean 'build'" in d.hint for d in diagnostics)
+    assert (3, 7, "E444") in found  # bad date, at its cell
+    assert (4, 19, "E445") in found  # started after the status date
+    assert (5, 19, "E444") in found  # 140 %
+    assert any(d.loc.line == 6 and d.code == "E444" for d in diagnostics)  # negative cost
+    assert any(d.loc.line == 7 and d.code == "E445" for d in diagnostics)  # finish < start
+
+
+def test_duplicates_unknown_columns_and_bad_files(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.csv"
+    dup.write_text("task,status_date\nbuild,2026-03-13\nbuild,2026-03-13\n")
+    assert [d.code for d in read(dup)[1]] == ["E446"]
+    cols = tmp_path / "cols.csv"
+    cols.write_text("task,status_date,percent\nbuild,2026-03-13,4\n")
+    [problem] = read(cols)[1]
+    assert problem.code == "E442" and "percent_complete" in problem.hint
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert [d.code for d in read(empty)[1]] == ["E441"]
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"task\n\xff\xfe\n")
+    assert [d.code for d in read(binary)[1]] == ["E440"]
+    assert [d.code for d in read(tmp_path / "none.csv")[1]] == ["E440"]
