@@ -7,12 +7,14 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from ontrack.diagnostics import Diagnostic
 from ontrack.interop.progressfile import read_progress
+from ontrack.store.repo import ProgressFact
 
 TASKS = {"design", "build", "docs"}
 
 
-def read(path: Path, **kw: object) -> tuple[list, list]:
+def read(path: Path, **kw: object) -> tuple[list[ProgressFact], list[Diagnostic]]:
     return read_progress(path, task_ids=TASKS, hours_per_day=Fraction(8), **kw)  # type: ignore[arg-type]
 
 
