@@ -18,6 +18,7 @@ import math
 import random
 import resource
 import time
+from dataclasses import replace
 
 from ontrack.engines.forecast.montecarlo import ForecastOptions, _Simulation, forecast
 from ontrack.engines.forecast.simnet import FF, FS, SS, SimNet, compile_network
@@ -75,20 +76,29 @@ def network_row(tasks: int, people: int, iterations: int, seed: int) -> list[str
     scheduled = time.perf_counter() - began
     net = compile_network(plan, solved)
     compiled = time.perf_counter() - began - scheduled
-    simulation = _Simulation(plan, solved, net, ForecastOptions(iterations=iterations))
-    began = time.perf_counter()
-    simulation.run()
-    simulation.result(0.0)
-    simulated = time.perf_counter() - began
     jobs = len(net.base)
-    rate = jobs * iterations / simulated / 1e6
     per_iteration = baseline(net, 5)
     base_rate = jobs / per_iteration / 1e6
-    return [
-        f"| network, {tasks} tasks ({jobs} jobs), {people} people | {iterations:,} | "
-        f"{scheduled:.2f} | {compiled:.2f} | {simulated:.2f} | {rate:.1f} | "
-        f"{base_rate:.3f} | {rate / base_rate:,.0f}x |"
-    ]
+    rows = []
+    for label, options in (
+        ("numba kernel", ForecastOptions(iterations=iterations, kernel=True)),
+        ("numpy, 2 processes", ForecastOptions(iterations=iterations, kernel=False)),
+        ("numpy, 1 process", ForecastOptions(iterations=iterations, kernel=False, workers=1)),
+    ):
+        warm = _Simulation(plan, solved, net, replace(options, iterations=64))
+        warm.run()  # loads (or compiles, once per install) the kernel
+        simulation = _Simulation(plan, solved, net, options)
+        began = time.perf_counter()
+        simulation.run()
+        simulation.result(0.0)
+        simulated = time.perf_counter() - began
+        rate = jobs * iterations / simulated / 1e6
+        rows.append(
+            f"| network ({label}), {tasks} tasks ({jobs} jobs), {people} people | "
+            f"{iterations:,} | {scheduled:.2f} | {compiled:.2f} | {simulated:.2f} | {rate:.1f} | "
+            f"{base_rate:.3f} | {rate / base_rate:,.0f}x |"
+        )
+    return rows
 
 
 def resource_row(tasks: int, people: int, iterations: int, seed: int) -> list[str]:

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, evm, forecast, generate, schedule, schema, show, track
+from ontrack.cli import check, evm, forecast, generate, schedule, schema, scope, show, track
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ app.command("diff")(track.diff)
 app.command("progress")(track.progress)
 app.add_typer(track.baseline_app, name="baseline")
 app.command("evm")(evm.evm_command)
+app.command("scope")(scope.scope_command)
 app.command("generate")(generate.generate)
 
 

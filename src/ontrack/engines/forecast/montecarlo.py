@@ -42,6 +42,7 @@ from scipy import special
 
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.engines.calendar import WorkGrid
+from ontrack.engines.forecast import kernel
 from ontrack.engines.forecast.distributions import LEVELS, Distribution, level_of
 from ontrack.engines.forecast.result import (
     Convergence,
@@ -84,6 +85,7 @@ class ForecastOptions:
     correlate_by: Literal["team", "tag"] = "team"
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
     workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
+    kernel: bool = True  # the compiled network pass (False: the numpy one, the reference)
     progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
@@ -245,15 +247,36 @@ class _Simulation:
             else max(64, min(self.iterations, _CELLS_PER_CHUNK // max(1, n)))
         )
         size = self.buffer_size
-        self.rows = _buffer((len(self.varying), size), np.int32)
-        self.starts_buffer = _buffer((0 if options.resources else n, size), np.int32)
-        self.ends_buffer = _buffer((0 if options.resources else n, size), np.int32)
-        self.crit_buffer = _buffer((n, size), np.bool_)
-        self.path_rows = _buffer((len(self.varying), size), np.bool_)
-        self.index_buffer = _buffer((len(self.level_row), size), np.int32)
+        self.compiled = (
+            _Compiled.of(net, self.varying, [d.spans if d else () for d in self.skip])
+            if options.kernel and not options.resources
+            else None
+        )
+        # The numpy pass works job by job (a row per job); the compiled one iteration by
+        # iteration (a row per iteration), so each reads contiguous memory.
+        by_iteration = self.compiled is not None
+        count = len(self.varying)
+        self.rows = _buffer((size, count) if by_iteration else (count, size), np.int32)
+        self.index_buffer = _buffer(
+            (size, len(self.level_row)) if by_iteration else (len(self.level_row), size),
+            np.int32,
+        )
+        numpy_pass = 0 if options.resources or by_iteration else n
+        self.starts_buffer = _buffer((numpy_pass, size), np.int32)
+        self.ends_buffer = _buffer((numpy_pass, size), np.int32)
+        self.crit_buffer = _buffer((numpy_pass, size), np.bool_)
+        self.path_buffer = _buffer((numpy_pass, size), np.bool_)
+        self.path_rows = _buffer((count, size), np.bool_)
         self.varying_base = np.array([net.base[j] for j in self.varying], dtype=np.int64)
         self.varying_cost = np.array([net.day_cost[j] for j in self.varying], dtype=np.float64)
-        self.path_buffer = _buffer((n, size), np.bool_)
+        self.kernel_buffers = (
+            tuple(
+                _buffer((size, n), dtype)
+                for dtype in (np.int32, np.int32, np.int32, np.bool_, np.bool_)
+            )
+            if by_iteration
+            else ()
+        )
         self.deterministic = self._deterministic()
 
     def _days_off_plan(self) -> list[_DaysOff | None]:
@@ -310,7 +333,11 @@ class _Simulation:
         ]
         # Re-levelling costs about a thousand times more per cell than the network pass.
         cells = self.n * self.iterations * (1000 if self.leveller else 1)
-        workers = _workers(self.options.workers, len(chunks), cells)
+        # The compiled kernel already runs on every core (and forking a process with numba's
+        # threads running is unsafe): one process then.
+        workers = (
+            1 if self.compiled is not None else _workers(self.options.workers, len(chunks), cells)
+        )
         if workers < 2:
             self._run_chunks(chunks, 1)
             return
@@ -389,11 +416,16 @@ class _Simulation:
         drawn = len(self.level_row)
         if drawn:
             # One gather for every drawn duration: level + the table's offset in the stack.
-            index = self.index_buffer[:, :c]
-            np.add(levels, self.table_offset, out=index, casting="unsafe")
-            np.take(self.flat_tables, index, out=self.rows[:drawn, :c])
+            if self.compiled is not None:
+                index = self.index_buffer[:c]
+                np.add(levels.T, self.table_offset.T, out=index, casting="unsafe")
+                np.take(self.flat_tables, index, out=self.rows[:c, :drawn], mode="clip")
+            else:
+                index = self.index_buffer[:, :c]
+                np.add(levels, self.table_offset, out=index, casting="unsafe")
+                np.take(self.flat_tables, index, out=self.rows[:drawn, :c])
         for k, j in enumerate(self.varying):
-            row = self.rows[k, :c]
+            row = self._rows(c)[k]
             if k >= drawn:
                 row.fill(net.base[j])
             for r in self.risk_jobs[j]:
@@ -402,9 +434,12 @@ class _Simulation:
                 row += delay
             dur[j] = row
         waits = None
+        compiled: tuple[Flags, Flags] | None = None
         if self.leveller is not None:
             starts, ends, chosen, waits = self._relevel(levels, delays, c)
             dur = list(chosen)
+        elif self.compiled is not None:
+            starts, ends, compiled = self._compiled_pass(c)
         else:
             starts, ends = self._forward(dur, c, merge=True)
         finish = ends.max(axis=0)
@@ -414,13 +449,13 @@ class _Simulation:
             self.item_ends[i, offset : offset + c] = (
                 ends[rows[0]] if len(rows) == 1 else ends[rows].max(axis=0)
             )
-        crit, path = self._trace(starts, ends, dur, finish, waits)
+        crit, path = compiled or self._trace(starts, ends, dur, finish, waits)
         self.crit += crit.sum(axis=1)
         self.sum_e += ends.sum(axis=1, dtype=np.float64)
         if self.varying:
             varying = self.varying
             # Exact integer sums for the sensitivity measures (no float copies of the rows).
-            x = self.rows[:, :c] if self.leveller is None else np.stack([dur[j] for j in varying])
+            x = self._rows(c) if self.leveller is None else np.stack([dur[j] for j in varying])
             self.sum_d[varying] += x.sum(axis=1, dtype=np.int64)
             self.sum_d2[varying] += np.einsum("ij,ij->i", x, x, dtype=np.int64)
             self.sum_df[varying] += np.einsum("ij,j->i", x, finish, dtype=np.int64)
@@ -446,7 +481,7 @@ class _Simulation:
                 if day_cost and isinstance(d, int)
             )
             if self.leveller is None and self.varying:
-                cost = np.einsum("i,ij->j", self.varying_cost, self.rows[:, :c], dtype=np.float64)
+                cost = np.einsum("i,ij->j", self.varying_cost, self._rows(c), dtype=np.float64)
             else:
                 cost = np.zeros(c)
                 for j in self.varying:
@@ -455,6 +490,49 @@ class _Simulation:
                 if risk.cost:
                     cost += hit * risk.cost
             self.cost[offset : offset + c] = cost + constant
+
+    def _rows(self, c: int) -> Ints:
+        """The varying jobs' durations of this chunk, a row per job (a view either way)."""
+        return self.rows[:c].T if self.compiled is not None else self.rows[:, :c]
+
+    def _compiled_pass(self, c: int) -> tuple[Ints, Ints, tuple[Flags, Flags]]:
+        """The numba kernel: dates, critical flags and driving paths for the whole chunk."""
+        assert self.compiled is not None
+        k = self.compiled
+        starts_t, ends_t, dur_t, crit_t, path_t = (b[:c] for b in self.kernel_buffers)
+        kernel.forward_trace(
+            k.order,
+            k.in_ptr,
+            k.in_pred,
+            k.in_kind,
+            k.in_lag,
+            k.release,
+            k.base,
+            k.dur_row,
+            self.rows[:c],
+            k.off_ptr,
+            k.off_a,
+            k.off_b,
+            starts_t,
+            ends_t,
+            dur_t,
+            crit_t,
+            path_t,
+        )
+        starts, ends = starts_t.T, ends_t.T
+        # Merge bias needs each input path's mean; the kernel keeps only the latest input.
+        for j, sums in self.merge_bounds.items():
+            d = dur_t[:, j]
+            best = None
+            for q, (p, kind, lag) in enumerate(self.net.incoming[j]):
+                bound = (ends[p] if kind in (FS, FF) else starts[p]) + lag
+                if kind >= FF:
+                    bound = bound - d
+                sums[q] += bound.sum(dtype=np.int64)
+                best = bound if best is None else np.maximum(best, bound)
+            if best is not None:
+                self.merge_max[j] += np.maximum(best, self.net.release[j]).sum(dtype=np.int64)
+        return starts, ends, (crit_t.T, path_t.T)
 
     def _levels(self, rng: np.random.Generator, c: int) -> npt.NDArray[np.integer[Any]]:
         """Table indices per variable job (a row each): independent, or through a Gaussian
@@ -478,7 +556,7 @@ class _Simulation:
 
     def _forward(self, dur: Sequence[Ints | int], c: int, merge: bool) -> tuple[Ints, Ints]:
         net = self.net
-        if c == self.buffer_size:
+        if c == self.buffer_size and len(self.starts_buffer) == self.n:
             starts, ends = self.starts_buffer, self.ends_buffer
         else:
             starts = np.empty((self.n, c), dtype=np.int32)
@@ -548,7 +626,7 @@ class _Simulation:
         net = self.net
         n, c = starts.shape
         incoming = net.network_incoming if waits is not None else net.incoming
-        if c == self.buffer_size:
+        if c == self.buffer_size and len(self.crit_buffer) == n:
             crit, path = self.crit_buffer, self.path_buffer
             path.fill(False)
         else:
@@ -852,6 +930,50 @@ def _date(grid: WorkGrid, end: int) -> dt.date:
     """The date of a finish at exclusive end index ``end`` (a zero-length job is dated with the
     work it closes, as the scheduler does)."""
     return grid.date_of(max(end - 1, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """The network as flat arrays for the numba kernel."""
+
+    order: npt.NDArray[np.int32]
+    in_ptr: npt.NDArray[np.int32]
+    in_pred: npt.NDArray[np.int32]
+    in_kind: npt.NDArray[np.int8]
+    in_lag: npt.NDArray[np.int32]
+    release: npt.NDArray[np.int32]
+    base: npt.NDArray[np.int32]
+    dur_row: npt.NDArray[np.int32]
+    off_ptr: npt.NDArray[np.int32]
+    off_a: npt.NDArray[np.int32]
+    off_b: npt.NDArray[np.int32]
+
+    @classmethod
+    def of(
+        cls, net: SimNet, varying: Sequence[int], off: Sequence[tuple[tuple[int, int], ...]]
+    ) -> _Compiled:
+        n = len(net.base)
+        in_ptr = np.zeros(n + 1, dtype=np.int32)
+        for j in range(n):
+            in_ptr[j + 1] = in_ptr[j] + len(net.incoming[j])
+        links = [link for j in range(n) for link in net.incoming[j]]
+        dur_row = np.full(n, -1, dtype=np.int32)
+        for row, j in enumerate(varying):
+            dur_row[j] = row
+        off_ptr, off_a, off_b = kernel.pack(list(off))
+        return cls(
+            order=np.array(net.order, dtype=np.int32),
+            in_ptr=in_ptr,
+            in_pred=np.array([p for p, _, _ in links], dtype=np.int32),
+            in_kind=np.array([k for _, k, _ in links], dtype=np.int8),
+            in_lag=np.array([lag for _, _, lag in links], dtype=np.int32),
+            release=np.array(net.release, dtype=np.int32),
+            base=np.array(net.base, dtype=np.int32),
+            dur_row=dur_row,
+            off_ptr=off_ptr,
+            off_a=off_a,
+            off_b=off_b,
+        )
 
 
 @dataclass(frozen=True, slots=True)
