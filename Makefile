@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install ontrack with its dev tools
 
-demo: setup  ## the main job on the medium example: check, summarise and schedule the plan
+demo: setup  ## the main job on the medium example: check, summarise, schedule and forecast the plan
 	$(VENV)/bin/ontrack check $(EXAMPLE)
 	$(VENV)/bin/ontrack show $(EXAMPLE)
 	$(VENV)/bin/ontrack schedule $(EXAMPLE) --time-limit 5
+	$(VENV)/bin/ontrack forecast $(EXAMPLE) --iterations 10000
 
 test: lint pytest  ## everything CI runs
 
