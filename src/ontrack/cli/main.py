@@ -7,7 +7,18 @@ import sys
 import typer
 
 from ontrack import __version__
-from ontrack.cli import check, evm, forecast, generate, schedule, schema, scope, show, track
+from ontrack.cli import (
+    check,
+    evm,
+    forecast,
+    generate,
+    history,
+    schedule,
+    schema,
+    scope,
+    show,
+    track,
+)
 from ontrack.cli.output import stderr
 
 app = typer.Typer(
@@ -44,6 +55,7 @@ app.command("check")(check.check)
 app.command("show")(show.show)
 app.command("schedule")(schedule.schedule_command)
 app.command("forecast")(forecast.forecast_command)
+app.command("backtest")(history.backtest)
 app.command("schema")(schema.schema)
 app.command("apply")(track.apply)
 app.command("log")(track.log)

@@ -1,0 +1,324 @@
+"""Throughput forecasts from a work-item history: ``ontrack forecast --history`` (its body is
+:func:`forecast_history`) and ``ontrack backtest``.
+
+Thin glue: read the CSV (:mod:`ontrack.interop.history`), count days, call the engines
+(:mod:`ontrack.engines.forecast.throughput`, :mod:`ontrack.engines.forecast.backtest`), print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ontrack.cli.output import (
+    Format,
+    add_column,
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    stdout,
+)
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
+from ontrack.engines.forecast.backtest import (
+    Backtest,
+    BacktestOptions,
+    HitRate,
+    check_backtest_options,
+)
+from ontrack.engines.forecast.backtest import backtest as run_backtest
+from ontrack.engines.forecast.throughput import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_ITERATIONS,
+    DailySeries,
+    ForecastOptions,
+    HowManyForecast,
+    WhenForecast,
+    WindowStats,
+    check_options,
+    daily_series,
+    forecast_how_many,
+    forecast_when,
+)
+from ontrack.interop.history import parse_where, read_history
+
+
+class MethodChoice(StrEnum):
+    PACED = "paced"
+    PLAIN = "plain"
+
+
+def _fail(diagnostics: Sequence[Diagnostic], what: str) -> typer.Exit:
+    print_diagnostics(diagnostics, stderr)
+    stderr.print(f"[red]✗[/red] {escape(what)}: {counts_line(diagnostics)}")
+    return typer.Exit(1)
+
+
+def _load(
+    history: Path, created_column: str, closed_column: str, where: list[str]
+) -> tuple[DailySeries | None, list[Diagnostic]]:
+    """The history's daily series and every diagnostic found on the way (errors: no series)."""
+    filters, problems = parse_where(where)
+    if problems:
+        return None, problems
+    loaded, found = read_history(history, created_column, closed_column, filters)
+    if loaded is None:
+        return None, found
+    series, more = daily_series(loaded.items, loaded.source)
+    return series, found + more
+
+
+def forecast_history(
+    history: Path,
+    *,
+    items: int | None,
+    until: dt.date | None,
+    start: dt.date | None,
+    window_days: int | None,
+    created_column: str,
+    closed_column: str,
+    where: list[str],
+    growth: float,
+    iterations: int,
+    seed: int,
+    json_output: bool,
+) -> None:
+    """Prints the forecast (Rich table or JSON on stdout); raises typer.Exit(1) after printing
+    diagnostics to stderr on bad input."""
+    options = ForecastOptions(
+        window_days=DEFAULT_WINDOW_DAYS if window_days is None else window_days,
+        iterations=iterations,
+        seed=seed,
+        growth=growth,
+    )
+    problems = check_options(options)
+    if (items is None) == (until is None):
+        problems.append(
+            error(
+                "E421",
+                SourceLoc("--items"),
+                "give --items N (when will N items be done) or --until DATE (how many by then)"
+                + (", not both" if items is not None else ""),
+            )
+        )
+    elif items is not None and items < 1:
+        problems.append(
+            error("E421", SourceLoc("--items"), f"--items must be 1 or more, not {items}")
+        )
+    if problems:
+        raise _fail(problems, str(history))
+    series, found = _load(history, created_column, closed_column, where)
+    if series is None or has_errors(found):
+        raise _fail(found, str(history))
+    result: WhenForecast | HowManyForecast | None
+    if items is not None:
+        result, more = forecast_when(series, items, start, options)
+    else:
+        assert until is not None
+        result, more = forecast_how_many(series, until, start, options)
+    diagnostics = found + more
+    if result is None:
+        raise _fail(diagnostics, str(history))
+    if json_output:
+        print_json(
+            result.to_json()
+            | {
+                "history": {
+                    "file": str(history),
+                    "from": str(series.first),
+                    "to": str(series.last),
+                },
+                "warnings": [d.to_json() for d in diagnostics],
+            }
+        )
+    elif isinstance(result, WhenForecast):
+        _print_when(result)
+    else:
+        _print_how_many(result)
+    print_diagnostics(diagnostics, stderr)
+
+
+def _print_when(result: WhenForecast) -> None:
+    growth = f", scope growing by {result.growth:.0%} of new items" if result.growth else ""
+    stdout.print(
+        f"[bold]When will {result.items:,} items be done?[/bold] From {result.start}{growth}"
+    )
+    table = Table(show_edge=False, pad_edge=False)
+    add_column(table, "chance")
+    add_column(table, "done by")
+    add_column(table, "days", right=True)
+    for label, day in (("50 %", result.p50), ("85 %", result.p85), ("95 %", result.p95)):
+        days = "" if day is None else str((day - result.start).days + 1)
+        table.add_row(label, str(day) if day else "not within 10 years", days)
+    stdout.print(table)
+    _print_window(result.window, result.iterations, result.seed)
+
+
+def _print_how_many(result: HowManyForecast) -> None:
+    stdout.print(
+        f"[bold]How many items by {result.until}?[/bold] From {result.start} "
+        f"({result.days} days, both included)"
+    )
+    table = Table(show_edge=False, pad_edge=False)
+    add_column(table, "confidence")
+    add_column(table, "at least", right=True)
+    for label, count in (("50 %", result.p50), ("85 %", result.p85), ("95 %", result.p95)):
+        table.add_row(label, f"{count:,}")
+    stdout.print(table)
+    _print_window(result.window, result.iterations, result.seed)
+
+
+def _print_window(window: WindowStats, iterations: int, seed: int) -> None:
+    stdout.print(
+        f"[dim]From {window.days} days of history, {window.start} to {window.end}: "
+        f"{window.closed:,} items closed ({window.per_week:.1f} a week, recent pace "
+        f"{window.recent_per_week:.1f}), nothing closed on {window.zero_days:.0%} of days; "
+        f"{iterations:,} runs, seed {seed}.[/dim]"
+    )
+
+
+def backtest(
+    history: Path = typer.Option(
+        ..., "--history", help="CSV history of work items: one row per item, with dates."
+    ),
+    created_column: str = typer.Option(
+        "created", "--created-column", help="The column of creation dates."
+    ),
+    closed_column: str = typer.Option(
+        "closed", "--closed-column", help="The column of completion dates (empty: open)."
+    ),
+    where: list[str] = typer.Option(
+        [], "--where", help="Keep rows where COLUMN=VALUE (or COLUMN!=VALUE); repeatable."
+    ),
+    window: int = typer.Option(
+        DEFAULT_WINDOW_DAYS, "--window", help="Days of history each forecast samples from."
+    ),
+    horizon: int = typer.Option(28, "--horizon", help="Days ahead each forecast looks."),
+    step: int = typer.Option(7, "--step", help="Days between cut dates."),
+    iterations: int = typer.Option(
+        2_000, "--iterations", "-n", help=f"Runs per forecast (1..{MAX_ITERATIONS:,})."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    method: MethodChoice = typer.Option(
+        MethodChoice.PACED,
+        "--method",
+        help="paced: the calibrated forecast `ontrack forecast --history` uses. plain: "
+        "resample days uniformly with no pace term (the textbook bootstrap), to compare.",
+    ),
+    cuts: bool = typer.Option(False, "--cuts", help="Also list every cut date (table format)."),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """Replay a throughput history and report how well its forecasts were calibrated.
+
+    Walks forward through the history: at each cut date (weekly, from the first close plus one
+    window), it forecasts from the days before the cut only, then compares with what happened.
+    "How many in the next HORIZON days" is a hit at P85 when the actual count reached the P85
+    count; a calibrated forecast hits P85 on about 85 % of cut dates and P50 on about half.
+    "When will N items be done" (N = the items closed in the HORIZON days before the cut) is a
+    hit when the N-th item closed on or before the forecast date.
+
+    Example: ontrack backtest --history items.csv --closed-column resolved --where project=0
+    """
+    options = BacktestOptions(
+        horizon_days=horizon,
+        step_days=step,
+        window_days=window,
+        iterations=iterations,
+        seed=seed,
+        method="plain" if method is MethodChoice.PLAIN else "paced",
+    )
+    problems = check_backtest_options(options)
+    if problems:
+        raise _fail(problems, str(history))
+    series, found = _load(history, created_column, closed_column, where)
+    if series is None or has_errors(found):
+        raise _fail(found, str(history))
+    result, problems = run_backtest(series, options)
+    if result is None:
+        raise _fail(found + problems, str(history))
+    if fmt is Format.JSON:
+        print_json(
+            result.to_json()
+            | {
+                "file": str(history),
+                "where": list(where),
+                "warnings": [d.to_json() for d in found],
+            }
+        )
+    else:
+        _print_backtest(result, str(history), where)
+        if cuts:
+            _print_cuts(result)
+    print_diagnostics(found, stderr)
+
+
+def _verdict(rate: HitRate, target: float) -> str:
+    if not rate.total:
+        return "[dim]no cut dates[/dim]"
+    if abs(rate.rate - target) <= 0.05:
+        return "[green]calibrated[/green]"
+    if rate.rate < target:
+        return "[yellow]optimistic[/yellow]"
+    return "[yellow]cautious[/yellow]"
+
+
+def _print_backtest(result: Backtest, name: str, where: list[str]) -> None:
+    o = result.options
+    filters = f" ({', '.join(where)})" if where else ""
+    first, last = (result.cuts[0].date, result.cuts[-1].date) if result.cuts else ("-", "-")
+    stdout.print(
+        f"[bold]Backtest of {escape(name)}{escape(filters)}[/bold]: {len(result.cuts)} cut dates "
+        f"every {o.step_days} days, {first} to {last}; {o.window_days}-day window, "
+        f"{o.horizon_days}-day horizon, {o.method} method"
+    )
+    table = Table(show_edge=False, pad_edge=False)
+    add_column(table, "forecast")
+    add_column(table, "target", right=True)
+    add_column(table, "hit rate", right=True)
+    add_column(table, "hits", right=True)
+    add_column(table, "verdict")
+    rows = (
+        ("how many: actual ≥ P85", result.count_p85, 0.85),
+        ("how many: actual ≥ P50", result.count_p50, 0.50),
+        ("when: actual ≤ P85 date", result.when_p85, 0.85),
+        ("when: actual ≤ P50 date", result.when_p50, 0.50),
+    )
+    for label, rate, target in rows:
+        shown = f"{rate.rate:.1%}" if rate.total else "-"
+        table.add_row(
+            label, f"{target:.0%}", shown, f"{rate.hits}/{rate.total}", _verdict(rate, target)
+        )
+    stdout.print(table)
+    notes = (
+        f"how many: items closed in the {o.horizon_days} days from each cut. when: the day "
+        f"the N-th item closed, N = items closed in the {o.horizon_days} days before the cut. "
+    )
+    if result.skipped:
+        notes += f"{result.skipped} cut date(s) skipped: too few items closed in their window. "
+    notes += "Within 5 points of the target counts as calibrated; optimistic = forecasts too high."
+    stdout.print(f"[dim]{notes}[/dim]")
+
+
+def _print_cuts(result: Backtest) -> None:
+    table = Table(show_edge=False, pad_edge=False)
+    for name in ("cut", "window", "P85", "P50", "actual", "N", "P50 date", "P85 date", "done"):
+        add_column(table, name, right=name not in ("cut", "P50 date", "P85 date", "done"))
+    for c in result.cuts:
+        table.add_row(
+            str(c.date),
+            str(c.window_closed),
+            str(c.count_p85),
+            str(c.count_p50),
+            str(c.actual_count),
+            str(c.when_items),
+            str(c.when_p50 or "-"),
+            str(c.when_p85 or "-"),
+            str(c.actual_date or "-"),
+        )
+    stdout.print(table)
