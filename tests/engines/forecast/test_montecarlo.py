@@ -383,32 +383,8 @@ def test_two_worker_processes_give_the_same_numbers_as_one(
     loaded, _ = load_plan(EXAMPLES / "platform-migration")
     assert loaded is not None
     monkeypatch.setattr(montecarlo, "_CELLS_PER_CHUNK", 100_000)  # several chunks to share
-    # The numpy pass (the compiled one uses threads, not processes).
-    one = run(loaded, iterations=3000, seed=4, workers=1, kernel=False).to_json()
-    two = run(loaded, iterations=3000, seed=4, workers=2, kernel=False).to_json()
+    one = run(loaded, iterations=3000, seed=4, workers=1).to_json()
+    two = run(loaded, iterations=3000, seed=4, workers=2).to_json()
     one.pop("seconds")
     two.pop("seconds")
     assert one == two
-
-
-@pytest.mark.parametrize("source", ["platform-migration", "generated"])
-def test_the_compiled_pass_gives_the_numpy_passs_numbers(
-    source: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if source == "generated":
-        loaded, _ = load_plan_text(dump_plan(generate_plan(tasks=400, people=20, seed=5)))
-    else:
-        loaded, _ = load_plan(EXAMPLES / "platform-migration")
-    assert loaded is not None
-    monkeypatch.setattr(montecarlo, "_CELLS_PER_CHUNK", 200_000)  # several chunks, a short last
-    solved, _ = solve_plan(loaded, ScheduleOptions(backend="heuristic", time_limit=1))
-    assert solved is not None
-    net = compile_network(loaded, solved)
-    results = []
-    for compiled in (True, False):
-        options = ForecastOptions(iterations=2500, seed=8, kernel=compiled, workers=1)
-        simulation = montecarlo._Simulation(loaded, solved, net, options)
-        assert (simulation.compiled is not None) == compiled
-        simulation.run()
-        results.append(simulation.result(0.0).to_json())
-    assert results[0] == results[1]

@@ -42,7 +42,6 @@ from scipy import special
 
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.engines.calendar import WorkGrid
-from ontrack.engines.forecast import kernel
 from ontrack.engines.forecast.distributions import LEVELS, Distribution, level_of
 from ontrack.engines.forecast.result import (
     Convergence,
@@ -66,7 +65,7 @@ MAX_ITERATIONS = 10_000_000
 # Jobs x iterations held at once: starts, ends and durations (int32) plus two flag arrays,
 # about 14 bytes a cell: about 110 MB whatever the plan's size, reused by every chunk. Larger
 # chunks save little Python overhead and cost more memory than they save.
-_CELLS_PER_CHUNK = 8_000_000
+_CELLS_PER_CHUNK = 14_000_000
 _RESOURCE_CHUNK = 100
 _PARALLEL_CELLS = 5_000_000  # jobs x iterations below which one process is faster
 _QUANTILES = (0.10, 0.50, 0.80, 0.95)
@@ -85,7 +84,6 @@ class ForecastOptions:
     correlate_by: Literal["team", "tag"] = "team"
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
     workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
-    kernel: bool = True  # the compiled network pass (False: the numpy one, the reference)
     progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
@@ -227,45 +225,28 @@ class _Simulation:
         )
         # Per job: links that are plain FS/SS without lags and no release (the common case),
         # and whether the start must be clamped (a release, or links that can reach below 0).
-        self.clamp = [
-            net.release[j] > 0 or any(kind >= FF or lag < 0 for _, kind, lag in net.incoming[j])
-            for j in range(n)
-        ]
-        self.plain_links: list[tuple[tuple[int, bool], ...] | None] = [
-            tuple((p, kind == FS) for p, kind, _ in net.incoming[j])
-            if not self.clamp[j]
-            and all(kind <= SS and lag == 0 for _, kind, lag in net.incoming[j])
-            and (net.incoming[j] or net.release[j] == 0)
-            else None
-            for j in range(n)
-        ]
+        self.clamp: list[bool] = []
+        self.plain_links: list[tuple[tuple[int, bool], ...] | None] = []
+        for j in range(n):
+            incoming = net.incoming[j]
+            simple = all(kind <= SS and lag == 0 for _, kind, lag in incoming)
+            clamp = net.release[j] > 0 or not (
+                simple or all(k <= SS and lag >= 0 for _, k, lag in incoming)
+            )
+            self.clamp.append(clamp)
+            self.plain_links.append(
+                tuple((p, kind == FS) for p, kind, _ in incoming)
+                if simple and not clamp and (incoming or net.release[j] == 0)
+                else None
+            )
         self.skip = self._days_off_plan()
         # Buffers reused by every chunk (fresh memory costs a page fault per 4 KB).
-        self.buffer_size = (
-            _RESOURCE_CHUNK
-            if options.resources
-            else max(64, min(self.iterations, _CELLS_PER_CHUNK // max(1, n)))
+        self.buffer_size = _chunk_size(
+            self.iterations,
+            _RESOURCE_CHUNK if options.resources else max(64, _CELLS_PER_CHUNK // max(1, n)),
         )
-        size = self.buffer_size
-        self.compiled = self._kernel_network() if options.kernel and not options.resources else None
-        count = len(self.varying)
-        numpy_pass = 0 if options.resources or self.compiled is not None else n
-        self.kernel_scratch = _buffer3(
-            kernel.scratch_shape(len(self.level_row), size)
-            if self.compiled is not None
-            else (0, 0, 0)
-        )
-        kernel_rows = size if self.compiled is not None else 0
-        self.kernel_durations = _buffer((kernel_rows, count), np.int32)
-        self.kernel_items = _buffer((kernel_rows, len(self.items)), np.int32)
-        rows = 0 if self.compiled is not None else count  # the numpy and re-levelling passes
-        self.rows = _buffer((rows, size), np.int32)
-        self.index_buffer = _buffer((len(self.level_row) if rows else 0, size), np.int32)
-        self.starts_buffer = _buffer((numpy_pass, size), np.int32)
-        self.ends_buffer = _buffer((numpy_pass, size), np.int32)
-        self.crit_buffer = _buffer((numpy_pass, size), np.bool_)
-        self.path_buffer = _buffer((numpy_pass, size), np.bool_)
-        self.path_rows = _buffer((rows, size), np.bool_)
+        self.starts_buffer = self.ends_buffer = np.empty((0, 0), dtype=np.int32)
+        self.crit_buffer = self.path_buffer = np.empty((0, 0), dtype=np.bool_)
         self.varying_base = np.array([net.base[j] for j in self.varying], dtype=np.int64)
         self.varying_cost = np.array([net.day_cost[j] for j in self.varying], dtype=np.float64)
         self.deterministic = self._deterministic()
@@ -274,14 +255,15 @@ class _Simulation:
         """Per job with people's days off: the spans from the earliest it could ever start,
         and the longest it could ever take (so each chunk skips the spans it cannot meet)."""
         net = self.net
+        # Tables are sorted: their first and last entries are the extremes.
         shortest = [
-            int(table.min()) if (table := net.tables[j]) is not None else net.base[j]
+            int(table[0]) if (table := net.tables[j]) is not None else net.base[j]
             for j in range(self.n)
         ]
         longest = [
-            (int(table.max()) if (table := net.tables[j]) is not None else net.base[j])
+            (int(table[-1]) if (table := net.tables[j]) is not None else net.base[j])
             + sum(
-                int(impact.max())
+                int(impact[-1])
                 for r in self.risk_jobs[j]
                 if (impact := net.risks[r].impact) is not None
             )
@@ -324,11 +306,7 @@ class _Simulation:
         ]
         # Re-levelling costs about a thousand times more per cell than the network pass.
         cells = self.n * self.iterations * (1000 if self.leveller else 1)
-        # The compiled kernel already runs on every core (and forking a process with numba's
-        # threads running is unsafe): one process then.
-        workers = (
-            1 if self.compiled is not None else _workers(self.options.workers, len(chunks), cells)
-        )
+        workers = _workers(self.options.workers, len(chunks), cells)
         if workers < 2:
             self._run_chunks(chunks, 1)
             return
@@ -376,8 +354,23 @@ class _Simulation:
         finally:
             sender.close()
 
+    def _allocate(self) -> None:
+        """The chunk buffers, made by the process that uses them: a forked worker writing into
+        its parent's pages would copy each one on its first write."""
+        size, rows = self.buffer_size, len(self.varying)
+        network = 0 if self.leveller else self.n
+        self.rows = _buffer((rows, size), np.int32)
+        # Indices as intp: np.take would otherwise convert (and allocate) them on every call.
+        self.index_buffer = _buffer((len(self.level_row), size), np.intp)
+        self.starts_buffer = _buffer((network, size), np.int32)
+        self.ends_buffer = _buffer((network, size), np.int32)
+        self.crit_buffer = _buffer((network, size), np.bool_)
+        self.path_buffer = _buffer((network, size), np.bool_)
+        self.path_rows = _buffer((rows, size), np.bool_)
+
     def _run_chunks(self, chunks: list[tuple[int, int, int]], share: int) -> None:
         """Run chunks; ``share`` scales progress (0: a worker, which reports none)."""
+        self._allocate()
         done = 0
         for k, offset, c in chunks:
             self._chunk(np.random.default_rng([self.options.seed, k]), offset, c)
@@ -386,9 +379,30 @@ class _Simulation:
                 self.options.progress(min(1.0, share * done / self.iterations))
 
     def _deterministic(self) -> Ints:
-        """Ends of every job with the scheduled durations and no risks: the plan's dates."""
-        _, ends = self._forward(list(self.net.base), 1, merge=False)
-        return ends[:, 0].copy()
+        """Ends of every job with the scheduled durations and no risks: the plan's dates (the
+        same pass as ``_forward``, on plain numbers)."""
+        net = self.net
+        start = [0] * self.n
+        end = [0] * self.n
+        for j in net.order:
+            d = net.base[j]
+            t = net.release[j]
+            for p, kind, lag in net.incoming[j]:
+                if kind == FS:
+                    v = end[p] + lag
+                elif kind == SS:
+                    v = start[p] + lag
+                else:
+                    v = (end[p] if kind == FF else start[p]) + lag - d
+                t = max(t, v)
+            for a, b in net.off[j]:
+                if a >= t + d:
+                    break
+                if t < b and t + d > a:
+                    t = b
+            start[j] = t
+            end[j] = t + d
+        return np.array(end, dtype=np.int32)
 
     def _chunk(self, rng: np.random.Generator, offset: int, c: int) -> None:
         net = self.net
@@ -401,9 +415,6 @@ class _Simulation:
                 continue
             impact = risk.impact[rng.integers(0, LEVELS, c)]
             delays.append(np.where(hit, impact, 0).astype(np.int32))
-        if self.compiled is not None:
-            self._compiled_chunk(levels, delays, occurred, offset, c)
-            return
         # Durations: a row per job that varies (its estimate or a risk), the plain number of
         # days for the others (most of a plan: no memory, no work).
         dur: list[Ints | int] = list(net.base)
@@ -467,113 +478,6 @@ class _Simulation:
                 else np.stack([dur[j] for j in self.varying])
             )
             self.cost[offset : offset + c] = self._chunk_cost(dur, varying_rows, occurred, c)
-
-    def _kernel_network(self) -> kernel.Network:
-        """The network as the kernel's flat arrays, jobs renumbered in topological order: the
-        kernel then reads every per-job array front to back (about twice as fast as jumping
-        around them), and its per-job sums are mapped back through ``kernel_position``."""
-        net, n = self.net, self.n
-        order = list(net.order)
-        position = np.empty(n, dtype=np.int64)
-        position[order] = np.arange(n)
-        self.kernel_position = position
-        incoming = [
-            [(int(position[p]), kind, lag) for p, kind, lag in net.incoming[j]] for j in order
-        ]
-        in_ptr, _ = kernel.csr(incoming)
-        links = [link for group in incoming for link in group]
-        draw_col = np.full(n, -1, dtype=np.int32)
-        for j, k in self.level_row.items():
-            draw_col[position[j]] = k
-        var_col = np.full(n, -1, dtype=np.int32)
-        for k, j in enumerate(self.varying):
-            var_col[position[j]] = k
-        spans = [list(d.spans) if (d := self.skip[j]) else [] for j in order]
-        off_ptr, _ = kernel.csr(spans)
-        risk_ptr, risk_of = kernel.csr([list(self.risk_jobs[j]) for j in order])
-        item_ptr, item_job = kernel.csr(
-            [[int(position[j]) for j in item.jobs] for item in self.items]
-        )
-        merge = np.zeros(n, dtype=np.bool_)
-        merge[[int(position[j]) for j in self.merge_bounds]] = True
-        plain = np.array(
-            [
-                not merge[k] and all(kind == FS and lag == 0 for _, kind, lag in incoming[k])
-                for k in range(n)
-            ],
-            dtype=np.bool_,
-        )
-        return kernel.Network(
-            order=np.arange(n, dtype=np.int32),
-            in_ptr=in_ptr,
-            in_pred=np.array([p for p, _, _ in links], dtype=np.int32),
-            in_kind=np.array([k for _, k, _ in links], dtype=np.int8),
-            in_lag=np.array([lag for _, _, lag in links], dtype=np.int32),
-            release=np.array([net.release[j] for j in order], dtype=np.int32),
-            base=np.array([net.base[j] for j in order], dtype=np.int32),
-            draw_col=draw_col,
-            table_start=self.table_offset.reshape(-1).astype(np.int32),
-            flat_tables=self.flat_tables.astype(np.int32),
-            risk_ptr=risk_ptr,
-            risk_of=risk_of,
-            off_ptr=off_ptr,
-            off_a=np.array([a for s in spans for a, _ in s], dtype=np.int32),
-            off_b=np.array([b for s in spans for _, b in s], dtype=np.int32),
-            item_ptr=item_ptr,
-            item_job=item_job,
-            var_col=var_col,
-            merge=merge,
-            plain=plain,
-        )
-
-    def _compiled_chunk(
-        self,
-        levels: npt.NDArray[np.integer[Any]],
-        delays: list[Ints | None],
-        occurred: list[Flags],
-        offset: int,
-        c: int,
-    ) -> None:
-        """The chunk through the numba kernel; the same sums as the numpy pass."""
-        assert self.compiled is not None
-        net = self.net
-        n_risks = len(net.risks)
-        delay_matrix = np.zeros((c, n_risks), dtype=np.int32)
-        for r, delay in enumerate(delays):
-            if delay is not None:
-                delay_matrix[:, r] = delay
-        var_dur = self.kernel_durations[:c]
-        item_ends = self.kernel_items[:c]
-        sums = kernel.run(
-            self.compiled,
-            np.ascontiguousarray(levels, dtype=np.uint16),
-            self.kernel_scratch,
-            delay_matrix,
-            self.finish[offset : offset + c],
-            item_ends,
-            var_dur,
-        )
-        self.item_ends[:, offset : offset + c] = item_ends.T
-        at = self.kernel_position  # job -> the kernel's number for it
-        self.crit += sums.crit.sum(axis=0)[at]
-        self.sum_e += sums.ends.sum(axis=0)[at]
-        self.sum_d += sums.d.sum(axis=0)[at]
-        self.sum_d2 += sums.d2.sum(axis=0)[at]
-        self.sum_df += sums.df.sum(axis=0)[at]
-        self.path_excess += sums.excess.sum(axis=0)[at]
-        self.risk_path += sums.risk_path.sum(axis=0)
-        self.merge_max += sums.merge_max.sum(axis=0)[at]
-        links = sums.link.sum(axis=0)
-        ptr = self.compiled.in_ptr
-        for j in self.merge_bounds:
-            k = at[j]
-            self.merge_bounds[j] += links[ptr[k] : ptr[k + 1]]
-        for r, hit in enumerate(occurred):
-            self.risk_occurred[r] += hit.sum()
-        if self.cost is not None:
-            self.cost[offset : offset + c] = self._chunk_cost(
-                [int(b) for b in net.base], var_dur.T, occurred, c
-            )
 
     def _chunk_cost(
         self, dur: Sequence[Ints | int], rows: Ints, occurred: list[Flags], c: int
@@ -906,10 +810,8 @@ class _Simulation:
         counts = np.bincount(ends - low)
         cumulative = np.cumsum(counts) / len(ends)
         days = np.flatnonzero(counts)
-        dates = grid.dates_of(np.maximum(days + low - 1, 0))
-        curve = tuple(
-            CurvePoint(day.item(), float(p)) for day, p in zip(dates, cumulative[days], strict=True)
-        )
+        dates = grid.dates_of(np.maximum(days + low - 1, 0)).astype(object)  # datetime.date
+        curve = tuple(map(CurvePoint, dates, cumulative[days].tolist()))
         values = [low + int(np.searchsorted(cumulative, q - 1e-12)) for q in _QUANTILES]
         quantile_dates = [_date(grid, v) for v in values]
         planned = int(self.deterministic[list(item.jobs)].max(initial=0))
@@ -970,9 +872,13 @@ def _buffer(shape: tuple[int, int], dtype: type[np.generic]) -> npt.NDArray[Any]
     return np.frombuffer(memory, dtype=dtype, count=shape[0] * shape[1]).reshape(shape)
 
 
-def _buffer3(shape: tuple[int, int, int]) -> npt.NDArray[np.int32]:
-    flat = _buffer((1, math.prod(shape)), np.int32)
-    return flat.reshape(shape)
+def _chunk_size(iterations: int, largest: int) -> int:
+    """Equal chunks of at most ``largest`` iterations, an even number of them when there are
+    several, so two workers get the same work."""
+    count = -(-iterations // largest)
+    if count > 1 and count % 2:
+        count += 1
+    return -(-iterations // count)
 
 
 def _shared(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
