@@ -56,9 +56,9 @@ from ontrack.engines.forecast.result import (
 )
 from ontrack.engines.forecast.simnet import FF, FS, SS, SimNet, compile_network
 from ontrack.engines.schedule.heuristic import Leveller
-from ontrack.gcpause import gc_paused
 from ontrack.engines.schedule.planner import ScheduleOptions, SolvedPlan, solve_plan
 from ontrack.engines.schedule.problem import Problem
+from ontrack.gcpause import gc_paused
 from ontrack.model import Plan
 
 CODES = ("E330", "E331", "E332")
