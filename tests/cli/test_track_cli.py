@@ -114,3 +114,27 @@ def test_progress_is_checked_against_the_plan(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "E443" in result.output and "plat-arch-review" in result.output
     assert "nothing recorded" in result.output
+
+
+def test_schedule_and_forecast_plan_around_the_recorded_progress(tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", str(tmp_path / "s.db")]
+    invoke("apply", str(plan), *db)
+    for status in sorted((plan / "status").glob("*.csv")):
+        invoke("progress", str(status), *db)
+    data = json.loads(invoke("schedule", str(plan), "--progress", *db, "-f", "json", "-t", "2"))
+    assert data["status_date"] == "2026-03-27"
+    states = {t["id"]: t["state"] for t in data["tasks"]}
+    assert states["apps-service-inventory"] == "done"
+    assert "in-progress" in states.values()
+    starts = [t["start"] for t in data["tasks"] if t["state"] == "planned" and not t["summary"]]
+    assert min(starts) > "2026-03-27"  # nothing left starts in the past
+    earlier = json.loads(
+        invoke(
+            "schedule", str(plan), "--progress", "--status-date", "2026-02-13", *db, "-f", "json"
+        )
+    )
+    assert earlier["status_date"] == "2026-02-13"
+    odds = json.loads(invoke("forecast", str(plan), "--progress", *db, "-n", "500", "-f", "json"))
+    assert odds["finish"]["p50"] >= "2026-03-27"

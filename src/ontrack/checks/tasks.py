@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from ontrack.diagnostics import Diagnostic, error, warning
-from ontrack.model import Plan
+from ontrack.model import Plan, Task
 
-CODES = ("E220", "E221", "E222", "E223", "E224", "W301", "W304", "W307")
+CODES = ("E220", "E221", "E222", "E223", "E224", "E225", "E226", "W301", "W304", "W307")
 
 
 def check_tasks(plan: Plan) -> Iterator[Diagnostic]:
     start = plan.program.start
+    status = plan.program.status_date
     for task in plan.tasks:
         at = task.locs.get
+        yield from _progress(task, status)
         if task.milestone and task.work is not None:
             field = "estimate" if task.estimate is not None else "duration"
             yield error(
@@ -87,3 +90,42 @@ def check_tasks(plan: Plan) -> Iterator[Diagnostic]:
                     subjects=(task.id, dep.task),
                 )
             seen.add(dep.task)
+
+
+def _progress(task: Task, status: dt.date | None) -> Iterator[Diagnostic]:
+    at = task.locs.get
+    has_progress = (
+        task.actual_start
+        or task.actual_finish
+        or task.percent_complete is not None
+        or task.remaining
+    )
+    if task.is_summary and has_progress:
+        yield error(
+            "E226",
+            at("actual_start", at("actual_finish", at("percent_complete", task.loc))),
+            f"summary task '{task.id}' has progress of its own",
+            "record progress on its subtasks; a summary's progress is theirs",
+            subjects=(task.id,),
+        )
+    if task.actual_start and task.actual_finish and task.actual_finish < task.actual_start:
+        yield error(
+            "E225",
+            at("actual_finish", task.loc),
+            f"'{task.id}' finished {task.actual_finish}, before it started {task.actual_start}",
+            "check the two dates",
+            subjects=(task.id,),
+        )
+    if status is not None:
+        for field, day in (
+            ("actual_start", task.actual_start),
+            ("actual_finish", task.actual_finish),
+        ):
+            if day is not None and day > status:
+                yield error(
+                    "E225",
+                    at(field, task.loc),
+                    f"'{task.id}' has {field} {day}, after the status date {status}",
+                    "progress cannot be reported before it happens; move the status_date",
+                    subjects=(task.id,),
+                )

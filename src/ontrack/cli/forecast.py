@@ -106,6 +106,22 @@ def forecast_command(
         "--growth",
         help="With --history: share of newly arriving items that join the scope (0..1).",
     ),
+    progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Plan around the progress recorded in the store (`ontrack progress`): done work "
+        "stays where it happened, work under way continues with what is left. Progress written "
+        "in the plan itself is always used.",
+    ),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        formats=["%Y-%m-%d"],
+        help="With --progress: the progress as of this day (default: the latest recorded).",
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="With --progress: the store's database (default: beside the plan)."
+    ),
 ) -> None:
     """Forecast delivery dates with Monte Carlo simulation, or from throughput history.
 
@@ -149,6 +165,11 @@ def forecast_command(
     from ontrack.engines.forecast.distributions import Distribution  # noqa: PLC0415
     from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
 
+    status = None
+    if progress:
+        from ontrack.cli.track import store_status  # noqa: PLC0415 - the store is heavy
+
+        status = store_status(plan, loaded, db, status_date.date() if status_date else None)
     with _Bar(enabled=fmt is Format.TABLE) as bar:
         result, problems = forecast(
             loaded,
@@ -161,6 +182,7 @@ def forecast_command(
                 correlate_by="team" if correlate_by is GroupBy.TEAM else "tag",
                 schedule_time_limit=time_limit,
                 progress=bar,
+                status=status,
             ),
         )
     if result is None:

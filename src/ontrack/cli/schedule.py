@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sys
 from enum import StrEnum
@@ -83,6 +84,22 @@ def schedule_command(
     psplib: Path | None = typer.Option(
         None, "--psplib", help="Schedule a PSPLIB .sm instance instead of a plan."
     ),
+    progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Plan around the progress recorded in the store (`ontrack progress`): done work "
+        "stays where it happened, work under way continues with what is left. Progress written "
+        "in the plan itself is always used.",
+    ),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        formats=["%Y-%m-%d"],
+        help="With --progress: the progress as of this day (default: the latest recorded).",
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="With --progress: the store's database (default: beside the plan)."
+    ),
 ) -> None:
     """Schedule a plan: assign people, level their work, find the critical path.
 
@@ -103,6 +120,11 @@ def schedule_command(
         print_diagnostics(diagnostics, stderr)
         stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
         raise typer.Exit(1)
+    status = None
+    if progress:
+        from ontrack.cli.track import store_status  # noqa: PLC0415 - the store is heavy
+
+        status = store_status(plan, loaded, db, status_date.date() if status_date else None)
     with _progress(time_limit, enabled=fmt is ScheduleFormat.TABLE) as report:
         result, problems = schedule(
             loaded,
@@ -112,6 +134,7 @@ def schedule_command(
                 seed=seed,
                 objective=_OBJECTIVES[objective],
                 progress=report,
+                status=status,
             ),
         )
     if result is None:

@@ -72,6 +72,7 @@ class Program:
     description: str = ""
     # (below, above) as fractions of a single-point estimate; None: single points are exact.
     uncertainty: tuple[Fraction, Fraction] | None = None
+    status_date: dt.date | None = None  # the day progress written in the plan is as of
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
@@ -153,6 +154,11 @@ class Task:
     parent: str | None = None
     children: tuple[str, ...] = ()
     notes: str = ""
+    # Progress written in the plan (the store's progress facts are the other source).
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    percent_complete: Fraction | None = None  # 0..1
+    remaining: Duration | None = None  # work left (effort or duration, as the task's)
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 

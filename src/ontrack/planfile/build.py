@@ -85,6 +85,7 @@ class Builder:
             spec.budget,
             spec.description,
             spec.uncertainty,
+            spec.status_date,
             item.raw.loc,
             _locs(item.raw, ("calendar", "start", "uncertainty")),
         )
@@ -153,6 +154,10 @@ class Builder:
                 "milestone",
                 "start_no_earlier_than",
                 "tasks",
+                "actual_start",
+                "actual_finish",
+                "percent_complete",
+                "remaining",
             ),
         )
         label = f"task '{spec.id}'"
@@ -182,6 +187,10 @@ class Builder:
             parent=item.parent,
             children=tuple(item.children),
             notes=spec.notes,
+            actual_start=spec.actual_start,
+            actual_finish=spec.actual_finish,
+            percent_complete=spec.percent_complete,
+            remaining=self.duration(spec.remaining) if spec.remaining is not None else None,
             loc=raw.loc,
             locs=locs,
         )

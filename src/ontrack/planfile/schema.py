@@ -212,6 +212,13 @@ class ProgramSpec(Spec):
     description: str = Field(
         "", description="What the program delivers and why, in a sentence or two."
     )
+    status_date: Date | None = Field(
+        None,
+        description=(
+            "The day the progress written on tasks (actual_start, percent_complete, ...) is as "
+            "of. Scheduling and forecasting then plan only the remaining work, from this day."
+        ),
+    )
     uncertainty: Uncertainty | None = Field(
         None,
         description=(
@@ -356,6 +363,22 @@ class TaskSpec(Spec):
         [], description="Free labels for filtering and grouping. Children inherit them."
     )
     notes: str = Field("", description="Anything else worth knowing.")
+    actual_start: Date | None = Field(
+        None, description="Progress: the day work on it began (it is then in progress)."
+    )
+    actual_finish: Date | None = Field(
+        None, description="Progress: the day it was done. Done work stays where it happened."
+    )
+    percent_complete: Percent | None = Field(
+        None, description="Progress: how much of its work is done, e.g. 40%."
+    )
+    remaining: DurationT | None = Field(
+        None,
+        description=(
+            "Progress: the work left, e.g. `3d` (of effort, or of duration for a fixed "
+            "duration). Takes precedence over percent_complete."
+        ),
+    )
     tasks: list[TaskSpec] = Field([], description="Child tasks: this becomes a summary task.")
 
 

@@ -58,6 +58,7 @@ from ontrack.engines.forecast.simnet import FF, FS, SS, SimNet, compile_network
 from ontrack.engines.schedule.heuristic import Leveller
 from ontrack.engines.schedule.planner import ScheduleOptions, SolvedPlan, solve_plan
 from ontrack.engines.schedule.problem import Problem
+from ontrack.engines.schedule.progress import Status
 from ontrack.gcpause import gc_paused
 from ontrack.model import Plan
 
@@ -85,6 +86,7 @@ class ForecastOptions:
     correlate_by: Literal["team", "tag"] = "team"
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
     workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
+    status: Status | None = None  # progress to plan around (None: what the plan says)
     progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
@@ -100,7 +102,10 @@ def forecast(
     solved, diagnostics = solve_plan(
         plan,
         ScheduleOptions(
-            backend="heuristic", time_limit=options.schedule_time_limit, seed=options.seed
+            backend="heuristic",
+            time_limit=options.schedule_time_limit,
+            seed=options.seed,
+            status=options.status,
         ),
     )
     if solved is None:

@@ -24,7 +24,8 @@ from ontrack.engines.forecast.distributions import LEVELS, Distribution, Table, 
 from ontrack.engines.schedule.bounds import topological_order
 from ontrack.engines.schedule.planner import SolvedPlan
 from ontrack.engines.schedule.problem import Link, LinkType, Problem
-from ontrack.model import Estimate, Plan, RiskStatus, Task
+from ontrack.engines.schedule.progress import TaskProgress
+from ontrack.model import Duration, Estimate, Plan, RiskStatus, Task
 
 FS, SS, FF, SF = 0, 1, 2, 3
 _KIND = {LinkType.FS: FS, LinkType.SS: SS, LinkType.FF: FF, LinkType.SF: SF}
@@ -121,18 +122,23 @@ def compile_network(
     tables: list[Table | None] = []
     mode_tables: list[tuple[Table | None, ...]] = []
     day_cost: list[float] = []
+    progress = solved.status.tasks if solved.status else {}
     for j, ref in enumerate(built.refs):
         task = plan.task_by_id[ref.task]
         staff = built.mode_people[j]
+        state = progress.get(ref.task)
         per_mode = tuple(
-            _table(plan, task, staff[m], per_day, distribution) if ref.kind == "task" else None
+            _table(plan, task, staff[m], per_day, distribution, state)
+            if ref.kind == "task"
+            else None
             for m in range(len(problem.jobs[j].modes))
         )
         mode_tables.append(per_mode)
         tables.append(per_mode[modes[j]])
         day_cost.append(float(cost_of_day(plan, staff[modes[j]])) if ref.kind == "task" else 0.0)
 
-    risks = _risks(plan, built.index, per_day, distribution)
+    done = {t for t, p in progress.items() if p.state == "done"}
+    risks = _risks(plan, built.index, per_day, distribution, done)
     return SimNet(
         problem=converted,
         order=tuple(order),
@@ -169,14 +175,28 @@ def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 def _table(
-    plan: Plan, task: Task, people: tuple[str, ...], per_day: float, distribution: Distribution
+    plan: Plan,
+    task: Task,
+    people: tuple[str, ...],
+    per_day: float,
+    distribution: Distribution,
+    progress: TaskProgress | None = None,
 ) -> Table | None:
-    """The task's day counts in one mode, or None when it cannot vary."""
-    if task.milestone:
+    """The task's day counts in one mode, or None when it cannot vary (done work cannot)."""
+    if task.milestone or (progress is not None and progress.state == "done"):
         return None
     spread = _spread(task, plan)
     if spread is None or spread.is_single:
         return None
+    left = progress.left(task) if progress is not None else None
+    if left is not None and spread.likely.minutes > 0:
+        # Under way: what is left, spread as the whole estimate was.
+        share = Fraction(max(0, left), spread.likely.minutes)
+        spread = Estimate(
+            Duration(round(spread.optimistic.minutes * share)),
+            Duration(max(0, left)),
+            Duration(round(spread.pessimistic.minutes * share)),
+        )
     fixed = task.estimate is None
     allocation = (
         Fraction(1)
@@ -199,6 +219,7 @@ def _risks(
     jobs_of: Mapping[tuple[str, str], int],
     per_day: float,
     distribution: Distribution,
+    done: set[str],
 ) -> tuple[SimRisk, ...]:
     out: list[SimRisk] = []
     for risk in plan.risks:

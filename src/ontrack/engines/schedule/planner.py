@@ -21,6 +21,7 @@ from ontrack.engines.schedule.problem import (
     SolveOptions,
     ends,
 )
+from ontrack.engines.schedule.progress import Status, plan_status
 from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSchedule
 from ontrack.model import Plan
 
@@ -48,6 +49,8 @@ class ScheduleOptions:
     objective: Objective = "makespan"
     near_critical_days: int = 5
     progress: Callable[[float, int | None], None] | None = None
+    # Progress to plan around: None takes what is written in the plan (if anything).
+    status: Status | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ class SolvedPlan:
     schedule: Schedule
     built: PlanProblem
     solution: Solution
+    status: Status | None = None
 
 
 def schedule(
@@ -74,11 +78,12 @@ def solve_plan(
     """:func:`schedule`, keeping the problem and the solution."""
     options = options or ScheduleOptions()
     grid = WorkGrid.for_plan(plan)
-    network, diagnostics = build_network(plan, grid, options.objective)
+    status = options.status if options.status is not None else plan_status(plan)
+    network, diagnostics = build_network(plan, grid, options.objective, status)
     if network is None:
         return None, diagnostics
     passes = cpm(network.problem)
-    impossible = _impossible_deadlines(plan, network, passes)
+    impossible = _impossible_deadlines(plan, network, passes, status)
     if impossible:
         return None, impossible
     # People's calendars are laid out to a horizon; a schedule past it is solved again wider.
@@ -108,27 +113,36 @@ def solve_plan(
         if end <= horizon:
             break
         horizon = end * 2  # terminates: the next horizon holds this schedule's length
-    result = _result(plan, built, solution, options)
+    result = _result(plan, built, solution, options, status)
     late = [
         warning(
             "W310",
             plan.task_by_id[t.id].locs.get("deadline", plan.task_by_id[t.id].loc),
             f"'{t.id}' finishes {t.finish}, {t.late_days} working days after its "
-            f"deadline {t.deadline}, because people are busy",
+            f"deadline {t.deadline}, "
+            + (
+                f"which passed before it was done (status {status.date})"
+                if status is not None and t.deadline is not None and t.deadline <= status.date
+                else "because people are busy"
+            ),
             "add people with the skills, lower other work's priority, or move the deadline",
             subjects=(t.id,),
         )
         for t in result.tasks
         if t.late_days > 0
     ]
-    return SolvedPlan(result, built, solution), late
+    return SolvedPlan(result, built, solution, status), late
 
 
-def _impossible_deadlines(plan: Plan, built: PlanProblem, network: CpmResult) -> list[Diagnostic]:
+def _impossible_deadlines(
+    plan: Plan, built: PlanProblem, network: CpmResult, status: Status | None = None
+) -> list[Diagnostic]:
     found = []
     for task in plan.tasks:
         if task.deadline is None:
             continue
+        if status is not None and task.deadline <= status.date:
+            continue  # already passed: a missed deadline (W310), not an impossible plan
         job = built.finish_job(task.id)
         due = built.problem.jobs[job].due
         if due is None or network.early_finish[job] <= due:
@@ -155,7 +169,11 @@ def _finish_date(grid: WorkGrid, start: int, end: int) -> dt.date:
 
 
 def _result(
-    plan: Plan, built: PlanProblem, solution: Solution, options: ScheduleOptions
+    plan: Plan,
+    built: PlanProblem,
+    solution: Solution,
+    options: ScheduleOptions,
+    status: Status | None = None,
 ) -> Schedule:
     problem, grid = built.problem, built.grid
     starts, modes = solution.starts, solution.modes
@@ -181,11 +199,16 @@ def _result(
             people = built.mode_people[first][modes[first]]
             total, free = floats.total_float[first], floats.free_float[first]
         due = problem.jobs[last].due
+        progress = status.tasks.get(task.id) if status and not task.is_summary else None
+        state = progress.state if progress else "planned"
+        start = grid.date_of(begin) if end > begin else _finish_date(grid, begin, end)
+        if progress is not None and progress.actual_start is not None:
+            start = progress.actual_start  # under way or done: it started when it did
         tasks.append(
             TaskSchedule(
                 id=task.id,
                 title=task.title,
-                start=grid.date_of(begin) if end > begin else _finish_date(grid, begin, end),
+                start=start,
                 finish=_finish_date(grid, begin, end),
                 duration_days=end - begin,
                 assignees=people,
@@ -198,6 +221,7 @@ def _result(
                 deadline=task.deadline,
                 late_days=max(0, end - due) if due is not None else 0,
                 driver=None if task.is_summary else drivers[first],
+                state=state,
             )
         )
     makespan = max(job_ends, default=0)
@@ -217,6 +241,7 @@ def _result(
             if t.critical and not t.summary
         ),
         makespan_days=makespan,
+        status_date=status.date if status else None,
     )
 
 

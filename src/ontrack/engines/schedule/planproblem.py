@@ -14,6 +14,7 @@ the rest of the distribution.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from types import MappingProxyType
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.engines.calendar import CalendarError, WorkGrid, person_unavailability
 from ontrack.engines.schedule.problem import Job, Link, LinkType, Mode, Objective, Problem, Resource
+from ontrack.engines.schedule.progress import Status, TaskProgress
 from ontrack.model import DepType, Person, Plan, Task
 
 CODES = ("E301", "E303")
@@ -97,20 +99,30 @@ def _capable(plan: Plan, team_id: str | None, needed: frozenset[str]) -> tuple[P
 
 
 def build_problem(
-    plan: Plan, grid: WorkGrid, objective: Objective = "makespan", horizon: int | None = None
+    plan: Plan,
+    grid: WorkGrid,
+    objective: Objective = "makespan",
+    horizon: int | None = None,
+    status: Status | None = None,
 ) -> tuple[PlanProblem | None, list[Diagnostic]]:
     """The problem for a plan, or the diagnostics that say why it has none."""
-    network, diagnostics = build_network(plan, grid, objective)
+    network, diagnostics = build_network(plan, grid, objective, status)
     if network is None:
         return None, diagnostics
     return with_people(plan, network, horizon)
 
 
 def build_network(
-    plan: Plan, grid: WorkGrid, objective: Objective = "makespan"
+    plan: Plan, grid: WorkGrid, objective: Objective = "makespan", status: Status | None = None
 ) -> tuple[PlanProblem | None, list[Diagnostic]]:
     """Jobs, modes and links; people's calendars come later (:func:`with_people`), since how
-    far to lay them out depends on how long the schedule turns out."""
+    far to lay them out depends on how long the schedule turns out.
+
+    With a ``status``, done work is fixed where it happened (no people, no links into it),
+    work under way continues with what is left from the first working day after the status
+    date, and nothing else starts before that day."""
+    now = grid.index_on_or_after(status.date + dt.timedelta(days=1)) if status else 0
+    started: set[str] = set()
     diagnostics: list[Diagnostic] = []
     per_day = plan.calendar.minutes_per_day
     staffed = bool(plan.people)  # a plan without people is scheduled on its network alone
@@ -134,6 +146,13 @@ def build_network(
         )
         due = grid.index_on_or_before(task.deadline) + 1 if task.deadline else None
         weight = max(1, task.priority // 100)
+        progress = status.tasks.get(task.id) if status and not task.is_summary else None
+        state = progress.state if progress else "planned"
+        if progress is not None and state == "done":
+            started.add(task.id)
+            add(JobRef(task.id, "task"), _done_job(task, progress, grid, due, weight), ((),))
+            continue
+        release = max(release, now)
         if task.is_summary:
             add(
                 JobRef(task.id, "start"),
@@ -146,7 +165,11 @@ def build_network(
                 ((),),
             )
             continue
-        modes, staff = _modes(plan, task, per_day, staffed, resource_of, capable)
+        left = None
+        if progress is not None and state == "in-progress":
+            started.add(task.id)
+            left = progress.left(task)
+        modes, staff = _modes(plan, task, per_day, staffed, resource_of, capable, left)
         if not modes:
             diagnostics.append(_nobody(plan, task))
             continue
@@ -169,13 +192,14 @@ def build_network(
     links: list[Link] = []
     for task in plan.tasks:
         if task.parent is not None:
-            links.append(Link(start_of(task.parent), start_of(task.id), LinkType.SS, 0))
+            if task.id not in started:  # what has started is no longer held by its summary
+                links.append(Link(start_of(task.parent), start_of(task.id), LinkType.SS, 0))
             links.append(Link(finish_of(task.id), finish_of(task.parent), LinkType.FF, 0))
         if task.is_summary:
             links.append(Link(start_of(task.id), finish_of(task.id), LinkType.FS, 0))
         for dep in task.depends:
-            if dep.task not in plan.task_by_id:
-                continue
+            if dep.task not in plan.task_by_id or task.id in started:
+                continue  # links hold back a start; a started task's start is a fact
             kind = _LINK_TYPES[dep.type]
             pred = start_of(dep.task) if kind in (LinkType.SS, LinkType.SF) else finish_of(dep.task)
             succ = start_of(task.id) if kind in (LinkType.FS, LinkType.SS) else finish_of(task.id)
@@ -229,11 +253,14 @@ def _modes(
     staffed: bool,
     resource_of: dict[str, int],
     capable: dict[tuple[str | None, frozenset[str]], tuple[Person, ...]],
+    left: int | None = None,
 ) -> tuple[list[Mode], list[tuple[str, ...]]]:
     if task.milestone:
         return [Mode(0)], [()]
     work = task.work
     minutes = work.likely.minutes if work is not None else 0
+    if left is not None:  # under way: only what is left
+        minutes = max(0, left)
     fixed = task.estimate is None and task.duration is not None
     # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
     needs_nobody = fixed and not (task.assignees or task.skills or task.team)
@@ -264,6 +291,24 @@ def _modes(
         modes.append(Mode(length, ((resource_of[person.id], 1),)))
         staff.append((person.id,))
     return modes, staff
+
+
+def _done_job(
+    task: Task, progress: TaskProgress, grid: WorkGrid, due: int | None, weight: int
+) -> Job:
+    """Done work where it happened: from its actual start to its actual finish, holding nobody
+    (the days are spent)."""
+    finish = progress.actual_finish
+    if finish is None:  # 100 % complete without a date: done as of the status date
+        return Job(task.id, (Mode(0),), 0, due, weight, task.priority)
+    last = grid.index_on_or_before(finish)
+    if task.milestone or progress.actual_start is None:
+        begin = last + 1 if task.milestone else last
+        return Job(
+            task.id, (Mode(0 if task.milestone else 1),), max(0, begin), due, weight, task.priority
+        )
+    begin = grid.index_on_or_after(progress.actual_start)
+    return Job(task.id, (Mode(max(1, last - begin + 1)),), begin, due, weight, task.priority)
 
 
 def _nobody(plan: Plan, task: Task) -> Diagnostic:

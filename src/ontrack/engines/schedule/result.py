@@ -39,6 +39,7 @@ class TaskSchedule:
     deadline: dt.date | None
     late_days: int  # working days past the deadline (0 when on time or no deadline)
     driver: Driver | None
+    state: str = "planned"  # done | in-progress | planned (from the progress, if any)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class TaskSchedule:
             "summary": self.summary,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "late_days": self.late_days,
+            "state": self.state,
             "driver": None
             if self.driver is None
             else {
@@ -100,6 +102,7 @@ class Schedule:
     people: tuple[PersonLoad, ...]
     critical_path: tuple[str, ...]
     makespan_days: int
+    status_date: dt.date | None = None  # progress was planned around as of this day
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class Schedule:
             if self.lower_bound_finish
             else None,
             "makespan_days": self.makespan_days,
+            "status_date": self.status_date.isoformat() if self.status_date else None,
             "backend": self.backend,
             "seconds": round(self.seconds, 3),
             "critical_path": list(self.critical_path),
