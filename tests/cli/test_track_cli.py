@@ -138,3 +138,20 @@ def test_schedule_and_forecast_plan_around_the_recorded_progress(tmp_path: Path)
     assert earlier["status_date"] == "2026-02-13"
     odds = json.loads(invoke("forecast", str(plan), "--progress", *db, "-n", "500", "-f", "json"))
     assert odds["finish"]["p50"] >= "2026-03-27"
+
+
+def test_budget(db_url: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", db_url]
+    invoke("apply", str(plan), *db)
+    invoke("baseline", "set", "approved", *db)
+    for status in sorted((plan / "status").glob("*.csv")):
+        invoke("progress", str(status), *db)
+    data = json.loads(invoke("budget", "--baseline", "approved", "-n", "300", *db, "-f", "json"))
+    assert data["status_date"] == "2026-03-27"
+    assert data["bac"] > 0 and data["actual_cost"] > data["earned_value"] > 0
+    eac = data["eac"]
+    assert eac["simulation_p80"] >= eac["simulation_p50"] > data["actual_cost"]
+    assert data["burn_per_week"] > 0
+    assert "Budget against 'approved'" in invoke("budget", "-b", "approved", "-n", "200", *db)

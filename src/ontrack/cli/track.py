@@ -402,3 +402,95 @@ def store_status(
         name = store.program(plan.program.name)
         facts = store.progress(name)
     return facts_status(plan, facts, status_date)
+
+
+def budget(
+    baseline: str = typer.Option(..., "--baseline", "-b", help="The baseline to measure against."),
+    iterations: int = typer.Option(
+        2000, "--iterations", "-n", min=1, help="Monte Carlo iterations for the cost to complete."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    program: str | None = typer.Option(
+        None, "--program", help="Program, if the store has several."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """The budget position: budget at completion, actual cost, estimates at completion by
+    earned value and by simulation of the work left, and the burn rate.
+
+    BAC is the baseline's planned cost (people's days at their rates plus tasks' fixed costs);
+    AC and EV come from the recorded progress; the simulation plans the latest revision's
+    remaining work from the latest status date.
+
+    Example: ontrack budget --baseline approved --plan examples/platform-migration
+    """
+    from ontrack.engines.budget import budget_position  # noqa: PLC0415
+    from ontrack.engines.evm import evm_series  # noqa: PLC0415
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
+    from ontrack.engines.tracking import evm_points  # noqa: PLC0415
+
+    with _store(db, plan) as store:
+        name = store.program(program)
+        info = store.baseline(name, baseline)
+        frozen = _revision_plan(store, name, info.revision)
+        current = _revision_plan(store, name, store.resolve(name, None))
+        facts = store.progress(name)
+    points, unit = evm_points(frozen, info.schedule, facts)
+    series, _ = evm_series(points) if points else (None, [])
+    status = facts_status(current, facts)
+    simulated, problems = forecast(
+        current, ForecastOptions(iterations=iterations, seed=seed, status=status)
+    )
+    if simulated is None:
+        print_diagnostics(problems, stderr)
+        raise typer.Exit(1)
+    position = budget_position(
+        currency=current.program.currency if unit == "money" else "working days",
+        budget=current.program.budget if unit == "money" else None,
+        bac=info.cost
+        if unit == "money"
+        else sum(
+            (
+                Decimal(str(t.get("days", 0)))
+                for t in info.schedule.values()
+                if not t.get("summary")
+            ),
+            Decimal(0),
+        ),
+        points=points,
+        series=series,
+        remaining_cost=simulated.cost if unit == "money" else None,
+    )
+    if fmt is Format.JSON:
+        print_json({"program": name, "baseline": baseline} | position.to_json())
+        return
+    data = position.to_json()
+    stdout.print(f"[bold]{escape(name)}[/bold]: {escape(position.headline)}")
+    table = Table(
+        title=f"Budget against '{escape(baseline)}' ({position.currency})", title_justify="left"
+    )
+    add_column(table, "measure", wide=True)
+    add_column(table, "value", right=True)
+    rows = [
+        ("approved budget", data["budget"]),
+        ("budget at completion (baseline cost)", data["bac"]),
+        (f"actual cost to {data['status_date'] or '—'}", data["actual_cost"]),
+        ("earned value", data["earned_value"]),
+        ("EAC: AC + (BAC − EV)", data["eac"]["budget_rate"]),
+        ("EAC: BAC / CPI", data["eac"]["cpi"]),
+        ("EAC: AC + (BAC − EV) / (CPI·SPI)", data["eac"]["cpi_spi"]),
+        ("EAC: AC + simulated P50 of the work left", data["eac"]["simulation_p50"]),
+        ("EAC: AC + simulated P80 of the work left", data["eac"]["simulation_p80"]),
+        ("burn per week (last status interval)", data["burn_per_week"]),
+        ("burn per week (average)", data["average_burn_per_week"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, "—" if value is None else f"{value:,.2f}")
+    weeks = data["weeks_of_budget_left"]
+    table.add_row(
+        "weeks of budget left at the recent burn", "—" if weeks is None else f"{weeks:.1f}"
+    )
+    stdout.print(table)

@@ -31,9 +31,13 @@ def day_cost(plan: Plan, people: tuple[str, ...]) -> Decimal:
 
 
 def task_costs(plan: Plan, schedule: Schedule) -> dict[str, Decimal]:
-    """Planned cost per leaf task (summary tasks and milestones cost nothing themselves)."""
+    """Planned cost per leaf task: its people's days plus its fixed cost (summary tasks cost
+    nothing themselves)."""
     return {
-        t.id: (day_cost(plan, t.assignees) * t.duration_days).quantize(Decimal("0.01"))
+        t.id: (
+            day_cost(plan, t.assignees) * t.duration_days
+            + (plan.task_by_id[t.id].fixed_cost or Decimal(0))
+        ).quantize(Decimal("0.01"))
         for t in schedule.tasks
         if not t.summary
     }

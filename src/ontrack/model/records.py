@@ -159,6 +159,7 @@ class Task:
     actual_finish: dt.date | None = None
     percent_complete: Fraction | None = None  # 0..1
     remaining: Duration | None = None  # work left (effort or duration, as the task's)
+    fixed_cost: Decimal | None = None  # money spent on it besides people's time (licences, ...)
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 

@@ -191,6 +191,7 @@ class Builder:
             actual_finish=spec.actual_finish,
             percent_complete=spec.percent_complete,
             remaining=self.duration(spec.remaining) if spec.remaining is not None else None,
+            fixed_cost=spec.cost,
             loc=raw.loc,
             locs=locs,
         )

@@ -363,6 +363,13 @@ class TaskSpec(Spec):
         [], description="Free labels for filtering and grouping. Children inherit them."
     )
     notes: str = Field("", description="Anything else worth knowing.")
+    cost: Money | None = Field(
+        None,
+        description=(
+            "Fixed cost besides people's time (licences, hardware, a vendor's fee), in the "
+            "program's currency; added to the planned cost and the budget."
+        ),
+    )
     actual_start: Date | None = Field(
         None, description="Progress: the day work on it began (it is then in progress)."
     )

@@ -211,7 +211,7 @@ class _Simulation:
             if len(item.jobs) == 1 and len(net.incoming[item.jobs[0]]) >= 2
         ]
         self.groups = _groups(plan, solved, options) if options.correlation > 0 else None
-        self.has_cost = any(net.day_cost) or any(r.cost for r in net.risks)
+        self.has_cost = any(net.day_cost) or any(r.cost for r in net.risks) or net.fixed_cost > 0
         # Per-iteration results live in memory shared with a second worker process, if any;
         # the per-job sums below are added up when it is done.
         self.finish = _shared((self.iterations,), np.int32)
@@ -508,7 +508,7 @@ class _Simulation:
         for risk, hit in zip(net.risks, occurred, strict=True):
             if risk.cost:
                 cost += hit * risk.cost
-        return np.asarray(cost + constant, dtype=np.float64)
+        return np.asarray(cost + constant + net.fixed_cost, dtype=np.float64)
 
     def _levels(self, rng: np.random.Generator, c: int) -> npt.NDArray[np.integer[Any]]:
         """Table indices per variable job (a row each): independent, or through a Gaussian
@@ -853,7 +853,9 @@ class _Simulation:
         if self.cost is None:
             return None
         net, plan = self.net, self.plan
-        planned = float(sum(b * c for b, c in zip(net.base, net.day_cost, strict=True)))
+        planned = (
+            float(sum(b * c for b, c in zip(net.base, net.day_cost, strict=True))) + net.fixed_cost
+        )
         p50, p80, p95 = np.quantile(self.cost, (0.5, 0.8, 0.95), method="inverted_cdf")
         budget = float(plan.program.budget) if plan.program.budget is not None else None
         return CostForecast(

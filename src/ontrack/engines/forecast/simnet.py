@@ -55,6 +55,7 @@ class SimNet:
     mode_tables: tuple[tuple[Table | None, ...], ...]  # per job and mode (re-levelling)
     off: tuple[tuple[tuple[int, int], ...], ...]  # per job: its people's days off, merged
     day_cost: tuple[float, ...]  # per job: what a day of it costs (its people's rates)
+    fixed_cost: float  # the tasks' fixed costs (of work not done yet)
     risks: tuple[SimRisk, ...]
     starts: tuple[int, ...]  # the deterministic schedule's starts (priority for levelling)
     modes: tuple[int, ...]
@@ -123,6 +124,7 @@ def compile_network(
     mode_tables: list[tuple[Table | None, ...]] = []
     day_cost: list[float] = []
     progress = solved.status.tasks if solved.status else {}
+    fixed_cost = 0.0
     for j, ref in enumerate(built.refs):
         task = plan.task_by_id[ref.task]
         staff = built.mode_people[j]
@@ -135,7 +137,10 @@ def compile_network(
         )
         mode_tables.append(per_mode)
         tables.append(per_mode[modes[j]])
-        day_cost.append(float(cost_of_day(plan, staff[modes[j]])) if ref.kind == "task" else 0.0)
+        # Done work is paid for (its actual cost is the tracker's): only what is left costs.
+        costs = ref.kind == "task" and not (state is not None and state.state == "done")
+        day_cost.append(float(cost_of_day(plan, staff[modes[j]])) if costs else 0.0)
+        fixed_cost += float(task.fixed_cost or 0) if costs else 0.0
 
     done = {t for t, p in progress.items() if p.state == "done"}
     risks = _risks(plan, built.index, per_day, distribution, done)
@@ -150,6 +155,7 @@ def compile_network(
         mode_tables=tuple(mode_tables),
         off=tuple(off),
         day_cost=tuple(day_cost),
+        fixed_cost=fixed_cost,
         risks=risks,
         starts=tuple(starts),
         modes=tuple(modes),
