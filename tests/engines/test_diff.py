@@ -69,3 +69,17 @@ def test_reopened_and_unchanged() -> None:
     [reopened] = diff_plans(before, after).risks
     assert (reopened.kind, reopened.id) == ("reopened", "r1")
     assert diff_plans(before, before).empty
+
+
+def test_moved_dates_are_changes_when_schedules_are_given() -> None:
+    import datetime as dt
+
+    before, after = plan(BEFORE), plan(BEFORE)
+    old = {"a": (dt.date(2026, 1, 5), dt.date(2026, 1, 7))}
+    new = {"a": (dt.date(2026, 1, 5), dt.date(2026, 1, 9))}
+    [moved] = diff_plans(before, after, old, new).tasks
+    assert (moved.id, [(f.field, f.old, f.new) for f in moved.fields]) == (
+        "a",
+        [("scheduled finish", "2026-01-07", "2026-01-09")],
+    )
+    assert diff_plans(before, after, old, old).empty

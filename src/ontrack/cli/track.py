@@ -190,10 +190,18 @@ def diff(
     program: str | None = typer.Option(
         None, "--program", help="Program, if the store has several."
     ),
+    dates: bool = typer.Option(
+        True,
+        "--dates/--no-dates",
+        help="Schedule both revisions and show the tasks whose dates moved (a few seconds).",
+    ),
+    time_limit: float = typer.Option(
+        2.0, "--time-limit", min=0.1, help="Seconds to schedule each revision, with --dates."
+    ),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
 ) -> None:
     """Show what changed between two revisions: tasks added, removed and changed (estimate,
-    dependencies, assignees, dates, ...), risks added and closed.
+    dependencies, assignees, deadlines, scheduled dates, ...), risks added and closed.
 
     Example: ontrack diff 3 5 --plan examples/platform-migration
     """
@@ -205,11 +213,21 @@ def diff(
         after = _revision_plan(store, name, newer)
     from ontrack.engines.diff import diff_plans  # noqa: PLC0415
 
-    changes = diff_plans(before, after)
+    old_dates = _dates(before, time_limit) if dates else None
+    new_dates = _dates(after, time_limit) if dates else None
+    changes = diff_plans(before, after, old_dates, new_dates)
     if fmt is Format.JSON:
         print_json({"program": name, "from": older, "to": newer} | changes.to_json())
         return
     _print_diff(name, older, newer, changes)
+
+
+def _dates(plan: Plan, time_limit: float) -> dict[str, tuple[dt.date, dt.date]] | None:
+    """The plan's scheduled dates per task, or None when it cannot be scheduled."""
+    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+
+    result, _ = schedule(plan, ScheduleOptions(time_limit=time_limit))
+    return None if result is None else {t.id: (t.start, t.finish) for t in result.tasks}
 
 
 def _print_diff(name: str, older: int, newer: int, changes: PlanDiff) -> None:

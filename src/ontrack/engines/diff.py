@@ -3,6 +3,8 @@ risks added, closed, reopened and removed."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -129,9 +131,15 @@ def _changes(old: dict[str, str], new: dict[str, str]) -> tuple[FieldChange, ...
     return tuple(FieldChange(k, old[k], new[k]) for k in old if old[k] != new[k])
 
 
-def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+Dates = Mapping[str, tuple[dt.date, dt.date]]  # task -> scheduled (start, finish)
+
+
+def diff_plans(
+    old: Plan, new: Plan, old_dates: Dates | None = None, new_dates: Dates | None = None
+) -> PlanDiff:
     """Changes from ``old`` to ``new``, tasks and risks in the new plan's order (removed ones
-    in the old plan's order, after)."""
+    in the old plan's order, after). With both plans' schedules, moved start and finish dates
+    are changes too."""
     old_hpd, new_hpd = old.calendar.hours_per_day, new.calendar.hours_per_day
     tasks: list[TaskChange] = []
     for task in new.tasks:
@@ -139,7 +147,13 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
         if before is None:
             tasks.append(TaskChange("added", task.id, task.title))
             continue
-        fields = _changes(_task_fields(before, old_hpd), _task_fields(task, new_hpd))
+        old_fields = _task_fields(before, old_hpd)
+        new_fields = _task_fields(task, new_hpd)
+        if old_dates is not None and new_dates is not None:
+            for i, name in enumerate(("scheduled start", "scheduled finish")):
+                old_fields[name] = str(old_dates[task.id][i]) if task.id in old_dates else ""
+                new_fields[name] = str(new_dates[task.id][i]) if task.id in new_dates else ""
+        fields = _changes(old_fields, new_fields)
         if fields:
             tasks.append(TaskChange("changed", task.id, task.title, fields))
     tasks.extend(
