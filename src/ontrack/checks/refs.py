@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.model import Plan
 
-CODES = ("E201", "E202", "E203", "E204", "E205", "E206")
+CODES = ("E201", "E202", "E203", "E204", "E205", "E206", "E207")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +148,64 @@ def _references(plan: Plan) -> Iterator[_Ref]:
         )
 
 
+def _raci_and_raid(plan: Plan) -> Iterator[_Ref]:
+    stakeholders = {s.id: s for s in plan.stakeholders}
+    anyone: dict[str, object] = {**plan.person_by_id, **stakeholders}
+    for t in plan.tasks:
+        yield from _listed(
+            "E207",
+            "stakeholder",
+            [t.accountable],
+            "accountable",
+            t.locs,
+            t.loc,
+            f"accountable of '{t.id}'",
+            t.id,
+            stakeholders,
+        )
+        yield from _listed(
+            "E207",
+            "person or stakeholder",
+            t.responsible,
+            "responsible",
+            t.locs,
+            t.loc,
+            f"responsible of '{t.id}'",
+            t.id,
+            anyone,
+        )
+    for kind, items in (
+        ("assumption", plan.assumptions),
+        ("issue", plan.issues),
+        ("decision", plan.decisions),
+    ):
+        for item in items:
+            yield from _listed(
+                "E202",
+                "person or stakeholder",
+                [item.owner],
+                "owner",
+                item.locs,
+                item.loc,
+                f"owner of {kind} '{item.id}'",
+                item.id,
+                anyone,
+            )
+            yield from _listed(
+                "E204",
+                "task",
+                item.affects,
+                "affects",
+                item.locs,
+                item.loc,
+                f"affects of {kind} '{item.id}'",
+                item.id,
+                plan.task_by_id,
+            )
+
+
 def check_references(plan: Plan) -> Iterator[Diagnostic]:
-    for ref in _references(plan):
+    for ref in (*_references(plan), *_raci_and_raid(plan)):
         if ref.target in ref.known:
             continue
         close = difflib.get_close_matches(ref.target, list(ref.known), n=1, cutoff=0.6)

@@ -160,6 +160,9 @@ class Task:
     percent_complete: Fraction | None = None  # 0..1
     remaining: Duration | None = None  # work left (effort or duration, as the task's)
     fixed_cost: Decimal | None = None  # money spent on it besides people's time (licences, ...)
+    deliverable: bool = False  # a deliverable stakeholders sign off (milestones are too)
+    accountable: str | None = None  # RACI: the stakeholder who answers for it
+    responsible: tuple[str, ...] = ()  # RACI: stakeholders or people who do it
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
@@ -200,6 +203,32 @@ class Risk:
     mitigation: str = ""
     status: RiskStatus = RiskStatus.OPEN
     review_date: dt.date | None = None
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+class RaidStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class RaidItem:
+    """An assumption, an issue or a decision of the RAID log (risks have their own record).
+
+    ``status`` is open or closed (an assumption validated or disproved, an issue resolved, a
+    decision made); ``due`` is when it must be closed by.
+    """
+
+    id: str
+    title: str
+    owner: str | None = None
+    status: RaidStatus = RaidStatus.OPEN
+    severity: str = "medium"  # low | medium | high | critical
+    raised: dt.date | None = None
+    due: dt.date | None = None
+    affects: tuple[str, ...] = ()
+    notes: str = ""
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
@@ -256,6 +285,9 @@ class Plan:
     risks: tuple[Risk, ...] = ()
     releases: tuple[Release, ...] = ()
     stakeholders: tuple[Stakeholder, ...] = ()
+    assumptions: tuple[RaidItem, ...] = ()
+    issues: tuple[RaidItem, ...] = ()
+    decisions: tuple[RaidItem, ...] = ()
     sources: tuple[str, ...] = ()
     task_by_id: Mapping[str, Task] = field(init=False, compare=False, repr=False)
     person_by_id: Mapping[str, Person] = field(init=False, compare=False, repr=False)

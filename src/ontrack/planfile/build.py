@@ -23,6 +23,8 @@ from ontrack.model import (
     Level,
     Person,
     Program,
+    RaidItem,
+    RaidStatus,
     Release,
     Risk,
     RiskResponse,
@@ -158,6 +160,8 @@ class Builder:
                 "actual_finish",
                 "percent_complete",
                 "remaining",
+                "accountable",
+                "responsible",
             ),
         )
         label = f"task '{spec.id}'"
@@ -192,6 +196,9 @@ class Builder:
             percent_complete=spec.percent_complete,
             remaining=self.duration(spec.remaining) if spec.remaining is not None else None,
             fixed_cost=spec.cost,
+            deliverable=spec.deliverable,
+            accountable=spec.accountable,
+            responsible=tuple(spec.responsible),
             loc=raw.loc,
             locs=locs,
         )
@@ -238,6 +245,23 @@ class Builder:
             Level(spec.influence),
             spec.email,
             item.raw.loc,
+        )
+
+    @staticmethod
+    def raid(item: Item[s.RaidSpec]) -> RaidItem:
+        spec, raw = item.spec, item.raw
+        return RaidItem(
+            spec.id,
+            spec.title,
+            spec.owner,
+            RaidStatus(spec.status),
+            spec.severity,
+            spec.raised,
+            spec.due,
+            tuple(spec.affects),
+            spec.notes,
+            raw.loc,
+            _locs(raw, ("owner", "affects", "due")),
         )
 
     def tasks(self, items: Sequence[Item[s.TaskSpec]]) -> tuple[Task, ...]:

@@ -206,6 +206,9 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         risks=tuple(builder.risk(i) for i in lists["risks"]),
         releases=tuple(builder.release(i) for i in lists["releases"]),
         stakeholders=tuple(builder.stakeholder(i) for i in lists["stakeholders"]),
+        assumptions=tuple(builder.raid(i) for i in lists["assumptions"]),
+        issues=tuple(builder.raid(i) for i in lists["issues"]),
+        decisions=tuple(builder.raid(i) for i in lists["decisions"]),
         sources=tuple(names),
     )
     diagnostics.extend(builder.diagnostics)
@@ -217,6 +220,7 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         ("risk", plan.risks),
         ("release", plan.releases),
         ("stakeholder", plan.stakeholders),
+        ("RAID entry", (*plan.assumptions, *plan.issues, *plan.decisions)),
     ):
         diagnostics.extend(_duplicates(kind, records))
     if program_item is None:

@@ -363,6 +363,16 @@ class TaskSpec(Spec):
         [], description="Free labels for filtering and grouping. Children inherit them."
     )
     notes: str = Field("", description="Anything else worth knowing.")
+    deliverable: bool = Field(
+        False,
+        description="A deliverable stakeholders sign off (milestones count as deliverables too).",
+    )
+    accountable: Id | None = Field(
+        None, description="RACI: id of the one stakeholder who answers for it."
+    )
+    responsible: IdList = Field(
+        [], description="RACI: ids of the stakeholders or people who do it."
+    )
     cost: Money | None = Field(
         None,
         description=(
@@ -434,6 +444,28 @@ class StakeholderSpec(Spec):
     email: str = Field("", description="Address for reports.")
 
 
+class RaidSpec(Spec):
+    """An entry of the RAID log: an assumption, an issue or a decision."""
+
+    id: Id = Field(description="Unique id (across assumptions, issues and decisions).")
+    title: str = Field(description="What is assumed, what is wrong, or what was decided.")
+    owner: Id | None = Field(None, description="Id of the person or stakeholder who owns it.")
+    status: Annotated[Literal["open", "closed"], BeforeValidator(_lower)] = Field(
+        "open",
+        description=(
+            "open, or closed (an assumption validated or disproved, an issue resolved, a "
+            "decision made)."
+        ),
+    )
+    severity: Annotated[Literal["low", "medium", "high", "critical"], BeforeValidator(_lower)] = (
+        Field("medium", description="low, medium, high or critical.")
+    )
+    raised: Date | None = Field(None, description="When it was raised.")
+    due: Date | None = Field(None, description="When it must be closed by.")
+    affects: IdList = Field([], description="Ids of the tasks it concerns.")
+    notes: str = Field("", description="Anything else worth knowing.")
+
+
 class PlanFileSpec(Spec):
     """One plan file. A plan is one such file or a folder of them, merged."""
 
@@ -451,6 +483,9 @@ class PlanFileSpec(Spec):
     risks: list[RiskSpec] = Field([], description="The risk register.")
     releases: list[ReleaseSpec] = Field([], description="Releases and what they include.")
     stakeholders: list[StakeholderSpec] = Field([], description="Who reads the reports.")
+    assumptions: list[RaidSpec] = Field([], description="RAID log: what the plan assumes.")
+    issues: list[RaidSpec] = Field([], description="RAID log: problems happening now.")
+    decisions: list[RaidSpec] = Field([], description="RAID log: decisions made or needed.")
 
 
 #: The list sections, with the spec of one item; order is the order records are built in.
@@ -462,6 +497,9 @@ SECTIONS: dict[str, type[Spec]] = {
     "risks": RiskSpec,
     "releases": ReleaseSpec,
     "stakeholders": StakeholderSpec,
+    "assumptions": RaidSpec,
+    "issues": RaidSpec,
+    "decisions": RaidSpec,
 }
 #: Sections that are a single mapping, defined in at most one file.
 SINGLETONS: dict[str, type[Spec]] = {"program": ProgramSpec, "calendar": CalendarSpec}

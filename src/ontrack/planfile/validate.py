@@ -28,6 +28,9 @@ _KINDS = {
     "risks": "risk",
     "releases": "release",
     "stakeholders": "stakeholder",
+    "assumptions": "assumption",
+    "issues": "issue",
+    "decisions": "decision",
 }
 _TYPE_ERRORS = ("_type", "_parsing", "model_attributes_type", "is_instance_of")
 
