@@ -228,9 +228,9 @@ class _Bar:
 def _print_wide(table: Table) -> None:
     """Dates never truncated: piped output gets the width the table needs."""
     if stdout.is_terminal:
-        stdout.print(table)
+        _print_wide(table)
     else:  # Rich never prints wider than the console, so a wider console for this table
-        Console(highlight=False, width=max(stdout.width, 110)).print(table)
+        Console(highlight=False, width=max(stdout.width, 120)).print(table)
 
 
 def _pct(value: float | None) -> str:
@@ -284,10 +284,17 @@ def print_forecast(result: Forecast) -> None:
                 f"{d.days:+.1f}",
                 _pct(d.share),
             )
-        stdout.print(table)
-    crucial = [t for t in result.tasks if t.criticality > 0 and t.planned_days > 0][:10]
+        _print_wide(table)
+    # Critical and uncertain both: the schedule sensitivity index ranks what to manage first.
+    crucial = sorted(
+        (t for t in result.tasks if t.criticality > 0 and t.planned_days > 0),
+        key=lambda t: (-t.sensitivity, -t.criticality, t.id),
+    )[:10]
     if crucial:
-        table = Table(title="Most critical tasks", title_justify="left")
+        table = Table(
+            title="Critical tasks that move the finish most (by schedule sensitivity index)",
+            title_justify="left",
+        )
         for col in ("task", "criticality", "cruciality", "SSI", "mean days"):
             add_column(table, col, wide=col == "task", right=col != "task")
         for t in crucial:
@@ -298,7 +305,7 @@ def print_forecast(result: Forecast) -> None:
                 f"{t.sensitivity:.2f}",
                 f"{t.mean_days:.1f}",
             )
-        stdout.print(table)
+        _print_wide(table)
     if result.cost is not None:
         c = result.cost
         budget = (

@@ -780,7 +780,11 @@ class _Simulation:
         if abs(rest) >= 0.005:
             drivers.append(
                 DriverContribution(
-                    "merge", "merge-bias", "merge bias and path switching", rest, 0.0
+                    "merge",
+                    "merge-bias",
+                    "merge bias, path switching and waits for time off",
+                    rest,
+                    0.0,
                 )
             )
         scale = delay if abs(delay) > 1e-9 else 1.0
