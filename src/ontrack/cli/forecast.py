@@ -14,6 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ontrack.cli.common import (
+    PROGRESS_OPTION,
+    STATUS_DATE_OPTION,
+    STORE_OPTION,
+    load_or_exit,
+    recorded_status,
+)
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -23,7 +30,6 @@ from ontrack.cli.output import (
     stderr,
     stdout,
 )
-from ontrack.planfile import load_plan
 
 if TYPE_CHECKING:
     from ontrack.engines.forecast.result import Forecast
@@ -106,22 +112,9 @@ def forecast_command(
         "--growth",
         help="With --history: share of newly arriving items that join the scope (0..1).",
     ),
-    progress: bool = typer.Option(
-        False,
-        "--progress",
-        help="Plan around the progress recorded in the store (`ontrack progress`): done work "
-        "stays where it happened, work under way continues with what is left. Progress written "
-        "in the plan itself is always used.",
-    ),
-    status_date: dt.datetime | None = typer.Option(
-        None,
-        "--status-date",
-        formats=["%Y-%m-%d"],
-        help="With --progress: the progress as of this day (default: the latest recorded).",
-    ),
-    db: str | None = typer.Option(
-        None, "--db", help="With --progress: the store's database (default: beside the plan)."
-    ),
+    progress: bool = PROGRESS_OPTION,
+    status_date: dt.datetime | None = STATUS_DATE_OPTION,
+    db: str | None = STORE_OPTION,
 ) -> None:
     """Forecast delivery dates with Monte Carlo simulation, or from throughput history.
 
@@ -156,20 +149,12 @@ def forecast_command(
     if plan is None:
         stderr.print("give a PLAN (or --history FILE); see `ontrack forecast --help`")
         raise typer.Exit(2)
-    loaded, diagnostics = load_plan(plan)
-    if loaded is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
-        raise typer.Exit(1)
+    loaded = load_or_exit(plan)
     # numpy and scipy load only when a forecast runs (a second off every other command).
     from ontrack.engines.forecast.distributions import Distribution  # noqa: PLC0415
     from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
 
-    status = None
-    if progress:
-        from ontrack.cli.track import store_status  # noqa: PLC0415 - the store is heavy
-
-        status = store_status(plan, loaded, db, status_date.date() if status_date else None)
+    status = recorded_status(progress, plan, loaded, db, status_date)
     with _Bar(enabled=fmt is Format.TABLE) as bar:
         result, problems = forecast(
             loaded,

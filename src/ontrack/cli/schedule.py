@@ -14,6 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ontrack.cli.common import (
+    PROGRESS_OPTION,
+    STATUS_DATE_OPTION,
+    STORE_OPTION,
+    load_or_exit,
+    recorded_status,
+)
 from ontrack.cli.output import (
     add_column,
     counts_line,
@@ -26,7 +33,6 @@ from ontrack.diagnostics import SourceLoc, error
 from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, get_backend, schedule
 from ontrack.engines.schedule.problem import Objective, SolveOptions
 from ontrack.engines.schedule.result import Schedule
-from ontrack.planfile import load_plan
 
 
 class ScheduleFormat(StrEnum):
@@ -84,22 +90,9 @@ def schedule_command(
     psplib: Path | None = typer.Option(
         None, "--psplib", help="Schedule a PSPLIB .sm instance instead of a plan."
     ),
-    progress: bool = typer.Option(
-        False,
-        "--progress",
-        help="Plan around the progress recorded in the store (`ontrack progress`): done work "
-        "stays where it happened, work under way continues with what is left. Progress written "
-        "in the plan itself is always used.",
-    ),
-    status_date: dt.datetime | None = typer.Option(
-        None,
-        "--status-date",
-        formats=["%Y-%m-%d"],
-        help="With --progress: the progress as of this day (default: the latest recorded).",
-    ),
-    db: str | None = typer.Option(
-        None, "--db", help="With --progress: the store's database (default: beside the plan)."
-    ),
+    progress: bool = PROGRESS_OPTION,
+    status_date: dt.datetime | None = STATUS_DATE_OPTION,
+    db: str | None = STORE_OPTION,
 ) -> None:
     """Schedule a plan: assign people, level their work, find the critical path.
 
@@ -115,16 +108,8 @@ def schedule_command(
     if plan is None:
         stderr.print("give a PLAN (or --psplib FILE); see `ontrack schedule --help`")
         raise typer.Exit(2)
-    loaded, diagnostics = load_plan(plan)
-    if loaded is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
-        raise typer.Exit(1)
-    status = None
-    if progress:
-        from ontrack.cli.track import store_status  # noqa: PLC0415 - the store is heavy
-
-        status = store_status(plan, loaded, db, status_date.date() if status_date else None)
+    loaded = load_or_exit(plan)
+    status = recorded_status(progress, plan, loaded, db, status_date)
     with _progress(time_limit, enabled=fmt is ScheduleFormat.TABLE) as report:
         result, problems = schedule(
             loaded,

@@ -15,6 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -26,7 +27,7 @@ from ontrack.cli.output import (
 )
 from ontrack.diagnostics import SourceLoc, error
 from ontrack.model import Plan
-from ontrack.planfile import load_plan, load_plan_texts, plan_sources
+from ontrack.planfile import load_plan_texts, plan_sources
 from ontrack.store import ENV
 
 if TYPE_CHECKING:
@@ -71,15 +72,6 @@ def _store(db: str | None, plan: Path | None, *, create: bool = False) -> Iterat
         store.close()
 
 
-def _load(path: Path) -> Plan:
-    plan, diagnostics = load_plan(path)
-    if plan is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] {path}: {counts_line(diagnostics)}; nothing recorded")
-        raise typer.Exit(1)
-    return plan
-
-
 def _revision_plan(store: Store, program: str, number: int) -> Plan:
     plan, diagnostics = load_plan_texts(store.files(program, number))
     if plan is None:
@@ -104,7 +96,7 @@ def apply(
 
     Example: ontrack apply examples/platform-migration -m "wave 2 moved after the pen test"
     """
-    loaded = _load(plan)
+    loaded = load_or_exit(plan, "nothing recorded")
     try:
         files = plan_sources(plan)
     except (OSError, UnicodeDecodeError) as exc:  # changed on disk since it was loaded

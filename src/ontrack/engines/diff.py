@@ -24,25 +24,14 @@ class FieldChange:
         return {"field": self.field, "old": self.old, "new": self.new}
 
 
-@dataclass(frozen=True, slots=True)
-class TaskChange:
-    kind: TaskChangeKind
-    id: str
-    title: str
-    fields: tuple[FieldChange, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "title": self.title,
-            "changes": [f.to_json() for f in self.fields],
-        }
+ChangeKind = TaskChangeKind | RiskChangeKind
 
 
 @dataclass(frozen=True, slots=True)
-class RiskChange:
-    kind: RiskChangeKind
+class Change:
+    """A task or a risk that was added, removed or changed (field by field)."""
+
+    kind: ChangeKind
     id: str
     title: str
     fields: tuple[FieldChange, ...] = ()
@@ -58,8 +47,8 @@ class RiskChange:
 
 @dataclass(frozen=True, slots=True)
 class PlanDiff:
-    tasks: tuple[TaskChange, ...]
-    risks: tuple[RiskChange, ...]
+    tasks: tuple[Change, ...]
+    risks: tuple[Change, ...]
 
     @property
     def empty(self) -> bool:
@@ -141,11 +130,11 @@ def diff_plans(
     in the old plan's order, after). With both plans' schedules, moved start and finish dates
     are changes too."""
     old_hpd, new_hpd = old.calendar.hours_per_day, new.calendar.hours_per_day
-    tasks: list[TaskChange] = []
+    tasks: list[Change] = []
     for task in new.tasks:
         before = old.task_by_id.get(task.id)
         if before is None:
-            tasks.append(TaskChange("added", task.id, task.title))
+            tasks.append(Change("added", task.id, task.title))
             continue
         old_fields = _task_fields(before, old_hpd)
         new_fields = _task_fields(task, new_hpd)
@@ -155,17 +144,17 @@ def diff_plans(
                 new_fields[name] = str(new_dates[task.id][i]) if task.id in new_dates else ""
         fields = _changes(old_fields, new_fields)
         if fields:
-            tasks.append(TaskChange("changed", task.id, task.title, fields))
+            tasks.append(Change("changed", task.id, task.title, fields))
     tasks.extend(
-        TaskChange("removed", t.id, t.title) for t in old.tasks if t.id not in new.task_by_id
+        Change("removed", t.id, t.title) for t in old.tasks if t.id not in new.task_by_id
     )
     old_risks = {r.id: r for r in old.risks}
     new_ids = {r.id for r in new.risks}
-    risks: list[RiskChange] = []
+    risks: list[Change] = []
     for risk in new.risks:
         before_risk = old_risks.get(risk.id)
         if before_risk is None:
-            risks.append(RiskChange("added", risk.id, risk.title))
+            risks.append(Change("added", risk.id, risk.title))
             continue
         fields = _changes(_risk_fields(before_risk, old_hpd), _risk_fields(risk, new_hpd))
         if not fields:
@@ -179,6 +168,6 @@ def diff_plans(
             if was_closed and not is_closed
             else "changed"
         )
-        risks.append(RiskChange(kind, risk.id, risk.title, fields))
-    risks.extend(RiskChange("removed", r.id, r.title) for r in old.risks if r.id not in new_ids)
+        risks.append(Change(kind, risk.id, risk.title, fields))
+    risks.extend(Change("removed", r.id, r.title) for r in old.risks if r.id not in new_ids)
     return PlanDiff(tuple(tasks), tuple(risks))
