@@ -12,7 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from ontrack.cli.output import Format, add_column, print_json, stdout
-from ontrack.cli.track import DB_HELP, PLAN_HELP, _revision_plan, _store
+from ontrack.cli.track import (
+    DB_OPTION,
+    FORMAT_OPTION,
+    PLAN_OPTION,
+    PROGRAM_OPTION,
+    _revision_plan,
+    _store,
+)
 
 if TYPE_CHECKING:
     from ontrack.engines.scope import BurnUpWeek, ScopeChange, ScopeWeek
@@ -47,12 +54,10 @@ def scope_command(
         help="Flag scope creep when scope has grown by more than this since the baseline.",
     ),
     top: int = typer.Option(5, "--top", min=1, help="How many of the largest contributors."),
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Scope change since a baseline: work added and removed, re-estimates and realised risks,
     the largest contributors, and the scope and work done week by week (the burn-up).

@@ -42,6 +42,12 @@ DB_HELP = (
 )
 PLAN_HELP = "The plan file or folder whose store to use."
 
+# Options every store command takes (one definition, so their help reads the same).
+PLAN_OPTION = typer.Option(Path("."), "--plan", help=PLAN_HELP)
+DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
+PROGRAM_OPTION = typer.Option(None, "--program", help="Program, if the store has several.")
+FORMAT_OPTION = typer.Option(Format.TABLE, "--format", "-f", help="table or json.")
+
 baseline_app = typer.Typer(
     help="Baselines: a revision and its schedule, frozen as agreed with stakeholders.",
     no_args_is_help=True,
@@ -87,8 +93,8 @@ def apply(
     author: str | None = typer.Option(
         None, "--author", help="Who made the change (default: the current user)."
     ),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    db: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record the plan as a new numbered revision in the store.
 
@@ -129,12 +135,10 @@ def apply(
 
 
 def log(
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List the recorded revisions of the plan, newest first, and the baselines on them.
 
@@ -177,11 +181,9 @@ def diff(
         None, help="The earlier revision (default: the one before the newer); -1 = one back."
     ),
     new: int | None = typer.Argument(None, help="The later revision (default: the latest)."),
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
     dates: bool = typer.Option(
         True,
         "--dates/--no-dates",
@@ -190,7 +192,7 @@ def diff(
     time_limit: float = typer.Option(
         2.0, "--time-limit", min=0.1, help="Seconds to schedule each revision, with --dates."
     ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Show what changed between two revisions: tasks added, removed and changed (estimate,
     dependencies, assignees, deadlines, scheduled dates, ...), risks added and closed.
@@ -254,15 +256,13 @@ def baseline_set(
     name: str = typer.Argument(..., help="The baseline's name, e.g. 'approved' or 'q3-replan'."),
     rev: int | None = typer.Option(None, "--rev", help="Revision to freeze (default: latest)."),
     replace: bool = typer.Option(False, "--replace", help="Move an existing baseline."),
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
     time_limit: float = typer.Option(
         5.0, "--time-limit", min=0.1, help="Seconds to schedule the revision."
     ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Freeze a revision and its schedule (dates and costs) as a named baseline.
 
@@ -313,12 +313,10 @@ def baseline_set(
 
 @baseline_app.command("list")
 def baseline_list(
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """List the baselines: name, revision, finish date and planned cost.
 
@@ -355,12 +353,10 @@ def progress(
         formats=["%Y-%m-%d"],
         help="The status date of rows that give none.",
     ),
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record dated progress: actual start and finish, percent complete or remaining work,
     actual cost, a note, per task and status date.
@@ -420,12 +416,10 @@ def budget(
         2000, "--iterations", "-n", min=1, help="Monte Carlo iterations for the cost to complete."
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
-    plan: Path = typer.Option(Path("."), "--plan", help=PLAN_HELP),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    program: str | None = typer.Option(
-        None, "--program", help="Program, if the store has several."
-    ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+    plan: Path = PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    program: str | None = PROGRAM_OPTION,
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """The budget position: budget at completion, actual cost, estimates at completion by
     earned value and by simulation of the work left, and the burn rate.
