@@ -22,9 +22,10 @@ demo: setup  ## the main job on the medium example: check, summarise, schedule a
 
 test: lint pytest  ## everything CI runs
 
-pytest: setup  ## the store tests run on SQLite and on PostgreSQL (started if it is not running)
+pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); report tests in Chromium
 	scripts/ensure-postgres
-	ONTRACK_REQUIRE_PG=1 $(VENV)/bin/pytest
+	scripts/ensure-chromium
+	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 $(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
