@@ -8,6 +8,7 @@ import typer
 
 from ontrack import __version__
 from ontrack.cli import (
+    audit,
     check,
     evm,
     forecast,
@@ -65,6 +66,7 @@ app.command("budget")(track.budget)
 app.add_typer(track.baseline_app, name="baseline")
 app.command("evm")(evm.evm_command)
 app.command("scope")(scope.scope_command)
+app.command("audit")(audit.audit_command)
 app.command("generate")(generate.generate)
 
 
