@@ -14,6 +14,7 @@ from ontrack.cli import (
     forecast,
     generate,
     history,
+    risks,
     schedule,
     schema,
     scope,
@@ -67,6 +68,7 @@ app.add_typer(track.baseline_app, name="baseline")
 app.command("evm")(evm.evm_command)
 app.command("scope")(scope.scope_command)
 app.command("audit")(audit.audit_command)
+app.command("risks")(risks.risks_command)
 app.command("generate")(generate.generate)
 
 

@@ -1,0 +1,347 @@
+"""``ontrack risks``: the RAID log scored, and the risks ontrack finds in the plan, its schedule,
+its forecast and (with ``--baseline``) the tracking data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ontrack.cli.output import (
+    Format,
+    add_column,
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    stdout,
+)
+from ontrack.cli.scope import _percent
+from ontrack.cli.track import DB_HELP
+from ontrack.planfile import load_plan
+
+if TYPE_CHECKING:
+    from ontrack.engines.risk import Assessment, Tracking
+    from ontrack.engines.schedule.progress import Status
+    from ontrack.model import Plan
+
+
+class MinSeverity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+_COLOUR = {"low": "dim", "medium": "yellow", "high": "red", "critical": "bold red"}
+
+
+def risks_command(
+    plan: Path = typer.Argument(..., help="A plan file, or a folder of plan files."),
+    as_of: dt.datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="The day reviews and due dates are judged against (default: today).",
+    ),
+    iterations: int = typer.Option(
+        2000, "--iterations", "-n", min=1, help="Monte Carlo iterations for the forecast."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    time_limit: float = typer.Option(
+        5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
+    ),
+    deadline_threshold: float = typer.Option(
+        0.8,
+        "--deadline-threshold",
+        min=0.0,
+        max=1.0,
+        help="R101: flag deadlines whose chance of being met is below this (0..1).",
+    ),
+    criticality: float = typer.Option(
+        0.3,
+        "--criticality",
+        min=0.0,
+        max=1.0,
+        help="A task drives the finish when it is critical or near-critical in the schedule, "
+        "or on the critical path in at least this share of iterations.",
+    ),
+    near_critical_days: int = typer.Option(
+        5, "--near-critical-days", min=0, help="Float (working days) that counts as near-critical."
+    ),
+    long_task_days: float = typer.Option(
+        20, "--long-task-days", min=1, help="R105: tasks with more likely work than this."
+    ),
+    wide_ratio: float = typer.Option(
+        3.0, "--wide-ratio", min=1.0, help="R104: pessimistic / optimistic at least this."
+    ),
+    window_days: int = typer.Option(
+        10, "--window-days", min=1, help="R112: working days per window of the load check."
+    ),
+    slip_days: int = typer.Option(
+        5, "--slip-days", min=1, help="R141: working days a milestone moved since the baseline."
+    ),
+    stale_days: int = typer.Option(
+        14, "--stale-days", min=1, help="R142/R143: days without a progress report."
+    ),
+    scope_threshold: Fraction = typer.Option(
+        "10%",
+        "--scope-threshold",
+        parser=_percent,
+        metavar="PERCENT",
+        help="R144: scope growth since the baseline above this is creep.",
+    ),
+    baseline: str | None = typer.Option(
+        None,
+        "--baseline",
+        "-b",
+        help="Compare with this baseline of the store: late tasks, slipping milestones, scope "
+        "creep; implies --progress.",
+    ),
+    progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Plan around the progress recorded in the store (stale updates are checked too).",
+    ),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        formats=["%Y-%m-%d"],
+        help="With --progress or --baseline: the progress as of this day (default: the latest).",
+    ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    min_severity: MinSeverity = typer.Option(
+        MinSeverity.LOW, "--min-severity", help="Show findings of this severity and above."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
+) -> None:
+    """The risk register scored on a 5x5 matrix, the RAID log, and the risks ontrack detects.
+
+    Each risk gets probability and impact bands, a score and rating, and its exposure
+    (probability x mean impact, in days and money); the heat map, overdue reviews, unowned
+    risks and overdue assumptions, issues and decisions follow. Detectors read the plan, its
+    schedule and a Monte Carlo forecast: deadlines at risk, merge bias, thin float, wide
+    estimates, long tasks, bus factor, single-skill holders, over-allocation, time off on
+    driving work, outside dependencies, cross-team hand-offs; with --baseline, late tasks,
+    slipping milestones, stale updates and scope creep. Findings are ranked by severity, then
+    exposure. Codes R100-R199 and thresholds: docs/risks.md. Exits 0 whatever is found.
+
+    Example: ontrack risks examples/platform-migration --as-of 2026-02-02
+
+    Example: ontrack risks examples/platform-migration --baseline approved --format json
+    """
+    loaded, diagnostics = load_plan(plan)
+    if loaded is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
+        raise typer.Exit(1)
+    # The engines load numpy and scipy: only once a plan has loaded.
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+    from ontrack.engines.risk import RiskOptions, assess  # noqa: PLC0415
+    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+
+    day = status_date.date() if status_date else None
+    tracking = _tracking(plan, loaded, db, baseline, day) if baseline or progress else None
+    status = tracking.status if tracking is not None else None
+    scheduled, problems = schedule(
+        loaded,
+        ScheduleOptions(
+            time_limit=time_limit, seed=seed, near_critical_days=near_critical_days, status=status
+        ),
+    )
+    simulated = None
+    if scheduled is not None:
+        simulated, _ = forecast(
+            loaded,
+            ForecastOptions(
+                iterations=iterations, seed=seed, schedule_time_limit=time_limit, status=status
+            ),
+        )
+    options = RiskOptions(
+        as_of=as_of.date() if as_of else dt.date.today(),
+        deadline_threshold=deadline_threshold,
+        criticality=criticality,
+        long_task_days=long_task_days,
+        wide_ratio=wide_ratio,
+        window_days=window_days,
+        slip_days=slip_days,
+        stale_days=stale_days,
+        scope_threshold=scope_threshold,
+    )
+    result = assess(
+        loaded,
+        scheduled,
+        simulated,
+        options,
+        tracking,
+        schedule_problems=[d for d in problems if d.is_error],
+    )
+    floor = _RANK[min_severity.value]
+    shown = [f for f in result.findings if f.severity.rank >= floor]
+    if fmt is Format.JSON:
+        data = result.to_json()
+        data["findings"] = [f.to_json() for f in shown]
+        print_json(
+            {"program": loaded.program.name}
+            | data
+            | {
+                "forecast": None
+                if simulated is None
+                else {"iterations": simulated.iterations, "seed": simulated.seed},
+                "diagnostics": [d.to_json() for d in problems],
+            }
+        )
+        return
+    _print(loaded.program.name, result, shown, iterations if simulated else None)
+    if problems and scheduled is not None:
+        print_diagnostics(problems)
+
+
+_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def _tracking(
+    plan_path: Path, plan: Plan, db: str | None, baseline: str | None, day: dt.date | None
+) -> Tracking:
+    """The baseline (its plan and frozen schedule) and the progress facts from the store."""
+    from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415
+    from ontrack.engines.risk import Tracking  # noqa: PLC0415
+    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
+
+    with _store(db, plan_path) as store:
+        name = store.program(plan.program.name)
+        facts = store.progress(name)
+        frozen: Plan | None = None
+        tasks: dict[str, Any] = {}
+        if baseline is not None:
+            info = store.baseline(name, baseline)
+            frozen = _revision_plan(store, name, info.revision)
+            tasks = info.schedule
+    status: Status | None = facts_status(plan, facts, day)
+    if day is not None:
+        facts = [f for f in facts if f.status_date <= day]
+    return Tracking(baseline, frozen, tasks, tuple(facts), status)
+
+
+def _wide(table: Table) -> None:
+    """Piped output gets the width the table needs (Rich never prints wider than the console)."""
+    if stdout.is_terminal:
+        stdout.print(table)
+    else:
+        Console(highlight=False, width=max(stdout.width, 120)).print(table)
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.0f}"
+
+
+def _print(program: str, result: Assessment, shown: list[Any], iterations: int | None) -> None:
+    from ontrack.engines.risk import rating  # noqa: PLC0415
+
+    counts = {k: sum(f.severity.value == k for f in shown) for k in _RANK}
+    active = [s for s in result.register if s.active]
+    days = sum((s.exposure_days for s in active), Fraction(0))
+    money = sum((s.exposure_money for s in active), Decimal(0))
+    summary = ", ".join(f"{n} {k}" for k, n in reversed(counts.items()) if n) or "none"
+    stdout.print(
+        f"[bold]{escape(program)}[/bold]: {len(shown)} findings ({summary}); "
+        f"{len(active)} open risks, exposure {float(days):.1f} working days and "
+        f"{_money(money)} {escape(result.currency)}"
+    )
+    stdout.print(
+        f"[dim]as of {result.as_of}"
+        + (f" · progress as of {result.status_date}" if result.status_date else "")
+        + (f" · baseline {escape(result.baseline)}" if result.baseline else "")
+        + (f" · forecast {iterations:,} iterations" if iterations else " · no forecast")
+        + f" · program {result.program_days} working days[/dim]"
+    )
+    if shown:
+        table = Table(title="Findings (most severe, largest exposure first)", title_justify="left")
+        for col in ("severity", "code", "finding", "days"):
+            add_column(table, col, wide=col == "finding", right=col == "days")
+        for f in shown:
+            colour = _COLOUR[f.severity.value]
+            table.add_row(
+                f"[{colour}]{f.severity.value}[/{colour}]",
+                f.code,
+                f"{escape(f.message)}\n[dim]→ {escape(f.suggestion)}[/dim]",
+                f"{f.exposure_days:.1f}" if f.exposure_days else "",
+            )
+        _wide(table)
+    else:
+        stdout.print("[green]no findings[/green]")
+    ranked = result.ranked_register()
+    if ranked:
+        table = Table(title="Risk register (by exposure)", title_justify="left")
+        currency = escape(result.currency)
+        for col in ("risk", "PxI", "rating", "days", currency, "owner", "response", "status"):
+            add_column(table, col, right=col in ("PxI", "days", currency))
+        add_column(table, "review")
+        for s in ranked:
+            r = s.risk
+            colour = _COLOUR[s.rating.value]
+            overdue = s.review_overdue_days
+            review = (
+                "—"
+                if r.review_date is None
+                else f"[red]{r.review_date} (+{overdue} d)[/red]"
+                if overdue is not None
+                else str(r.review_date)
+            )
+            table.add_row(
+                escape(r.id),
+                f"{s.probability_band}x{s.impact_band}={s.score}",
+                f"[{colour}]{s.rating.value}[/{colour}]",
+                f"{float(s.exposure_days):.1f}",
+                _money(s.exposure_money),
+                escape(r.owner) if r.owner else "[red]none[/red]",
+                r.response.value if r.response else "[red]none[/red]",
+                r.status.value,
+                review,
+            )
+        _wide(table)
+        grid = Table(
+            title="Heat map (open risks; rows probability, columns impact)", title_justify="left"
+        )
+        add_column(grid, "P \\ I")
+        for i in range(1, 6):
+            add_column(grid, str(i), right=True)
+        for p in range(5, 0, -1):
+            cells = [c for c in result.heatmap if c.probability == p]
+            row = []
+            for c in cells:
+                colour = _COLOUR[rating(c.score).value]
+                row.append(f"[{colour}]{len(c.risks)}[/{colour}]" if c.risks else "·")
+            grid.add_row(str(p), *row)
+        stdout.print(grid)
+    if result.raid:
+        table = Table(title="Assumptions, issues and decisions", title_justify="left")
+        for col in ("kind", "id", "title", "owner", "severity", "status", "due"):
+            add_column(table, col, wide=col == "title")
+        for e in result.raid:
+            item = e.item
+            due = (
+                "—"
+                if item.due is None
+                else f"[red]{item.due} (+{e.overdue_days} d)[/red]"
+                if e.overdue_days is not None
+                else str(item.due)
+            )
+            table.add_row(
+                e.kind,
+                escape(item.id),
+                escape(item.title),
+                escape(item.owner) if item.owner else "[red]none[/red]",
+                item.severity,
+                item.status.value,
+                due,
+            )
+        _wide(table)
