@@ -145,15 +145,15 @@ def test_tracking_from_the_store(db_url: str) -> None:
     data = risks_json(*args, "--as-of", "2026-03-27", "--time-limit", "1")
     assert (data["baseline"], data["status_date"]) == ("approved", "2026-03-27")
     found = {f["code"]: f for f in data["findings"]}
-    # Direct Connect was delivered on the 26th, a day late: its set-up and wave 2's staging
-    # deploy, both due to start on the 26th, have not started by Friday the 27th.
+    # Direct Connect was delivered a day late: its set-up, due to start on the 26th, has not
+    # started by Friday the 27th.
     behind = {
         t["task"]: t["working_days_behind"]
         for f in data["findings"]
         if f["code"] == "R140"
         for t in f["evidence"].get("tasks", [f["evidence"]])
     }
-    assert behind == {"apps-w2-staging": 2, "plat-dc-link-setup": 2}
+    assert behind == {"plat-dc-link-setup": 2}
     # The carrier and extension risks only affect finished work; their reviews are overdue.
     assert set(found["R134"]["subjects"]) == {"r-carrier-delay", "r-pg-extensions"}
     assert set(found["R132"]["subjects"]) == {"r-carrier-delay", "r-pg-extensions"}

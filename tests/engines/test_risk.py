@@ -827,15 +827,13 @@ def test_the_example_program() -> None:
     """What a seasoned TPM would point at in the platform migration, and nothing silly."""
     result = run(EXAMPLE_PLAN, iterations=2000, as_of=dt.date(2026, 2, 2))
     codes = {f.code for f in result.findings}
-    assert codes == {"R101", "R102", "R103", "R110", "R111", "R112", "R120", "R121"}
+    assert codes == {"R101", "R102", "R110", "R111", "R112", "R120", "R121"}
     assert one(result, "R110").evidence["person"] == "elena"
-    assert {f.subjects[0] for f in found(result, "R120")} == {
-        "plat-dc-link-order",
-        "plat-dc-hardware-return",
-    }
+    # The hardware return is a vendor step on the critical path with no risk in the register.
+    assert {f.subjects[0] for f in found(result, "R120")} == {"plat-dc-hardware-return"}
     assert one(result, "R102").subjects == ("apps-go-no-go",)
     late = {f.subjects[0] for f in found(result, "R101")}
     assert {"apps-go-no-go", "apps-cutover-complete", "plat-security-signoff"} <= late
     assert "plat-golden-path" not in late and "apps-readiness-done" not in late
     handoffs = {(f.evidence["from_team"], f.evidence["to_team"]) for f in found(result, "R121")}
-    assert handoffs == {("apps", "platform"), ("data", "apps"), ("platform", "data")}
+    assert handoffs == {("apps", "platform"), ("data", "apps"), ("apps", "data")}

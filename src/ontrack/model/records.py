@@ -146,6 +146,7 @@ class Task:
     skills: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
     team: str | None = None
+    team_inherited: bool = False  # the team is its summary's, not named on the task itself
     priority: int = Priority.DEFAULT
     milestone: bool = False
     deadline: dt.date | None = None

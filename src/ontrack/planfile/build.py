@@ -183,6 +183,7 @@ class Builder:
             skills=tuple(spec.skills),
             assignees=tuple(spec.assignee),
             team=team,
+            team_inherited=spec.team is None and team is not None,
             priority=spec.priority,
             milestone=spec.milestone,
             deadline=spec.deadline,

@@ -263,7 +263,11 @@ def _modes(
         minutes = max(0, left)
     fixed = task.estimate is None and task.duration is not None
     # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
-    needs_nobody = fixed and not (task.assignees or task.skills or task.team)
+    # (A team inherited from the summary does not name anyone: a vendor's lead time inside a
+    # team's work breakdown would otherwise hold one of them for weeks.)
+    needs_nobody = fixed and not (
+        task.assignees or task.skills or (task.team and not task.team_inherited)
+    )
     if not staffed or needs_nobody:
         return [Mode(max(0, _whole_days(minutes, per_day)))], [()]
     if task.assignees:
