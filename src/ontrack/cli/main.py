@@ -14,6 +14,7 @@ from ontrack.cli import (
     forecast,
     generate,
     history,
+    interchange,
     risks,
     schedule,
     schema,
@@ -69,6 +70,8 @@ app.command("evm")(evm.evm_command)
 app.command("scope")(scope.scope_command)
 app.command("audit")(audit.audit_command)
 app.command("risks")(risks.risks_command)
+app.command("export")(interchange.export_command)
+app.command("import")(interchange.import_command)
 app.command("generate")(generate.generate)
 
 

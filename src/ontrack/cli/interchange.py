@@ -1,0 +1,286 @@
+"""``ontrack export`` and ``ontrack import``: the plan in other tools' formats, and back.
+
+Both accept what the other writes: ``export`` reads a plan folder or an imported ``.xml``,
+``.xer`` or ``.csv`` directly, and ``import`` writes plan YAML that every command reads.
+Files are written atomically (a temporary file renamed over the target), so an interrupted export
+never leaves half a file where the last good one was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import typer
+from rich.markup import escape
+
+from ontrack.cli.output import counts_line, print_diagnostics, stderr
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
+from ontrack.interop.importer import (
+    FORMAT_NAMES,
+    ImportFormat,
+    import_file,
+    load_any,
+    walk_tasks,
+)
+
+if TYPE_CHECKING:
+    from ontrack.engines.forecast.result import Forecast
+    from ontrack.engines.schedule.result import Schedule
+    from ontrack.model import Plan
+
+
+class ExportFormat(StrEnum):
+    MSPDI = "mspdi"
+    ICS = "ics"
+    CSV = "csv"
+    XLSX = "xlsx"
+    MERMAID = "mermaid"
+
+
+class ImportChoice(StrEnum):
+    AUTO = "auto"
+    MSPDI = "mspdi"
+    XER = "xer"
+    CSV = "csv"
+
+
+#: The format an output file's suffix implies, when --to is not given.
+SUFFIXES = {
+    ".xml": ExportFormat.MSPDI,
+    ".ics": ExportFormat.ICS,
+    ".csv": ExportFormat.CSV,
+    ".xlsx": ExportFormat.XLSX,
+    ".mmd": ExportFormat.MERMAID,
+    ".mermaid": ExportFormat.MERMAID,
+}
+#: Formats with forecast columns or odds (the others only need the schedule).
+WITH_FORECAST = frozenset({ExportFormat.ICS, ExportFormat.CSV, ExportFormat.XLSX})
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not exports
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_or_exit(path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        print_diagnostics(
+            [
+                error(
+                    "E462",
+                    SourceLoc(str(path)),
+                    f"cannot write the file: {exc.strerror or type(exc).__name__}",
+                    "check that the folder exists and can be written",
+                )
+            ],
+            stderr,
+        )
+        raise typer.Exit(1) from None
+
+
+def _fail(diagnostics: list[Diagnostic], what: str) -> typer.Exit:
+    print_diagnostics(diagnostics, stderr)
+    stderr.print(f"[red]✗[/red] {escape(what)}: {counts_line(diagnostics)}")
+    return typer.Exit(1)
+
+
+def export_command(
+    plan: Path = typer.Argument(
+        ...,
+        help="A plan file or folder, or a file to import on the fly (.xml, .xer, .csv).",
+    ),
+    to: ExportFormat | None = typer.Option(
+        None,
+        "--to",
+        "-t",
+        help="mspdi (MS Project XML), ics (iCalendar of milestones and releases), csv, xlsx "
+        "(task tables) or mermaid (gantt text). Default: from the suffix of -o.",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="File to write (atomically). Omitted or '-': standard output (not for xlsx).",
+    ),
+    iterations: int = typer.Option(
+        10_000, "--iterations", "-n", min=1, help="Monte Carlo iterations for forecast columns."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same forecast numbers."),
+    no_forecast: bool = typer.Option(
+        False, "--no-forecast", help="Leave out the forecast columns (P50/P80, mean finish)."
+    ),
+    time_limit: float = typer.Option(
+        5.0, "--time-limit", min=0.1, help="Seconds for the schedule."
+    ),
+) -> None:
+    """Export the plan with its schedule for other tools.
+
+    MS Project XML keeps the WBS, durations, dependencies (types and lags), people, their
+    calendars and the schedule's assignments. The iCalendar file has an all-day event per
+    milestone and release; CSV and Excel have a row per task with dates, people, float and the
+    forecast; Mermaid gives a gantt chart for docs.
+
+    Example: ontrack export examples/platform-migration -o migration.xml
+
+    Example: ontrack export examples/small --to ics -o milestones.ics --iterations 5000
+    """
+    fmt = to
+    if fmt is None:
+        fmt = SUFFIXES.get(output.suffix.lower()) if output is not None else None
+        if fmt is None:
+            stderr.print("say which format with --to (mspdi, ics, csv, xlsx or mermaid)")
+            raise typer.Exit(2)
+    to_stdout = output is None or str(output) == "-"
+    if fmt is ExportFormat.XLSX and to_stdout:
+        stderr.print("an Excel workbook needs a file: add -o FILE.xlsx")
+        raise typer.Exit(2)
+    loaded, diagnostics = load_any(plan)
+    if loaded is None:
+        raise _fail(diagnostics, f"{plan}; run `ontrack check`")
+    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+
+    scheduled, problems = schedule(
+        loaded, ScheduleOptions(backend="heuristic", time_limit=time_limit, seed=seed)
+    )
+    if scheduled is None:
+        raise _fail(problems, f"{plan} cannot be scheduled")
+    forecast = None
+    if fmt in WITH_FORECAST and not no_forecast:
+        forecast = _forecast(loaded, iterations, seed, time_limit)
+    data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
+    if to_stdout:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    assert output is not None
+    _write_or_exit(output, data)
+    detail = f"{fmt.value}, with the forecast" if forecast is not None else fmt.value
+    stderr.print(f"[green]✓[/green] wrote {escape(str(output))} ({detail})")
+
+
+def _forecast(plan: Plan, iterations: int, seed: int, time_limit: float) -> Forecast | None:
+    """The forecast for the columns, or None (said on stderr) when the plan has nothing to
+    simulate: the export goes on without them."""
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+
+    result, problems = forecast(
+        plan,
+        ForecastOptions(iterations=iterations, seed=seed, schedule_time_limit=time_limit),
+    )
+    if result is None:
+        print_diagnostics(problems, stderr)
+        stderr.print("[yellow]![/yellow] exporting without the forecast columns")
+    return result
+
+
+def render(
+    fmt: ExportFormat,
+    plan: Plan,
+    schedule: Schedule,
+    forecast: Forecast | None,
+    *,
+    stamp: dt.datetime,
+) -> bytes:
+    """The exported file's bytes (each format's module imported only when used)."""
+    if fmt is ExportFormat.MSPDI:
+        from ontrack.interop.mspdi import export_mspdi  # noqa: PLC0415
+
+        return export_mspdi(plan, schedule).encode("utf-8")
+    if fmt is ExportFormat.ICS:
+        from ontrack.interop.ical import milestones_ics  # noqa: PLC0415
+
+        return milestones_ics(plan, schedule, forecast, stamp=stamp)
+    if fmt is ExportFormat.CSV:
+        from ontrack.interop.tables import tasks_csv  # noqa: PLC0415
+
+        return tasks_csv(plan, schedule, forecast).encode("utf-8")
+    if fmt is ExportFormat.XLSX:
+        from ontrack.interop.tables import tasks_xlsx  # noqa: PLC0415
+
+        return tasks_xlsx(plan, schedule, forecast)
+    from ontrack.interop.mermaid import gantt_mermaid  # noqa: PLC0415
+
+    return gantt_mermaid(plan, schedule).encode("utf-8")
+
+
+def import_command(
+    source: Path = typer.Argument(
+        ..., help="MS Project XML (.xml), Primavera P6 (.xer) or a CSV task list (.csv)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Plan YAML to write. Omitted or '-': standard output."
+    ),
+    source_format: ImportChoice = typer.Option(
+        ImportChoice.AUTO, "--from", help="auto (by the file's suffix), mspdi, xer or csv."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite -o when it exists."),
+) -> None:
+    """Turn a project from MS Project, Primavera P6 or a spreadsheet into plan YAML.
+
+    The YAML is ordered and commented as a person would write it (what could not be carried
+    over exactly is said in comments), and is checked like any plan: problems are reported at
+    the line of the imported file they come from. Every command also reads .xml, .xer and .csv
+    files directly.
+
+    Example: ontrack import schedule.xml -o plan.yaml
+    """
+    from ontrack.interop.importer import plan_from_import, render_yaml  # noqa: PLC0415
+
+    to_stdout = output is None or str(output) == "-"
+    if not to_stdout and output is not None and output.exists() and not force:
+        stderr.print(f"{escape(str(output))} exists; add --force to replace it")
+        raise typer.Exit(2)
+    fmt: ImportFormat | None = None
+    if source_format is not ImportChoice.AUTO:
+        fmt = cast(ImportFormat, source_format.value)
+    imported, diagnostics = import_file(source, fmt)
+    if imported is None:
+        raise _fail(diagnostics, f"{source} cannot be imported")
+    text, _ = render_yaml(imported)
+    plan, checked = plan_from_import(imported)
+    found = [*diagnostics, *checked]
+    print_diagnostics(found, stderr)
+    if to_stdout:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        assert output is not None
+        _write_or_exit(output, text.encode("utf-8"))
+    tasks = sum(1 for _ in walk_tasks(imported.data.get("tasks", [])))
+    people = len(imported.data.get("people", []))
+    where = "standard output" if to_stdout else str(output)
+    summary = (
+        f"{escape(where)} from {escape(FORMAT_NAMES[imported.format])}: {tasks} tasks, "
+        f"{people} people"
+    )
+    if plan is None or has_errors(found):
+        stderr.print(
+            f"[red]✗[/red] wrote {summary}, but the plan has problems ({counts_line(found)}); "
+            "fix them in the YAML"
+        )
+        raise typer.Exit(1)
+    stderr.print(
+        f"[green]✓[/green] wrote {summary}" + (f" ({counts_line(found)})" if found else "")
+    )

@@ -1,0 +1,505 @@
+"""Plans from other tools' files: MS Project XML (MSPDI), Primavera P6 XER and CSV task lists.
+
+Every importer turns its file into the same thing: plain plan data, exactly as a plan file would
+hold it, plus where each record came from and remarks about what could not be carried over. The
+data is then written as plan YAML (readable, in the order people write plans, remarks as
+comments) and that YAML is loaded by the ordinary plan loader: an imported plan is checked by the
+same rules as a hand-written one, and ``ontrack import`` writes exactly what the other commands
+read. Diagnostics and record locations are moved back onto the imported file, so a problem is
+reported at ``project.xml:120``, not at a line of YAML nobody has seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import yaml
+
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics
+from ontrack.model import Duration, Plan
+from ontrack.planfile import load_plan, load_plan_text
+
+#: Interchange diagnostics (E450-E469 errors, W450-W469 warnings); tests match on these.
+CODES = (
+    "E450",  # the file cannot be read (missing, unreadable, not text)
+    "E451",  # not well-formed XML
+    "E452",  # XML with a DTD or entities (external entities, entity bombs): refused
+    "E453",  # XML that is not an MS Project (MSPDI) file
+    "E454",  # a value an importer cannot read (a date, a duration, a number)
+    "E455",  # not a Primavera XER file
+    "E456",  # a malformed XER table or row
+    "E457",  # no project in the file
+    "E458",  # a CSV task list without a header or a title column
+    "E461",  # a format that cannot be imported
+    "E462",  # the export cannot be written
+    "W450",  # converted with an approximation (elapsed time, percent lags, constraints)
+    "W451",  # a dependency on a task not in the file, dropped
+    "W452",  # a material or cost resource (not a person), left out
+    "W453",  # a calendar whose data cannot be read, ignored
+    "W454",  # a file with several projects: only the first is imported
+    "W455",  # an assignment of someone not in the file, dropped
+    "W457",  # CSV columns that were not understood, ignored
+)
+
+ImportFormat = Literal["mspdi", "xer", "csv"]
+FORMATS: Mapping[str, ImportFormat] = MappingProxyType(
+    {".xml": "mspdi", ".xer": "xer", ".csv": "csv", ".tsv": "csv"}
+)
+FORMAT_NAMES: Mapping[ImportFormat, str] = MappingProxyType(
+    {"mspdi": "MS Project XML", "xer": "Primavera P6 XER", "csv": "CSV task list"}
+)
+#: Imports larger than this are refused rather than read into memory.
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+
+#: Sections in the order the plan format documents them (and people write them).
+SECTION_ORDER = (
+    "program",
+    "calendar",
+    "calendars",
+    "people",
+    "teams",
+    "tasks",
+    "risks",
+    "releases",
+    "stakeholders",
+)
+
+RecordKey = tuple[str, str]  # (section, id); singletons use an empty id
+
+
+@dataclass
+class ImportedPlan:
+    """Plan data from an imported file, with where each record came from.
+
+    ``data`` is what a plan file would hold (tasks nested under their summaries); ``origins``
+    maps (section, id) to the element or row it was made from; ``remarks`` are comments written
+    above a record (what could not be carried over exactly); ``header`` opens the YAML file.
+    """
+
+    data: dict[str, Any]
+    source: str
+    format: ImportFormat
+    origins: dict[RecordKey, SourceLoc] = field(default_factory=dict)
+    remarks: dict[RecordKey, list[str]] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+
+    def remark(self, key: RecordKey, text: str) -> None:
+        self.remarks.setdefault(key, []).append(text)
+
+
+# -- ids, durations and other small conversions, shared by the importers ------------------------
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_MAX_SLUG = 48
+
+
+class IdMaker:
+    """Readable, unique plan ids from names (``Design the API`` -> ``design-the-api``)."""
+
+    def __init__(self, fallback: str = "item") -> None:
+        self.fallback = fallback
+        self.used: set[str] = set()
+
+    def take(self, wanted: str) -> str | None:
+        """``wanted`` itself when it is a valid id not taken yet, else None."""
+        if _ID_OK.match(wanted) and wanted not in self.used:
+            self.used.add(wanted)
+            return wanted
+        return None
+
+    def make(self, name: str, fallback: str | None = None) -> str:
+        base = slug(name)[:_MAX_SLUG].strip("-") or (fallback or self.fallback)
+        candidate, n = base, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used.add(candidate)
+        return candidate
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")
+
+
+def duration_text(minutes: int, hours_per_day: Fraction) -> str:
+    """Plan-language spelling of working minutes (``3d``, ``4h``, ``90m``)."""
+    return Duration(minutes).format(hours_per_day)
+
+
+def percent_text(value: Fraction | Decimal) -> str:
+    """``50%``; exact when the percentage has at most four decimals."""
+    frac = Fraction(value) * 100
+    hundred = Decimal(frac.numerator) / Decimal(frac.denominator)
+    return format(hundred.quantize(Decimal("0.0001")).normalize(), "f") + "%"
+
+
+def hours_text(value: Fraction) -> int | float:
+    """``hours_per_day`` as YAML writes it: 8, not 8.0."""
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def date_ranges(days: Iterable[dt.date]) -> list[str | dt.date]:
+    """Dates as the plan writes them: single days, and runs of consecutive days as ranges."""
+    ordered = sorted(set(days))
+    out: list[str | dt.date] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] - ordered[j] == dt.timedelta(days=1):
+            j += 1
+        out.append(ordered[i] if i == j else f"{ordered[i]}..{ordered[j]}")
+        i = j + 1
+    return out
+
+
+def range_days(start: dt.date, end: dt.date, limit: int = 3660) -> list[dt.date]:
+    """Every day of an inclusive range (at most ``limit``: a range of years is a data error)."""
+    count = min((end - start).days + 1, limit)
+    return [start + dt.timedelta(days=k) for k in range(max(count, 0))]
+
+
+def nest_tasks(flat: Sequence[dict[str, Any]], parent_of: Mapping[str, str | None]) -> list[Any]:
+    """Put each task under its summary's ``tasks:`` list, keeping document order."""
+    by_id = {t["id"]: t for t in flat}
+    roots: list[dict[str, Any]] = []
+    for task in flat:
+        parent = parent_of.get(task["id"])
+        if parent is not None and parent in by_id:
+            by_id[parent].setdefault("tasks", []).append(task)
+        else:
+            roots.append(task)
+    return roots
+
+
+def walk_tasks(tasks: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """Every task of nested task data, depth first, in document order."""
+    for task in tasks:
+        yield task
+        yield from walk_tasks(task.get("tasks", ()))
+
+
+# -- the YAML writer ----------------------------------------------------------------------------
+
+_TAG_STR = "tag:yaml.org,2002:str"
+_IMPLICIT: dict[Any, list[tuple[str, Any]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
+# A plain scalar may not start with an indicator, nor hold ": " or " #", nor end in a space.
+_PLAIN_BLOCK = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?=\S)|(?<=\S)#)*(?<!\s)$")
+# In flow context PyYAML ends a plain scalar at any of ``,:?[]{}``.
+_PLAIN_FLOW = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:?#,\[\]{}]|(?<=\S)#)*(?<!\s)$")
+_MINUS_PLAIN = re.compile(r"^-[0-9.][\w./%]*$")  # lags such as -1d
+_LINE_WIDTH = 100
+
+
+def _yaml_printable(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        ch in "\t\n\r"
+        or 0x20 <= code <= 0x7E
+        or code == 0x85
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or code >= 0x10000
+    )
+
+
+def _resolves_to_str(text: str) -> bool:
+    return all(not rx.match(text) for _, rx in _IMPLICIT.get(text[:1], ()))
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted YAML scalar: JSON's escapes, plus YAML's non-printable characters."""
+    body = json.dumps(text, ensure_ascii=False)
+    if all(_yaml_printable(c) and c not in "\u2028\u2029\x85\ufeff" for c in body):
+        return body
+    return "".join(
+        c if _yaml_printable(c) and c not in "\u2028\u2029\x85\ufeff" else f"\\u{ord(c):04x}"
+        for c in body
+    )
+
+
+def scalar(value: Any, *, flow: bool = False) -> str:
+    """One YAML scalar: plain where that reads back as the same text, quoted otherwise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    pattern = _PLAIN_FLOW if flow else _PLAIN_BLOCK
+    plain = (bool(pattern.match(text)) or bool(_MINUS_PLAIN.match(text))) and all(
+        _yaml_printable(c) and c not in "\t\r\n\x85\u2028\u2029\ufeff" for c in text
+    )
+    if plain and _resolves_to_str(text):
+        return text
+    return _quoted(text)
+
+
+def _block_ok(text: str) -> bool:
+    """Multi-line text reads best as a literal block, when it can be one exactly."""
+    return (
+        "\n" in text
+        and text == text.strip()
+        and "\r" not in text
+        and all(_yaml_printable(c) and c not in "\x85\u2028\u2029\ufeff" for c in text)
+    )
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | Decimal | bool | dt.date)
+
+
+@dataclass
+class _Writer:
+    remarks: Mapping[RecordKey, list[str]]
+    lines: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int, RecordKey]] = field(default_factory=list)
+
+    def comment(self, indent: str, texts: Iterable[str]) -> None:
+        for text in texts:
+            for line in text.splitlines() or [""]:
+                self.lines.append(f"{indent}# {line}".rstrip())
+
+    def mapping(self, data: Mapping[str, Any], indent: str, section: str) -> None:
+        for key, value in data.items():
+            self.entry(key, value, indent, section)
+
+    def entry(self, key: str, value: Any, indent: str, section: str, first: str = "") -> None:
+        """``key: value`` at ``indent``; ``first`` replaces the indent on the first line (the
+        ``- `` of a list item)."""
+        lead = first or indent
+        if isinstance(value, str) and _block_ok(value):
+            self.lines.append(f"{lead}{key}: |-")
+            self.lines.extend(f"{indent}  {line}" if line else "" for line in value.split("\n"))
+        elif _is_scalar(value):
+            self.lines.append(f"{lead}{key}: {scalar(value)}")
+        elif isinstance(value, Mapping):
+            self.lines.append(f"{lead}{key}:")
+            self.mapping(value, indent + "  ", section)
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            if key == "depends":
+                self.lines.append(f"{lead}{key}:")
+                self.lines.extend(f"{indent}  - {_flow_mapping(v)}" for v in value)
+            else:
+                self.lines.append(f"{lead}{key}:")
+                self.records(key if key != "tasks" else "tasks", value, indent + "  ")
+        elif isinstance(value, list):
+            self.sequence(key, value, indent, lead)
+        else:
+            raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+    def sequence(self, key: str, value: list[Any], indent: str, lead: str) -> None:
+        items = [
+            _flow_mapping(v) if isinstance(v, Mapping) else scalar(v, flow=True) for v in value
+        ]
+        flow = f"{lead}{key}: [{', '.join(items)}]"
+        if len(flow) <= _LINE_WIDTH or key in ("workweek",):
+            self.lines.append(flow)
+            return
+        self.lines.append(f"{lead}{key}:")
+        self.lines.extend(
+            f"{indent}  - {_flow_mapping(v) if isinstance(v, Mapping) else scalar(v)}"
+            for v in value
+        )
+
+    def records(self, section: str, records: Sequence[Mapping[str, Any]], indent: str) -> None:
+        top = indent == "  "
+        for n, record in enumerate(records):
+            if (
+                top
+                and n
+                and section == "tasks"
+                and (record.get("tasks") or records[n - 1].get("tasks"))
+            ):
+                self.lines.append("")  # epics read better apart
+            ident = str(record.get("id", ""))
+            self.comment(indent, self.remarks.get((section, ident), ()))
+            start = len(self.lines) + 1
+            items = list(record.items())
+            for k, (key, value) in enumerate(items):
+                self.entry(
+                    key, value, indent + "  ", section, first=f"{indent}- " if k == 0 else ""
+                )
+            self.spans.append((start, len(self.lines), (section, ident)))
+
+
+def _flow_mapping(value: Mapping[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in value.items()) + "}"
+
+
+def render_yaml(imported: ImportedPlan) -> tuple[str, list[tuple[int, int, RecordKey]]]:
+    """The plan YAML of an import, and the lines each record occupies (1-based, inclusive)."""
+    writer = _Writer(imported.remarks)
+    writer.comment("", imported.header)
+    for section in SECTION_ORDER:
+        value = imported.data.get(section)
+        if value is None or (isinstance(value, list) and not value):
+            continue
+        if writer.lines:
+            writer.lines.append("")
+        writer.comment("", imported.remarks.get((section, ""), ()))
+        start = len(writer.lines) + 1
+        if isinstance(value, Mapping):
+            writer.lines.append(f"{section}:")
+            writer.mapping(value, "  ", section)
+            writer.spans.append((start, len(writer.lines), (section, "")))
+        else:
+            writer.lines.append(f"{section}:")
+            writer.records(section, value, "  ")
+    return "\n".join(writer.lines) + "\n", writer.spans
+
+
+def plan_yaml(imported: ImportedPlan) -> str:
+    """Plan YAML a person can keep editing."""
+    return render_yaml(imported)[0]
+
+
+# -- reading files ------------------------------------------------------------------------------
+
+
+def import_file(
+    path: str | Path, fmt: ImportFormat | None = None
+) -> tuple[ImportedPlan | None, list[Diagnostic]]:
+    """Read an MS Project XML, Primavera XER or CSV file (by ``fmt``, else by its suffix)."""
+    path = Path(path)
+    name = str(path)
+    chosen = fmt or FORMATS.get(path.suffix.lower())
+    if chosen is None:
+        known = ", ".join(sorted(FORMATS))
+        return None, [
+            error(
+                "E461",
+                SourceLoc(name),
+                f"cannot import '{path.suffix or path.name}' files",
+                f"import one of {known}, or name the format with --from",
+            )
+        ]
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            return None, [
+                error(
+                    "E450",
+                    SourceLoc(name),
+                    f"file is {size:,} bytes; imports are limited to {MAX_IMPORT_BYTES:,}",
+                    "split the project, or export a smaller part of it",
+                )
+            ]
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return None, [
+            error("E450", SourceLoc(name), f"cannot read the file: {reason}", "check the path")
+        ]
+    return parse_bytes(data, name, chosen)
+
+
+def parse_bytes(
+    data: bytes, name: str, fmt: ImportFormat
+) -> tuple[ImportedPlan | None, list[Diagnostic]]:
+    """Import from the bytes of a file (tests, uploads)."""
+    # Each format's reader is imported on use: the XML reader brings defusedxml along.
+    if fmt == "mspdi":
+        from ontrack.interop.mspdi import parse_mspdi  # noqa: PLC0415
+
+        return parse_mspdi(data, name)
+    if fmt == "xer":
+        from ontrack.interop.xer import parse_xer  # noqa: PLC0415
+
+        return parse_xer(data, name)
+    from ontrack.interop.csvtasks import parse_csv  # noqa: PLC0415
+
+    return parse_csv(data, name)
+
+
+def plan_from_import(imported: ImportedPlan) -> tuple[Plan | None, list[Diagnostic]]:
+    """Load an import as the plan its YAML would be, with locations on the imported file."""
+    text, spans = render_yaml(imported)
+    plan, diagnostics = load_plan_text(text, imported.source)
+    where = _Relocator(imported.source, spans, imported.origins)
+    moved = [
+        dataclasses.replace(d, loc=where(d.loc), related=tuple(where(r) for r in d.related))
+        for d in diagnostics
+    ]
+    if plan is not None:
+        plan = dataclasses.replace(_relocated(plan, where), sources=(imported.source,))
+    return plan, sorted_diagnostics(moved)
+
+
+def load_any(path: str | Path) -> tuple[Plan | None, list[Diagnostic]]:
+    """A plan from a plan file or folder, or from a file another tool wrote: ``.xml`` (MS
+    Project), ``.xer`` (Primavera P6) or ``.csv`` (a task list). Never raises for bad input."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower()) if not path.is_dir() else None
+    if fmt is None:
+        return load_plan(path)
+    imported, diagnostics = import_file(path, fmt)
+    if imported is None:
+        return None, diagnostics
+    plan, more = plan_from_import(imported)
+    return plan, sorted_diagnostics([*diagnostics, *more])
+
+
+class _Relocator:
+    """Maps a position in the generated YAML onto the record of the imported file it came
+    from (the innermost record whose lines hold it)."""
+
+    def __init__(
+        self,
+        name: str,
+        spans: Sequence[tuple[int, int, RecordKey]],
+        origins: Mapping[RecordKey, SourceLoc],
+    ) -> None:
+        self.name = name
+        self.spans = sorted(spans, key=lambda s: (s[0], -s[1]))
+        self.origins = origins
+
+    def __call__(self, loc: SourceLoc) -> SourceLoc:
+        if loc.file != self.name:
+            return loc
+        best: RecordKey | None = None
+        for start, end, key in self.spans:
+            if start > loc.line:
+                break
+            if loc.line <= end:
+                best = key
+        if best is None:
+            return SourceLoc(self.name)
+        return self.origins.get(best, SourceLoc(self.name))
+
+
+def _relocated(value: Any, where: Callable[[SourceLoc], SourceLoc]) -> Any:
+    """A copy of a model record with every source location moved by ``where``."""
+    if isinstance(value, SourceLoc):
+        return where(value)
+    if isinstance(value, tuple):
+        return tuple(_relocated(v, where) for v in value)
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(value):
+        if not f.init:
+            continue
+        old = getattr(value, f.name)
+        if f.name == "locs" and isinstance(old, Mapping):
+            changes[f.name] = MappingProxyType({k: where(v) for k, v in old.items()})
+        elif (
+            isinstance(old, SourceLoc)
+            or (isinstance(old, tuple) and old and dataclasses.is_dataclass(old[0]))
+            or (dataclasses.is_dataclass(old) and hasattr(old, "loc"))
+        ):
+            changes[f.name] = _relocated(old, where)
+    return dataclasses.replace(value, **changes) if changes else value

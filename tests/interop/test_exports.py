@@ -1,0 +1,152 @@
+"""iCalendar, CSV, Excel and Mermaid exports, checked by reading them back with their own
+readers (icalendar, csv, openpyxl)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from functools import cache
+
+import icalendar
+import openpyxl
+import pytest
+
+from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
+from ontrack.engines.forecast.result import Forecast
+from ontrack.engines.schedule.planner import schedule
+from ontrack.engines.schedule.result import Schedule
+from ontrack.interop.ical import milestones_ics
+from ontrack.interop.mermaid import gantt_mermaid, label
+from ontrack.interop.tables import COLUMNS, FORECAST_COLUMNS, tasks_csv, tasks_xlsx
+from ontrack.model import Plan
+from ontrack.planfile import load_plan
+from tests.conftest import EXAMPLES, load_doc
+
+STAMP = dt.datetime(2026, 1, 2, 9, 30, tzinfo=dt.UTC)
+
+
+@cache
+def _example(name: str) -> tuple[Plan, Schedule, Forecast]:
+    plan, _ = load_plan(EXAMPLES / name)
+    assert plan is not None
+    scheduled, _ = schedule(plan)
+    assert scheduled is not None
+    result, problems = forecast(plan, ForecastOptions(iterations=300, seed=1))
+    assert result is not None, problems
+    return plan, scheduled, result
+
+
+@pytest.mark.parametrize("name", ["small", "platform-migration"])
+def test_ics_has_an_event_per_milestone_and_release(name: str) -> None:
+    plan, scheduled, result = _example(name)
+    cal = icalendar.Calendar.from_ical(milestones_ics(plan, scheduled, result, stamp=STAMP))
+    events = list(cal.walk("VEVENT"))
+    milestones = [t for t in plan.tasks if t.milestone]
+    assert len(events) == len(milestones) + len(plan.releases)
+    uids = [str(e["UID"]) for e in events]
+    assert len(set(uids)) == len(uids)
+    finish = {t.id: t.finish for t in scheduled.tasks}
+    for event in events:
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert event["DTSTART"].params["VALUE"] == "DATE"
+        assert type(start) is dt.date and end == start + dt.timedelta(days=1)
+        assert event.decoded("DTSTAMP") == STAMP
+        assert "P80" in str(event["DESCRIPTION"])
+    by_uid = {str(e["UID"]): e for e in events}
+    for task in milestones:
+        event = next(e for u, e in by_uid.items() if u.startswith(f"milestone-{task.id}@"))
+        assert event.decoded("DTSTART") == finish[task.id]
+        assert str(event["SUMMARY"]) == f"Milestone: {task.title}"
+    for release in plan.releases:
+        event = next(e for u, e in by_uid.items() if u.startswith(f"release-{release.id}@"))
+        assert event.decoded("DTSTART") == release.date
+
+
+def test_ics_without_a_forecast_is_stable() -> None:
+    plan, scheduled, _ = _example("small")
+    first = milestones_ics(plan, scheduled, None, stamp=STAMP)
+    assert first == milestones_ics(plan, scheduled, None, stamp=STAMP)
+    assert b"P80" not in first and first.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_csv_table() -> None:
+    plan, scheduled, result = _example("small")
+    rows = list(csv.DictReader(io.StringIO(tasks_csv(plan, scheduled, result))))
+    assert list(rows[0]) == list(COLUMNS)
+    assert [r["id"] for r in rows] == [t.id for t in plan.tasks]
+    design = next(r for r in rows if r["id"] == "flow-design")
+    assert design["depends"] == "ux-research; funnel-analysis SS+2d"
+    assert design["estimate"] == "5d/8d/12d"
+    assert design["assignees"] == "sofia"
+    assert design["mean_finish"] and not design["p50"]  # percentiles are for milestones
+    launch = next(r for r in rows if r["id"] == "launch")
+    assert launch["kind"] == "milestone" and launch["p50"] <= launch["p80"]
+    plain = list(csv.DictReader(io.StringIO(tasks_csv(plan, scheduled))))
+    assert not set(FORECAST_COLUMNS) & set(plain[0])
+
+
+def test_xlsx_opens_with_the_expected_rows() -> None:
+    plan, scheduled, result = _example("platform-migration")
+    book = openpyxl.load_workbook(io.BytesIO(tasks_xlsx(plan, scheduled, result)))
+    assert book.sheetnames == ["Tasks", "Forecast"]
+    sheet = book["Tasks"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(COLUMNS)
+    assert len(rows) == len(plan.tasks) + 1
+    header = {name: i for i, name in enumerate(COLUMNS)}
+    ids = [str(r[header["id"]]) for r in rows[1:]]
+    assert sorted(ids) == sorted(t.id for t in plan.tasks)
+    placed = {t.id: t for t in scheduled.tasks}
+    for row in rows[1:]:
+        at = placed[str(row[header["id"]])]
+        start = row[header["start"]]
+        assert isinstance(start, dt.datetime) and start.date() == at.start  # a real date cell
+        assert row[header["total_float_days"]] == at.total_float_days
+    odds = list(book["Forecast"].iter_rows(values_only=True))
+    assert len(odds) == len(result.milestones) + 2  # the header and the program finish
+
+
+def test_xlsx_keeps_formulas_as_text() -> None:
+    plan, diagnostics = load_doc(
+        """\
+        program: {name: Sheet, start: 2026-01-05}
+        tasks:
+          - {id: a, title: "=HYPERLINK(\\"http://x\\")", estimate: 1d}
+        """
+    )
+    assert plan is not None, diagnostics
+    scheduled, _ = schedule(plan)
+    assert scheduled is not None
+    book = openpyxl.load_workbook(io.BytesIO(tasks_xlsx(plan, scheduled)))
+    cell = book["Tasks"]["D2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize("name", ["small", "platform-migration"])
+def test_mermaid_has_a_line_per_task_in_sections(name: str) -> None:
+    plan, scheduled, _ = _example(name)
+    text = gantt_mermaid(plan, scheduled)
+    lines = text.splitlines()
+    assert lines[:4] == [
+        "gantt",
+        f"    title {label(plan.program.name)}",
+        "    dateFormat YYYY-MM-DD",
+        "    axisFormat %b %d",
+    ]
+    body = lines[4:]
+    assert body[0].startswith("    section ")
+    sections = [line for line in body if line.startswith("    section ")]
+    epics = [t for t in plan.tasks if t.parent is None and t.is_summary]
+    task_lines = [line for line in body if not line.startswith("    section ")]
+    assert len(task_lines) == len(plan.tasks) - len(epics)
+    assert len(sections) >= len(epics)
+    assert all(line.count(":") == 1 for line in task_lines)
+    milestones = [line for line in task_lines if ":milestone," in line or ", milestone," in line]
+    assert len(milestones) == sum(t.milestone for t in plan.tasks)
+
+
+def test_mermaid_labels_are_safe() -> None:
+    assert label("Phase 2: build; ship #1") == "Phase 2 build ship 1"
+    assert label("Section of the docs").startswith("\u200b")
+    assert label("") == "untitled"
