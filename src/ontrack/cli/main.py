@@ -15,6 +15,7 @@ from ontrack.cli import (
     generate,
     history,
     interchange,
+    report,
     risks,
     schedule,
     schema,
@@ -72,6 +73,7 @@ app.command("audit")(audit.audit_command)
 app.command("risks")(risks.risks_command)
 app.command("export")(interchange.export_command)
 app.command("import")(interchange.import_command)
+app.command("report")(report.report_command)
 app.command("generate")(generate.generate)
 
 

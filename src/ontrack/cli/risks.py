@@ -146,24 +146,23 @@ def risks_command(
     # The engines load numpy and scipy: only once a plan has loaded.
     from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
     from ontrack.engines.risk import RiskOptions, assess  # noqa: PLC0415
-    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+    from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan  # noqa: PLC0415
 
     day = status_date.date() if status_date else None
     tracking = _tracking(plan, loaded, db, baseline, day) if baseline or progress else None
     status = tracking.status if tracking is not None else None
-    scheduled, problems = schedule(
+    solved, problems = solve_plan(
         loaded,
         ScheduleOptions(
             time_limit=time_limit, seed=seed, near_critical_days=near_critical_days, status=status
         ),
     )
+    scheduled = solved.schedule if solved is not None else None
     simulated = None
-    if scheduled is not None:
+    if solved is not None:  # the forecast simulates this very schedule (no second solve)
         simulated, _ = forecast(
             loaded,
-            ForecastOptions(
-                iterations=iterations, seed=seed, schedule_time_limit=time_limit, status=status
-            ),
+            ForecastOptions(iterations=iterations, seed=seed, status=status, solved=solved),
         )
     options = RiskOptions(
         as_of=as_of.date() if as_of else dt.date.today(),

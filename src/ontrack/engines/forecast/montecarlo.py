@@ -87,6 +87,8 @@ class ForecastOptions:
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
     workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
     status: Status | None = None  # progress to plan around (None: what the plan says)
+    # A schedule already solved for this plan (and status) to start from, instead of solving.
+    solved: SolvedPlan | None = field(default=None, compare=False)
     progress: Callable[[float], None] | None = field(default=None, compare=False)
 
 
@@ -99,17 +101,22 @@ def forecast(
     problems = _check_options(plan, options)
     if problems:
         return None, problems
-    solved, diagnostics = solve_plan(
-        plan,
-        ScheduleOptions(
-            backend="heuristic",
-            time_limit=options.schedule_time_limit,
-            seed=options.seed,
-            status=options.status,
-        ),
-    )
-    if solved is None:
-        return None, diagnostics
+    diagnostics: list[Diagnostic] = []
+    if options.solved is not None:  # the caller's schedule: no second solve
+        solved = options.solved
+    else:
+        found, diagnostics = solve_plan(
+            plan,
+            ScheduleOptions(
+                backend="heuristic",
+                time_limit=options.schedule_time_limit,
+                seed=options.seed,
+                status=options.status,
+            ),
+        )
+        if found is None:
+            return None, diagnostics
+        solved = found
     net = compile_network(plan, solved, options.distribution)
     if (
         not any(net.base)
