@@ -211,3 +211,19 @@ def test_the_example_program() -> None:
     assert len(data.load.people) == len(plan.people)
     assert len(data.risks) == len(plan.risks) and data.tracking is None
     assert data.forecast.final.id == data.final.id
+
+
+def test_the_report_carries_detected_risks_and_the_dcma_table() -> None:
+    from ontrack.planfile import load_plan
+    from ontrack.reports import ReportOptions, build_report
+    from tests.conftest import EXAMPLES
+
+    plan, _ = load_plan(EXAMPLES / "platform-migration")
+    assert plan is not None
+    data, _ = build_report(
+        plan, ReportOptions(iterations=300, time_limit=1), today=dt.date(2026, 2, 2)
+    )
+    assert data is not None
+    assert {f.code for f in data.findings} >= {"R101", "R110", "R120"}
+    assert [row.number for row in data.compliance] == list(range(1, 15))
+    assert any(row.passed is None for row in data.compliance)  # tracking checks: n/a here

@@ -31,6 +31,7 @@ from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
 from ontrack.engines.forecast.result import (
     CostForecast,
     DriverContribution,
+    Forecast,
     ItemForecast,
     TaskForecast,
 )
@@ -79,6 +80,8 @@ class ReportOptions:
     top_drivers: int = 8
     top_critical: int = 5
     next_milestones: int = 4
+    findings: bool = True  # the risk detectors' findings (ontrack risks)
+    audit: bool = True  # the DCMA 14-point table (ontrack audit)
 
 
 # -- the record ---------------------------------------------------------------------------------
@@ -426,11 +429,86 @@ def build_report(
             cost=simulated.cost,
         ),
         risks=_risks(plan, simulated.cost),
+        findings=_findings(plan, solved.schedule, simulated, status, status_date, tracking)
+        if options.findings
+        else (),
+        compliance=_compliance(plan, status, tracking) if options.audit else (),
         options=options,
         tracking=track,
         notes=tuple(d.message for d in diagnostics if not d.is_error),
     )
     return data, diagnostics
+
+
+def _findings(
+    plan: Plan,
+    result: Schedule,
+    simulated: Forecast,
+    status: Status | None,
+    status_date: dt.date,
+    tracking: TrackingInput | None,
+) -> tuple[Finding, ...]:
+    """The risk detectors' findings (ontrack risks), as of the status date."""
+    from ontrack.engines import risk  # noqa: PLC0415 - only reports that show findings
+
+    known = (
+        risk.Tracking(
+            baseline=tracking.baseline,
+            baseline_plan=tracking.plan,
+            baseline_tasks=tracking.schedule,
+            facts=tuple(tracking.facts),
+            status=status,
+        )
+        if tracking is not None
+        else None
+    )
+    assessed = risk.assess(plan, result, simulated, risk.RiskOptions(as_of=status_date), known)
+    return tuple(
+        Finding(
+            code=f.code,
+            severity="high" if f.severity in ("high", "critical") else f.severity,
+            title=f.message,
+            detail=f.suggestion,
+            subjects=f.subjects,
+        )
+        for f in assessed.findings
+    )
+
+
+def _compliance(
+    plan: Plan, status: Status | None, tracking: TrackingInput | None
+) -> tuple[ComplianceRow, ...]:
+    """The DCMA 14-point table (ontrack audit)."""
+    from ontrack.engines import compliance  # noqa: PLC0415
+
+    audit, _ = compliance.audit(
+        plan,
+        compliance.Tracking(
+            status=status,
+            baseline=compliance.baseline_tasks(tracking.schedule) if tracking else None,
+            baseline_name=tracking.baseline if tracking else None,
+        ),
+    )
+    rows = []
+    for check in audit.dcma:
+        value = check.value
+        shown = (
+            "n/a"
+            if check.passed is None
+            else f"{check.count}/{check.total}"
+            + (f" ({float(value) * 100:.1f}%)" if value is not None and check.total else "")
+        )
+        rows.append(
+            ComplianceRow(
+                number=check.number,
+                name=check.name,
+                value=shown,
+                threshold=check.threshold,
+                passed=check.passed,
+                note=check.note,
+            )
+        )
+    return tuple(rows)
 
 
 # -- RAG ----------------------------------------------------------------------------------------
