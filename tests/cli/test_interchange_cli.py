@@ -4,6 +4,7 @@ atomic writes, and bad input answered with diagnostics and exit 1, never a trace
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import icalendar
@@ -147,3 +148,21 @@ def test_stdout_is_bytes_exact_for_ics() -> None:
     assert b"\r\n" in result.stdout_bytes
     cal = icalendar.Calendar.from_ical(io.BytesIO(result.stdout_bytes).getvalue())
     assert cal["VERSION"] == "2.0"
+
+
+def test_every_command_reads_files_other_tools_wrote(tmp_path: Path) -> None:
+    from ontrack.cli.main import app as main_app
+    from tests.conftest import SHARED_DATA
+
+    sample = SHARED_DATA / "projects" / "mspdi" / "sample.xml"
+    if not sample.exists():
+        pytest.skip("shared data absent")
+    runner = CliRunner()
+    scheduled = runner.invoke(main_app, ["schedule", str(sample), "-f", "json", "-t", "1"])
+    assert scheduled.exit_code == 0, scheduled.output
+    assert json.loads(scheduled.output)["finish"] == "2003-05-26"
+    checked = runner.invoke(main_app, ["check", str(sample)])
+    assert checked.exit_code == 0 and "19 tasks" in checked.output
+    # Revisions keep plan files: an imported file must be converted first.
+    refused = runner.invoke(main_app, ["apply", str(sample), "--db", str(tmp_path / "s.db")])
+    assert refused.exit_code == 1

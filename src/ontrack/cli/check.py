@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ontrack.cli.output import TextFormat, counts_line, print_diagnostics, print_json, stdout
-from ontrack.planfile import load_plan
+from ontrack.interop.importer import load_any
 
 
 def check(
@@ -25,7 +25,7 @@ def check(
 
     Example: ontrack check examples/platform-migration --format json
     """
-    result, diagnostics = load_plan(plan)
+    result, diagnostics = load_any(plan)
     errors = sum(d.is_error for d in diagnostics)
     failed = errors > 0 or (strict and bool(diagnostics))
     if fmt is TextFormat.JSON:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
+from ontrack.interop.importer import load_any
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
 
@@ -17,9 +18,12 @@ if TYPE_CHECKING:
     from ontrack.engines.schedule.progress import Status
 
 
-def load_or_exit(path: Path, consequence: str = "run `ontrack check`") -> Plan:
-    """The plan, or its diagnostics on stderr and exit code 1."""
-    plan, diagnostics = load_plan(path)
+def load_or_exit(
+    path: Path, consequence: str = "run `ontrack check`", *, imports: bool = True
+) -> Plan:
+    """The plan, or its diagnostics on stderr and exit code 1. With ``imports``, a file another
+    tool wrote (MS Project XML, Primavera XER, a CSV task list) is read as a plan too."""
+    plan, diagnostics = load_any(path) if imports else load_plan(path)
     if plan is None:
         print_diagnostics(diagnostics, stderr)
         stderr.print(f"[red]✗[/red] {path}: {counts_line(diagnostics)}; {consequence}")

@@ -26,7 +26,7 @@ from ontrack.cli.output import (
 )
 from ontrack.cli.scope import _percent
 from ontrack.cli.track import DB_HELP
-from ontrack.planfile import load_plan
+from ontrack.interop.importer import load_any
 
 if TYPE_CHECKING:
     from ontrack.engines.risk import Assessment, Tracking
@@ -138,7 +138,7 @@ def risks_command(
 
     Example: ontrack risks examples/platform-migration --baseline approved --format json
     """
-    loaded, diagnostics = load_plan(plan)
+    loaded, diagnostics = load_any(plan)
     if loaded is None:
         print_diagnostics(diagnostics, stderr)
         stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")

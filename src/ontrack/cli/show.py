@@ -21,7 +21,7 @@ from ontrack.cli.output import (
     stdout,
 )
 from ontrack.engines.summary import PlanSummary, Work, summarise
-from ontrack.planfile import load_plan
+from ontrack.interop.importer import load_any
 
 
 def show(
@@ -35,7 +35,7 @@ def show(
 
     Example: ontrack show examples/platform-migration --format json
     """
-    result, diagnostics = load_plan(plan)
+    result, diagnostics = load_any(plan)
     if result is None:
         print_diagnostics(diagnostics, stderr)
         stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")

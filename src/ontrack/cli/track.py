@@ -102,7 +102,8 @@ def apply(
 
     Example: ontrack apply examples/platform-migration -m "wave 2 moved after the pen test"
     """
-    loaded = load_or_exit(plan, "nothing recorded")
+    # Revisions keep plan files: an imported file is converted with `ontrack import` first.
+    loaded = load_or_exit(plan, "nothing recorded", imports=False)
     try:
         files = plan_sources(plan)
     except (OSError, UnicodeDecodeError) as exc:  # changed on disk since it was loaded
