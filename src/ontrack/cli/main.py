@@ -21,6 +21,7 @@ from ontrack.cli import (
     schema,
     scope,
     show,
+    status,
     track,
 )
 from ontrack.cli.output import stderr
@@ -74,6 +75,7 @@ app.command("risks")(risks.risks_command)
 app.command("export")(interchange.export_command)
 app.command("import")(interchange.import_command)
 app.command("report")(report.report_command)
+app.command("status")(status.status_command)
 app.command("generate")(generate.generate)
 
 
