@@ -64,7 +64,7 @@ FIELD_SKILLS = 205520904
 ALIAS_ID = "ontrack id"
 ALIAS_PERT = ("Optimistic", "Likely", "Pessimistic")
 ALIAS_SKILLS = "skills"
-NO_RESOURCE = -65535  # an assignment with nobody (MS Project's placeholder)
+NO_RESOURCE = -65535  # an assignment with nobody (MS Project's 'unassigned' resource id)
 
 # XML 1.0 cannot hold most control characters, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
