@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from ontrack.cli.main import app
@@ -90,3 +91,17 @@ def test_the_cli_knows_the_engines_limits_and_distributions() -> None:
 
     assert cli.MAX_ITERATIONS == montecarlo.MAX_ITERATIONS
     assert [c.value for c in cli.DistributionChoice] == [d.value for d in Distribution]
+
+
+def test_tables_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a terminal the tables print at the terminal's width (piped, they widen instead).
+    from rich.console import Console
+
+    from ontrack.cli import output
+
+    console = Console(force_terminal=True, width=150, record=True)
+    monkeypatch.setattr(output, "stdout", console)
+    monkeypatch.setattr("ontrack.cli.forecast.stdout", console)
+    result = runner.invoke(app, ["forecast", EXAMPLE, "-n", "300"])
+    assert result.exit_code == 0, result.output
+    assert "What moves the finish" in console.export_text()

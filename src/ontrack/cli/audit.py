@@ -7,12 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ontrack.cli.common import load_or_exit
-from ontrack.cli.output import Format, add_column, print_diagnostics, print_json, stderr, stdout
+from ontrack.cli.output import (
+    Format,
+    add_column,
+    print_diagnostics,
+    print_json,
+    print_wide,
+    stderr,
+    stdout,
+)
 from ontrack.cli.track import DB_OPTION, FORMAT_OPTION, PROGRAM_OPTION
 
 if TYPE_CHECKING:
@@ -168,14 +175,6 @@ def _tally(checks: tuple[Check, ...]) -> str:
     return f"{passed} pass, {failed} fail" + (f", {na} n/a" if na else "")
 
 
-def _print_wide(table: Table) -> None:
-    """Counts never truncated: piped output gets the width the table needs."""
-    if stdout.is_terminal:
-        stdout.print(table)
-    else:  # Rich never prints wider than the console, so a wider console for this table
-        Console(highlight=False, width=max(stdout.width, 120)).print(table)
-
-
 def print_audit(result: Audit) -> None:
     basis = (
         "levelled schedule"
@@ -205,7 +204,7 @@ def print_audit(result: Audit) -> None:
             _result(c.passed),
             _which(c),
         )
-    _print_wide(table)
+    print_wide(table)
     for c in result.dcma:
         if c.passed is not None and c.note:
             stdout.print(f"[dim]{c.number} {escape(c.name)}: {escape(c.note)}[/dim]")
@@ -220,4 +219,4 @@ def print_audit(result: Audit) -> None:
             _result(c.passed),
             _which(c),
         )
-    _print_wide(table)
+    print_wide(table)

@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -19,6 +18,7 @@ from ontrack.cli.output import (
     counts_line,
     print_diagnostics,
     print_json,
+    print_wide,
     stderr,
     stdout,
 )
@@ -221,14 +221,6 @@ def _or_dash(text: str) -> str:
     return text or "—"
 
 
-def _print_wide(table: Table) -> None:
-    """Numbers are never truncated: piped output gets the width the table needs."""
-    if stdout.is_terminal:
-        stdout.print(table)
-    else:  # Rich never prints wider than the console, so a wider console for this table
-        Console(highlight=False, width=max(stdout.width, 140)).print(table)
-
-
 def print_table(series: EvmSeries) -> None:
     costed = any(p.ac is not None for p in series.periods)  # else no cost columns at all
     value = Table(title="Earned value (cumulative)", title_justify="left")
@@ -254,7 +246,7 @@ def print_table(series: EvmSeries) -> None:
                 _or_dash(_index(p.tcpi_bac)),
             ]
         value.add_row(*cells)
-    _print_wide(value)
+    print_wide(value, 140)
     schedule = Table(title="Earned schedule (periods)", title_justify="left")
     columns = ["period", "ES", "SV(t)", "SPI(t)", "IEAC(t)"]
     if series.dated:
@@ -272,7 +264,7 @@ def print_table(series: EvmSeries) -> None:
         if series.dated:
             cells += [str(p.es_date or "—"), str(p.forecast_finish or "—")]
         schedule.add_row(*cells)
-    _print_wide(schedule)
+    print_wide(schedule, 140)
     print_summary(series)
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,6 +26,7 @@ from ontrack.cli.output import (
     counts_line,
     print_diagnostics,
     print_json,
+    print_wide,
     stderr,
     stdout,
 )
@@ -210,14 +210,6 @@ class _Bar:
             self.bar.stop()
 
 
-def _print_wide(table: Table) -> None:
-    """Dates never truncated: piped output gets the width the table needs."""
-    if stdout.is_terminal:
-        _print_wide(table)
-    else:  # Rich never prints wider than the console, so a wider console for this table
-        Console(highlight=False, width=max(stdout.width, 120)).print(table)
-
-
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
@@ -253,7 +245,7 @@ def print_forecast(result: Forecast) -> None:
                 str(m.p95),
                 on_time,
             )
-        _print_wide(table)
+        print_wide(table)
     if result.drivers:
         table = Table(
             title="What moves the finish (working days added to the mean)", title_justify="left"
@@ -269,7 +261,7 @@ def print_forecast(result: Forecast) -> None:
                 f"{d.days:+.1f}",
                 _pct(d.share),
             )
-        _print_wide(table)
+        print_wide(table)
     # Critical and uncertain both: the schedule sensitivity index ranks what to manage first.
     crucial = sorted(
         (t for t in result.tasks if t.criticality > 0 and t.planned_days > 0),
@@ -290,7 +282,7 @@ def print_forecast(result: Forecast) -> None:
                 f"{t.sensitivity:.2f}",
                 f"{t.mean_days:.1f}",
             )
-        _print_wide(table)
+        print_wide(table)
     if result.cost is not None:
         c = result.cost
         budget = (

@@ -58,3 +58,12 @@ def add_column(table: Table, name: str, *, wide: bool = False, right: bool = Fal
         table.add_column(name, ratio=1, min_width=16)
     else:
         table.add_column(name, no_wrap=True, justify="right" if right else "left")
+
+
+def print_wide(table: Table, width: int = 120) -> None:
+    """A table never truncated: on a terminal as it fits, piped at the width it needs (Rich
+    never prints wider than its console, so piped output gets a wider one)."""
+    if stdout.is_terminal:
+        stdout.print(table)
+    else:
+        Console(highlight=False, width=max(stdout.width, width)).print(table)
