@@ -36,7 +36,7 @@ from ontrack.engines.forecast.result import (
     TaskForecast,
 )
 from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan
-from ontrack.engines.schedule.progress import Status, plan_status
+from ontrack.engines.schedule.progress import Fact, Status, plan_status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
 from ontrack.model import Plan, RiskStatus
 
@@ -303,21 +303,10 @@ class ReportData:
 # -- tracking input -----------------------------------------------------------------------------
 
 
-class ProgressLike(Protocol):
-    """A recorded progress fact (``ontrack.store.repo.ProgressFact``)."""
+class ProgressLike(Fact, Protocol):
+    """A recorded progress fact (``ontrack.store.repo.ProgressFact``): the scheduler's facts
+    and what they cost."""
 
-    @property
-    def task_id(self) -> str: ...
-    @property
-    def status_date(self) -> dt.date: ...
-    @property
-    def actual_start(self) -> dt.date | None: ...
-    @property
-    def actual_finish(self) -> dt.date | None: ...
-    @property
-    def percent_complete(self) -> Decimal | None: ...
-    @property
-    def remaining_days(self) -> Decimal | None: ...
     @property
     def actual_cost(self) -> Decimal | None: ...
 
