@@ -299,16 +299,23 @@ def _logic(v: _View) -> Check:
         if (has_pred and has_succ) or (task.milestone and (has_pred or has_succ)):
             continue
         found.append(task)
+    return _share_of_open_work(v, "logic", "Missing logic", 1, found)
+
+
+def _share_of_open_work(
+    v: _View, check: str, name: str, number: int, found: list[Task]
+) -> Check:
+    """A check passed when at most 5 % of the incomplete leaf tasks are found."""
     total = len(v.open_leaves)
     return Check(
-        "logic",
-        "Missing logic",
+        check,
+        name,
         len(found),
         total,
         _at_most(FIVE_PERCENT, len(found), total),
         _ids(found),
         f"<= {_pct(FIVE_PERCENT)}",
-        1,
+        number,
         "" if total else "no incomplete tasks",
     )
 
@@ -380,18 +387,7 @@ def _constraints(v: _View) -> Check:
             else t.id in open_ids
         )
     ]
-    total = len(v.open_leaves)
-    return Check(
-        "hard-constraints",
-        "Hard constraints",
-        len(found),
-        total,
-        _at_most(FIVE_PERCENT, len(found), total),
-        _ids(found),
-        f"<= {_pct(FIVE_PERCENT)}",
-        5,
-        "" if total else "no incomplete tasks",
-    )
+    return _share_of_open_work(v, "hard-constraints", "Hard constraints", 5, found)
 
 
 def _floats(v: _View) -> tuple[Check, Check]:
