@@ -23,6 +23,22 @@ if TYPE_CHECKING:
 MAX_ITERATIONS = 1_000_000  # a report is read by people: more adds time, not information
 
 
+# Shared with `ontrack status`: both reports are dated and tracked the same way.
+REPORT_STATUS_DATE_OPTION = typer.Option(
+    None,
+    "--status-date",
+    formats=["%Y-%m-%d"],
+    help="The report's status date: progress as of this day (default: the latest "
+    "recorded; without progress, today).",
+)
+REPORT_STORE_PLAN_OPTION = typer.Option(
+    None,
+    "--plan",
+    help="With --baseline or --progress: the plan file or folder whose store to use "
+    "(default: PLAN).",
+)
+
+
 def report_command(
     plan: Path = typer.Argument(..., help="A plan file, or a folder of plan files."),
     output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
@@ -39,19 +55,8 @@ def report_command(
         help="Plan around the progress recorded in the store (`ontrack progress`): done work "
         "stays where it happened, the status date is the latest recorded.",
     ),
-    status_date: dt.datetime | None = typer.Option(
-        None,
-        "--status-date",
-        formats=["%Y-%m-%d"],
-        help="The report's status date: progress as of this day (default: the latest "
-        "recorded; without progress, today).",
-    ),
-    store_plan: Path | None = typer.Option(
-        None,
-        "--plan",
-        help="With --baseline or --progress: the plan file or folder whose store to use "
-        "(default: PLAN).",
-    ),
+    status_date: dt.datetime | None = REPORT_STATUS_DATE_OPTION,
+    store_plan: Path | None = REPORT_STORE_PLAN_OPTION,
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     iterations: int = typer.Option(
         2000,

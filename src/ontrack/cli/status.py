@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
+from ontrack.cli.report import REPORT_STATUS_DATE_OPTION, REPORT_STORE_PLAN_OPTION
 from ontrack.cli.track import DB_HELP
 from ontrack.diagnostics import SourceLoc, error
 
@@ -74,19 +75,8 @@ def status_command(
         help="Plan around the progress recorded in the store (`ontrack progress`) and read "
         "the plan's recorded revisions for the changes since --since.",
     ),
-    status_date: dt.datetime | None = typer.Option(
-        None,
-        "--status-date",
-        formats=["%Y-%m-%d"],
-        help="The report's status date: progress as of this day (default: the latest "
-        "recorded; without progress, today).",
-    ),
-    store_plan: Path | None = typer.Option(
-        None,
-        "--plan",
-        help="With --baseline or --progress: the plan file or folder whose store to use "
-        "(default: PLAN).",
-    ),
+    status_date: dt.datetime | None = REPORT_STATUS_DATE_OPTION,
+    store_plan: Path | None = REPORT_STORE_PLAN_OPTION,
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     iterations: int = typer.Option(
         1000,
