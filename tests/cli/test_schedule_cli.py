@@ -38,7 +38,7 @@ def test_csv_and_table() -> None:
     assert table.exit_code == 0 and "Finish 2026-02-05" in table.output
 
 
-def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:
+def test_an_impossible_deadline_is_scheduled_with_a_warning(tmp_path: Path) -> None:
     plan = tmp_path / "p.yaml"
     plan.write_text(
         "program: {name: P, start: 2026-01-05}\n"
@@ -46,8 +46,20 @@ def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:
         "  - {id: m, title: M, milestone: true, depends: [a], deadline: 2026-01-06}\n"
     )
     result = runner.invoke(app, ["schedule", str(plan)])
+    assert result.exit_code == 0, result.output
+    assert "W311" in result.output and "Traceback" not in result.output
+
+
+def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:
+    plan = tmp_path / "p.yaml"
+    plan.write_text(
+        "program: {name: P, start: 2026-01-05}\n"
+        "people: [{id: ann, skills: [go]}]\n"
+        "tasks:\n  - {id: a, title: A, estimate: 10d, skills: [rust]}\n"
+    )
+    result = runner.invoke(app, ["schedule", str(plan)])
     assert result.exit_code == 1
-    assert "E302" in result.output and "Traceback" not in result.output
+    assert "E301" in result.output and "Traceback" not in result.output
 
 
 def test_psplib_instance() -> None:

@@ -172,10 +172,10 @@ tasks:
         None,
         FAST,
     )
-    # The deadline (Friday, day 4: due by the end of day 4 = 5) cannot be met (E302): the
-    # plan is levelled without it and measured with it. m: late finish 5, early 10: -5;
+    # The deadline (Friday, day 4: due by the end of day 4 = 5) cannot be met (W311): the
+    # plan is levelled as if it were absent and measured with it. m: late finish 5, early 10: -5;
     # a: late finish = m's late start 5, early 10: -5.
-    assert [d.code for d in diagnostics] == ["E302"]
+    assert [d.code for d in diagnostics] == ["W311"]
     assert result.basis == "levelled"
     assert summary(check(result, "negative-float")) == (2, 2, False, ("a", "m"))
     # CPLI: path 10 days, float -5: 5/10 = 0.5.

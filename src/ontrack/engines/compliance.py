@@ -188,26 +188,9 @@ def _schedule(
 ) -> tuple[_Net, list[Diagnostic]]:
     schedule_options = replace(options.schedule, status=status)
     solved, diagnostics = solve_plan(plan, schedule_options)
-    impossible = {s for d in diagnostics if d.code == "E302" for s in d.subjects}
-    if solved is None and diagnostics and all(d.code == "E302" for d in diagnostics):
-        # Deadlines no schedule can meet are what the float checks are for: level without
-        # them, then measure the floats with them (negative).
-        relaxed = replace(
-            plan,
-            tasks=tuple(replace(t, deadline=None) if t.id in impossible else t for t in plan.tasks),
-        )
-        solved, more = solve_plan(relaxed, schedule_options)
-        diagnostics += more
     if solved is not None:
+        # Deadlines are targets: the schedule ignores them and its floats show them (negative).
         built = solved.built
-        if impossible:
-            dated = list(built.problem.jobs)
-            for task in plan.tasks:
-                if task.id in impossible and task.deadline is not None:
-                    job = built.finish_job(task.id)
-                    due = built.grid.index_on_or_before(task.deadline) + 1
-                    dated[job] = replace(dated[job], due=due)
-            built = replace(built, problem=replace(built.problem, jobs=tuple(dated)))
         starts, modes = tuple(solved.solution.starts), tuple(solved.solution.modes)
         passes = cpm(built.problem, modes, starts=starts)
         return _Net(built, modes, starts, passes, "levelled"), diagnostics

@@ -125,7 +125,7 @@ tasks:
     assert t["page"].assignees == ("ann",)  # type: ignore[attr-defined]
 
 
-def test_a_deadline_before_the_earliest_finish_is_an_error() -> None:
+def test_a_deadline_before_the_earliest_finish_is_a_target_that_shows_how_late() -> None:
     plan, _ = load_doc(
         HEADER
         + """\
@@ -136,9 +136,18 @@ tasks:
     )
     assert plan is not None
     result, diags = schedule(plan)
-    assert result is None
-    assert [(d.code, d.loc.line) for d in diags] == [("E302", 6)]
-    assert "2026-01-16" in diags[0].message
+    # The deadline never moves the schedule: it is scheduled as if absent, and shows how late.
+    assert result is not None
+    assert [(d.code, d.loc.line) for d in diags] == [("W311", 6)]
+    assert "2026-01-16" in diags[0].message  # the earliest (and here the levelled) finish
+    assert "5 working days late" in diags[0].message
+    by_id = {t.id: t for t in result.tasks}
+    assert by_id["ship"].finish == dt.date(2026, 1, 16)
+    assert by_id["ship"].late_days == 5
+    # Negative float on the driving tasks, as MS Project shows negative slack.
+    assert by_id["ship"].total_float_days == -5
+    assert by_id["a"].total_float_days == -5
+    assert by_id["a"].critical
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

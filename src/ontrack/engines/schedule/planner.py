@@ -26,7 +26,7 @@ from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSc
 from ontrack.model import Plan
 
 BackendName = Literal["heuristic", "cpsat"]
-CODES = ("E301", "E302", "E303", "E304", "W310")
+CODES = ("E301", "E303", "E304", "W310", "W311")
 
 #: Backends by name, imported on first use (OR-Tools takes a while to import).
 BACKENDS: Mapping[str, tuple[str, str]] = {
@@ -83,9 +83,9 @@ def solve_plan(
     if network is None:
         return None, diagnostics
     passes = cpm(network.problem)
+    # A deadline is a target, as in MS Project: it never moves or stops the schedule. One that
+    # even the unlevelled network misses is reported with how late it finishes (W311).
     impossible = _impossible_deadlines(plan, network, passes, status)
-    if impossible:
-        return None, impossible
     # People's calendars are laid out to a horizon; a schedule past it is solved again wider.
     horizon = max(passes.project_end * 2, passes.project_end + 260)
     backend = get_backend(options.backend)
@@ -115,19 +115,7 @@ def solve_plan(
         horizon = end * 2  # terminates: the next horizon holds this schedule's length
     result = _result(plan, built, solution, options, status)
     late = [
-        warning(
-            "W310",
-            plan.task_by_id[t.id].locs.get("deadline", plan.task_by_id[t.id].loc),
-            f"'{t.id}' finishes {t.finish}, {t.late_days} working days after its "
-            f"deadline {t.deadline}, "
-            + (
-                f"which passed before it was done (status {status.date})"
-                if status is not None and t.deadline is not None and t.deadline <= status.date
-                else "because people are busy"
-            ),
-            "add people with the skills, lower other work's priority, or move the deadline",
-            subjects=(t.id,),
-        )
+        _late_warning(plan, t, impossible.get(t.id), status)
         for t in result.tasks
         if t.late_days > 0
     ]
@@ -136,30 +124,60 @@ def solve_plan(
 
 def _impossible_deadlines(
     plan: Plan, built: PlanProblem, network: CpmResult, status: Status | None = None
-) -> list[Diagnostic]:
-    found = []
+) -> dict[str, tuple[dt.date, int]]:
+    """Tasks whose deadline even the unlevelled network misses: their earliest possible finish
+    and the working days it lies past the deadline."""
+    found: dict[str, tuple[dt.date, int]] = {}
     for task in plan.tasks:
         if task.deadline is None:
             continue
         if status is not None and task.deadline <= status.date:
-            continue  # already passed: a missed deadline (W310), not an impossible plan
+            continue  # already passed: a missed deadline (W310)
         job = built.finish_job(task.id)
         due = built.problem.jobs[job].due
         if due is None or network.early_finish[job] <= due:
             continue
         earliest = _finish_date(built.grid, network.early_start[job], network.early_finish[job])
-        found.append(
-            error(
-                "E302",
-                task.locs.get("deadline", task.loc),
-                f"deadline {task.deadline} of '{task.id}' cannot be met: even with everyone "
-                f"free it finishes {earliest} at the earliest "
-                f"({network.early_finish[job] - due} working days late)",
-                "move the deadline, cut scope, or shorten its predecessors",
-                subjects=(task.id,),
-            )
-        )
+        found[task.id] = (earliest, network.early_finish[job] - due)
     return found
+
+
+def _late_warning(
+    plan: Plan,
+    late: TaskSchedule,
+    impossible: tuple[dt.date, int] | None,
+    status: Status | None,
+) -> Diagnostic:
+    """W311 when no schedule can meet the deadline, W310 when levelling or the status date
+    makes it late: the deadline, the earliest and the levelled finish, the working days late."""
+    task = plan.task_by_id[late.id]
+    where = task.locs.get("deadline", task.loc)
+    if impossible is not None:
+        earliest, short = impossible
+        return warning(
+            "W311",
+            where,
+            f"deadline {late.deadline} of '{late.id}' cannot be met: even with everyone free "
+            f"it finishes {earliest} at the earliest ({short} working days late); levelled, "
+            f"it finishes {late.finish}, {late.late_days} working days late",
+            "move the deadline, cut scope, or shorten the driving tasks (negative float marks "
+            "them)",
+            subjects=(late.id,),
+        )
+    passed = status is not None and late.deadline is not None and late.deadline <= status.date
+    return warning(
+        "W310",
+        where,
+        f"'{late.id}' finishes {late.finish}, {late.late_days} working days after its "
+        f"deadline {late.deadline}, "
+        + (
+            f"which passed before it was done (status {status.date})"
+            if passed and status is not None
+            else "because people are busy"
+        ),
+        "add people with the skills, lower other work's priority, or move the deadline",
+        subjects=(late.id,),
+    )
 
 
 def _finish_date(grid: WorkGrid, start: int, end: int) -> dt.date:
