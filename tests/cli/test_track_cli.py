@@ -116,6 +116,20 @@ def test_progress_is_checked_against_the_plan(tmp_path: Path) -> None:
     assert "nothing recorded" in result.output
 
 
+def test_progress_in_the_future_is_refused_unless_allowed(tmp_path: Path) -> None:
+    store = ["--db", str(tmp_path / "s.db")]
+    invoke("apply", str(EXAMPLES / "platform-migration"), *store)
+    ahead = tmp_path / "ahead.csv"
+    ahead.write_text("task,status_date,percent_complete\nplat-arch-review,2999-01-01,50%\n")
+    result = runner.invoke(app, ["progress", str(ahead), *store])
+    assert result.exit_code == 1
+    assert "E447" in result.output and "nothing recorded" in result.output
+    flagged = runner.invoke(app, ["progress", str(ahead), *store, "--status-date", "2999-01-01"])
+    assert flagged.exit_code == 1 and "E447" in flagged.output
+    allowed = json.loads(invoke("progress", str(ahead), "--allow-future", *store, "-f", "json"))
+    assert allowed["added"] == 1
+
+
 def test_schedule_and_forecast_plan_around_the_recorded_progress(tmp_path: Path) -> None:
     plan = tmp_path / "plan"
     shutil.copytree(EXAMPLES / "platform-migration", plan)

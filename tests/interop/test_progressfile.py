@@ -98,3 +98,24 @@ def test_duplicates_unknown_columns_and_bad_files(tmp_path: Path) -> None:
     binary.write_bytes(b"task\n\xff\xfe\n")
     assert [d.code for d in read(binary)[1]] == ["E440"]
     assert [d.code for d in read(tmp_path / "none.csv")[1]] == ["E440"]
+
+
+def test_a_status_date_after_the_latest_allowed_is_refused(tmp_path: Path) -> None:
+    csv_file = tmp_path / "s.csv"
+    csv_file.write_text(
+        "task,status_date,percent_complete\nbuild,2999-01-01,10\ndocs,2026-03-13,0\n"
+    )
+    latest = dt.date(2026, 3, 13)
+    facts, diagnostics = read(csv_file, latest=latest)
+    assert facts == []
+    assert [(d.code, d.loc.line, d.loc.col) for d in diagnostics] == [("E447", 2, 7)]
+    facts, diagnostics = read(csv_file)  # no limit: future dates allowed
+    assert not diagnostics and len(facts) == 2
+    one_date = tmp_path / "s.yaml"
+    one_date.write_text("status_date: 2999-01-01\ntasks:\n  - {task: build}\n  - {task: docs}\n")
+    _, diagnostics = read(one_date, latest=latest)
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("E447", 1)]  # once, at the date
+    plain = tmp_path / "p.csv"
+    plain.write_text("task,percent_complete\nbuild,10\n")
+    _, diagnostics = read(plain, status_date=dt.date(2999, 1, 1), latest=latest)
+    assert [d.code for d in diagnostics] == ["E447"]

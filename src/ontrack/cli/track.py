@@ -354,6 +354,11 @@ def progress(
         formats=["%Y-%m-%d"],
         help="The status date of rows that give none.",
     ),
+    allow_future: bool = typer.Option(
+        False,
+        "--allow-future",
+        help="Accept status dates after today (refused by default: progress is what was true).",
+    ),
     plan: Path = PLAN_OPTION,
     db: str | None = DB_OPTION,
     program: str | None = PROGRAM_OPTION,
@@ -361,6 +366,8 @@ def progress(
 ) -> None:
     """Record dated progress: actual start and finish, percent complete or remaining work,
     actual cost, a note, per task and status date.
+
+    A status date after today is refused (E447) unless --allow-future is given.
 
     CSV columns: task, status_date, actual_start, actual_finish, percent_complete, remaining,
     actual_cost, note (only task is required). YAML: a list of mappings with those keys, or
@@ -380,6 +387,7 @@ def progress(
             hours_per_day=latest.calendar.hours_per_day,
             days_per_week=len(latest.calendar.workweek),
             status_date=status_date.date() if status_date else None,
+            latest=None if allow_future else dt.date.today(),
         )
         if diagnostics:
             print_diagnostics(diagnostics, stderr)

@@ -28,7 +28,7 @@ from ontrack.planfile import values as v
 from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes
 from ontrack.store.repo import ProgressFact
 
-CODES = ("E440", "E441", "E442", "E443", "E444", "E445", "E446")
+CODES = ("E440", "E441", "E442", "E443", "E444", "E445", "E446", "E447")
 KEYS = (
     "task",
     "status_date",
@@ -50,9 +50,16 @@ def read_progress(
     hours_per_day: Fraction,
     days_per_week: int = 5,
     status_date: dt.date | None = None,
+    latest: dt.date | None = None,
 ) -> tuple[list[ProgressFact], list[Diagnostic]]:
-    """The facts of a progress file, checked against the plan's tasks."""
+    """The facts of a progress file, checked against the plan's tasks.
+
+    ``latest`` is the last status date accepted (the caller's today): progress is what was
+    true, so a status date after it is a typo (2062 for 2026) until the caller allows it.
+    """
     name = str(path)
+    if status_date is not None and latest is not None and status_date > latest:
+        return [], [_future(SourceLoc(name), status_date, latest, "--status-date")]
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -78,6 +85,7 @@ def read_progress(
         if fact is not None:
             pairs.append((fact, row))
     seen: dict[tuple[str, dt.date], SourceLoc] = {}
+    future: set[SourceLoc] = set()  # a YAML file's one status date is every row's
     for fact, row in pairs:
         key = (fact.task_id, fact.status_date)
         where = row["task"][1]
@@ -92,8 +100,22 @@ def read_progress(
                 )
             )
         seen[key] = where
+        when = row.get("status_date", row["_row"])[1]
+        if latest is not None and fact.status_date > latest and when not in future:
+            future.add(when)
+            diagnostics.append(_future(when, fact.status_date, latest, "status date"))
     facts = [fact for fact, _ in pairs]
     return ([] if diagnostics else facts), diagnostics
+
+
+def _future(where: SourceLoc, day: dt.date, latest: dt.date, what: str) -> Diagnostic:
+    return error(
+        "E447",
+        where,
+        f"{what} {day} is in the future (after {latest})",
+        "progress records what was true on a past day: check the date, or pass "
+        "--allow-future to record a planned status date",
+    )
 
 
 def _csv_rows(text: str, name: str) -> tuple[list[Row], list[Diagnostic]]:
