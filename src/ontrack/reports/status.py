@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 
 from ontrack.engines.calendar import WorkCalendar
 from ontrack.engines.diff import Change, PlanDiff
-from ontrack.engines.risk import leaf_predecessors
+from ontrack.engines.graph import leaf_predecessors
 from ontrack.engines.schedule.progress import TaskProgress, facts_status, plan_status
 from ontrack.model import Plan, RaidItem, RaidStatus, Task
 from ontrack.reports.data import (
