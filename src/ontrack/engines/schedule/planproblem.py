@@ -173,6 +173,8 @@ def build_network(
         if not modes:
             diagnostics.append(_nobody(plan, task))
             continue
+        if task.start_no_earlier_than and all(m.duration == 0 for m in modes):
+            release = max(release, _zero_length_release(grid, task.start_no_earlier_than))
         add(
             JobRef(task.id, "task"),
             Job(task.id, tuple(modes), release, due, weight, task.priority),
@@ -295,6 +297,14 @@ def _modes(
         modes.append(Mode(length, ((resource_of[person.id], 1),)))
         staff.append((person.id,))
     return modes, staff
+
+
+def _zero_length_release(grid: WorkGrid, day: dt.date) -> int:
+    """The first index for a zero-length job (a milestone) not dated before ``day``: such a job
+    at index i is dated the working day before i (the work it closes), so it goes after
+    ``day``'s index, unless ``day`` is on or before the grid's first day."""
+    index = grid.index_on_or_after(day)
+    return index + 1 if index > 0 else 0
 
 
 def _done_job(
