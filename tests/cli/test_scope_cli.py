@@ -134,7 +134,11 @@ def test_scope_against_a_baseline(db_url: str, tmp_path: Path) -> None:
     assert [c["id"] for c in top["contributors"]] == ["r1"]
     first = json.loads(scope("-b", "approved", "--rev", "1", *db, "-f", "json").stdout)
     assert (first["growth"], first["creep"], first["changes"]) == (0.0, False, [])
-    assert [w["week"] for w in first["weekly"]] == [monday(today)]  # as of revision 1
+    # As of revision 1: the same status weeks, planned with revision 1.
+    assert [(w["week"], w["revision"]) for w in first["weekly"]] == [
+        (monday(today), 1),
+        (monday(later), 1),
+    ]
 
     table = scope("-b", "approved", *db)
     assert table.exit_code == 0, table.output
@@ -142,6 +146,33 @@ def test_scope_against_a_baseline(db_url: str, tmp_path: Path) -> None:
     assert "13 → 24 days, +84.6 % (threshold 10 %)" in out
     assert "scope creep" in out and "Largest contributors" in out
     assert "Security review" in out and "Scope by week" in out
+
+
+def test_the_weeks_are_those_of_the_status_dates(tmp_path: Path) -> None:
+    """A history entered today (the plan, its baseline, last spring's status files) is grouped
+    by the weeks the progress describes, not by the day it was typed in."""
+    db = ["--db", str(tmp_path / "s.db")]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(HEADER + BEFORE)
+    ontrack_ok("apply", str(plan), *db)
+    ontrack_ok("baseline", "set", "approved", *db, "--time-limit", "1")
+    status = tmp_path / "status.csv"
+    status.write_text(
+        "task,status_date,percent_complete,actual_finish\n"
+        "a,2020-03-06,,2020-03-05\n"
+        "b,2020-03-06,25,\n"
+        "b,2020-03-20,50,\n"
+    )
+    ontrack_ok("progress", str(status), *db)
+    data = json.loads(scope("-b", "approved", *db, "-f", "json").stdout)
+    assert [(b["week"], b["done_days"]) for b in data["burn_up"]] == [
+        ("2020-03-02", 5.0),  # a 3 + 25 % of b's 8
+        ("2020-03-09", 5.0),
+        ("2020-03-16", 7.0),  # a 3 + 50 % of 8
+    ]
+    assert [w["week"] for w in data["weekly"]] == ["2020-03-02", "2020-03-09", "2020-03-16"]
+    table = runner.invoke(app, ["scope", "-b", "approved", *db], env={"COLUMNS": "160"}).stdout
+    assert "2020-03-02 2020-W10" in table and "2020-03-16 2020-W12" in table
 
 
 def test_errors_exit_1_with_the_store_code(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from ontrack.engines.scope import (
     revision_for_week,
     scope_change,
     scope_series,
+    series_span,
     weeks,
 )
 from ontrack.model import Plan
@@ -265,6 +266,14 @@ def fact(
         percent_complete=None if percent is None else Decimal(percent),
         actual_finish=finish,
     )
+
+
+def test_the_series_runs_over_the_status_dates_not_the_days_data_was_entered() -> None:
+    entered = dt.date(2026, 12, 1)  # the baseline and the revision, recorded months later
+    facts = [fact("b", dt.date(2026, 3, 13), "50"), fact("a", dt.date(2026, 2, 13), "10")]
+    assert series_span(facts, entered, entered) == (dt.date(2026, 2, 13), dt.date(2026, 3, 13))
+    no_progress = series_span([], dt.date(2026, 1, 5), dt.date(2026, 1, 26))
+    assert no_progress == (dt.date(2026, 1, 5), dt.date(2026, 1, 26))
 
 
 def test_burn_up_credits_finished_and_partial_work() -> None:

@@ -73,6 +73,7 @@ def scope_command(
         revision_for_week,
         scope_change,
         scope_series,
+        series_span,
         weeks,
     )
 
@@ -82,10 +83,8 @@ def scope_command(
         number = store.resolve(name, rev)
         history = [r for r in store.revisions(name) if r.number <= number]
         facts = store.progress(name)
-        start = info.created_at.date()
-        end = history[-1].created_at.date()
-        if rev is None and facts:  # progress goes on after the plan's last change
-            end = max(end, *(f.status_date for f in facts))
+        # Weeks are those of the progress's status dates, not of the days data was entered.
+        start, end = series_span(facts, info.created_at.date(), history[-1].created_at.date())
         times = [r.created_at for r in history]
         week_list = weeks(start, end)
         picked = [revision_for_week(times, w) for w in week_list]
@@ -116,7 +115,8 @@ def scope_command(
         )
         return
     _print_change(name, info.name, info.revision, number, change, threshold, top)
-    _print_weeks(series, week_revs, burn)
+    # A week before any later revision was recorded plans with the baseline's revision.
+    _print_weeks(series, [info.revision if n is None else n for n in week_revs], burn)
 
 
 def _days(value: Fraction) -> str:

@@ -316,6 +316,19 @@ def weeks(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
     return tuple(first + _WEEK * i for i in range((last - first).days // 7 + 1))
 
 
+def series_span(
+    facts: Sequence[Progress], baseline_set: dt.date, revision_recorded: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The days the weekly series runs between: the first and the latest status date of the
+    progress facts, since progress is dated by the day it describes, not the day it was entered
+    (a history loaded today is still weeks of last spring); with no progress, the days the
+    baseline and the compared revision were recorded."""
+    if facts:
+        days = [f.status_date for f in facts]
+        return min(days), max(days)
+    return baseline_set, revision_recorded
+
+
 def week_end(week: dt.date) -> dt.datetime:
     """The moment a week ends: the next Monday at 00:00 UTC (exclusive)."""
     nxt = week + _WEEK
