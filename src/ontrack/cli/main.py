@@ -8,6 +8,7 @@ import typer
 
 from ontrack import __version__
 from ontrack.cli import (
+    assess,
     audit,
     check,
     evm,
@@ -57,6 +58,7 @@ def _main(
 
 
 app.command("check")(check.check)
+app.command("assess")(assess.assess_command)
 app.command("show")(show.show)
 app.command("schedule")(schedule.schedule_command)
 app.command("forecast")(forecast.forecast_command)

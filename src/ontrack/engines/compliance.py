@@ -26,7 +26,7 @@ from typing import Any, Literal
 from ontrack.diagnostics import Diagnostic
 from ontrack.engines.calendar import WorkGrid
 from ontrack.engines.schedule.cpm import CpmResult, cpm
-from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan
+from ontrack.engines.schedule.planner import ScheduleOptions, SolvedPlan, solve_plan
 from ontrack.engines.schedule.planproblem import PlanProblem, build_network, candidates
 from ontrack.engines.schedule.problem import Job, Mode
 from ontrack.engines.schedule.progress import Status, TaskProgress, plan_status
@@ -129,6 +129,9 @@ class AuditOptions:
     schedule: ScheduleOptions = field(default_factory=lambda: ScheduleOptions(time_limit=2.0))
     delay_days: int = DEFAULT_DELAY
     critical_task: str | None = None  # the task the critical path test delays (default: chosen)
+    # The schedule to measure, when the caller has solved it already (the program assessment):
+    # the audit then reads the very dates every other output shows.
+    solved: SolvedPlan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +190,10 @@ def _schedule(
     plan: Plan, options: AuditOptions, status: Status | None
 ) -> tuple[_Net, list[Diagnostic]]:
     schedule_options = replace(options.schedule, status=status)
-    solved, diagnostics = solve_plan(plan, schedule_options)
+    if options.solved is not None:
+        solved, diagnostics = options.solved, []
+    else:
+        solved, diagnostics = solve_plan(plan, schedule_options)
     if solved is not None:
         # Deadlines are targets: the schedule ignores them and its floats show them (negative).
         built = solved.built

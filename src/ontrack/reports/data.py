@@ -27,7 +27,6 @@ import numpy as np
 
 from ontrack.diagnostics import Diagnostic
 from ontrack.engines.calendar import WorkGrid, unavailability_by_person
-from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
 from ontrack.engines.forecast.result import (
     CostForecast,
     DriverContribution,
@@ -35,14 +34,16 @@ from ontrack.engines.forecast.result import (
     ItemForecast,
     TaskForecast,
 )
-from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan
-from ontrack.engines.schedule.progress import Fact, Status, plan_status
+from ontrack.engines.schedule.planner import SolvedPlan
+from ontrack.engines.schedule.progress import Fact, Status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
 from ontrack.model import Plan, RiskStatus
 
 if TYPE_CHECKING:
     from ontrack.engines.budget import BudgetPosition
+    from ontrack.engines.compliance import Audit
     from ontrack.engines.evm import EvmSeries
+    from ontrack.engines.risk import Assessment as RiskAssessment
     from ontrack.engines.scope import ScopeChange, ScopeWeek
 
 Rag = Literal["green", "amber", "red"]
@@ -298,6 +299,7 @@ class ReportData:
     findings: tuple[Finding, ...] = ()
     compliance: tuple[ComplianceRow, ...] = ()
     notes: tuple[str, ...] = ()  # warnings worth a line (deadlines the schedule misses, ...)
+    last_progress: dt.date | None = None  # the latest day progress was recorded for
 
 
 # -- tracking input -----------------------------------------------------------------------------
@@ -329,41 +331,25 @@ class TrackingInput:
 
 def build_report(
     plan: Plan,
-    options: ReportOptions | None = None,
+    options: ReportOptions,
     *,
-    today: dt.date,
-    status: Status | None = None,
+    solved: SolvedPlan,
+    simulated: Forecast,
+    status: Status | None,
+    status_date: dt.date,
     tracking: TrackingInput | None = None,
+    assessed: RiskAssessment | None = None,
+    audited: Audit | None = None,
+    diagnostics: Sequence[Diagnostic] = (),
     generated: dt.datetime | None = None,
-) -> tuple[ReportData | None, list[Diagnostic]]:
-    """Schedule and forecast ``plan`` and gather what the report shows.
+    last_progress: dt.date | None = None,
+) -> ReportData:
+    """Gather what the report shows from the engines' results (the program assessment computes
+    them once, ``ontrack.app.assessment``): this module formats, it never re-runs an engine.
 
-    ``status`` is the progress to plan around (None: what the plan itself records);
-    ``today`` is the status date when there is no progress at all. Returns None and the
-    reasons when the plan cannot be scheduled or forecast.
-    """
-    options = options or ReportOptions()
-    status = status if status is not None else plan_status(plan)
-    solved, diagnostics = solve_plan(
-        plan, ScheduleOptions(time_limit=options.time_limit, seed=options.seed, status=status)
-    )
-    if solved is None:
-        return None, diagnostics
+    ``status`` is the progress planned around, as of ``status_date``; ``last_progress`` the
+    latest day any progress was recorded for (None: none)."""
     result = solved.schedule
-    simulated, problems = forecast(
-        plan,
-        ForecastOptions(
-            iterations=options.iterations,
-            seed=options.seed,
-            status=status,
-            solved=solved,  # the forecast simulates this very schedule
-        ),
-    )
-    seen = {(d.code, d.message) for d in diagnostics}
-    diagnostics += [d for d in problems if (d.code, d.message) not in seen]
-    if simulated is None:
-        return None, diagnostics
-    status_date = result.status_date or (status.date if status else None) or today
     base = tracking.schedule if tracking is not None else None
     gantt = _gantt(plan, result, status, status_date, base, options)
     milestones = _milestones(plan, simulated.milestones, gantt, base)
@@ -373,16 +359,14 @@ def build_report(
         if tracking is not None
         else None
     )
-    # What comes next: not done and not yet due (overdue ones show red in the table).
-    upcoming = sorted(
-        (m for m in milestones if not m.done and m.p50 >= status_date), key=lambda m: (m.p50, m.id)
-    )
-    data = ReportData(
+    # What comes next: not done (overdue ones first: they are the most urgent).
+    upcoming = sorted((m for m in milestones if not m.done), key=lambda m: (m.p50, m.id))
+    return ReportData(
         program=plan.program.name,
         description=plan.program.description.strip(),
         currency=plan.program.currency,
         status_date=status_date,
-        status_from_progress=result.status_date is not None or status is not None,
+        status_from_progress=last_progress is not None,
         generated=generated or dt.datetime.now(dt.UTC),
         start=result.start,
         finish=result.finish,
@@ -394,6 +378,7 @@ def build_report(
             track.spi if track else None,
             track.cpi if track else None,
             options.rag,
+            status_date=status_date,
         ),
         final=final,
         milestones=milestones,
@@ -418,40 +403,17 @@ def build_report(
             cost=simulated.cost,
         ),
         risks=_risks(plan, simulated.cost),
-        findings=_findings(plan, solved.schedule, simulated, status, status_date, tracking)
-        if options.findings
-        else (),
-        compliance=_compliance(plan, status, tracking) if options.audit else (),
+        findings=_findings(assessed) if options.findings and assessed is not None else (),
+        compliance=_compliance(audited) if options.audit and audited is not None else (),
         options=options,
         tracking=track,
         notes=tuple(d.message for d in diagnostics if not d.is_error),
+        last_progress=last_progress,
     )
-    return data, diagnostics
 
 
-def _findings(
-    plan: Plan,
-    result: Schedule,
-    simulated: Forecast,
-    status: Status | None,
-    status_date: dt.date,
-    tracking: TrackingInput | None,
-) -> tuple[Finding, ...]:
+def _findings(assessed: RiskAssessment) -> tuple[Finding, ...]:
     """The risk detectors' findings (ontrack risks), as of the status date."""
-    from ontrack.engines import risk  # noqa: PLC0415 - only reports that show findings
-
-    known = (
-        risk.Tracking(
-            baseline=tracking.baseline,
-            baseline_plan=tracking.plan,
-            baseline_tasks=tracking.schedule,
-            facts=tuple(tracking.facts),
-            status=status,
-        )
-        if tracking is not None
-        else None
-    )
-    assessed = risk.assess(plan, result, simulated, risk.RiskOptions(as_of=status_date), known)
     return tuple(
         Finding(
             code=f.code,
@@ -464,20 +426,8 @@ def _findings(
     )
 
 
-def _compliance(
-    plan: Plan, status: Status | None, tracking: TrackingInput | None
-) -> tuple[ComplianceRow, ...]:
+def _compliance(audit: Audit) -> tuple[ComplianceRow, ...]:
     """The DCMA 14-point table (ontrack audit)."""
-    from ontrack.engines import compliance  # noqa: PLC0415
-
-    audit, _ = compliance.audit(
-        plan,
-        compliance.Tracking(
-            status=status,
-            baseline=compliance.baseline_tasks(tracking.schedule) if tracking else None,
-            baseline_name=tracking.baseline if tracking else None,
-        ),
-    )
     rows = []
     for check in audit.dcma:
         value = check.value
@@ -521,10 +471,13 @@ def rag_status(
     spi: float | None,
     cpi: float | None,
     rules: RagRules | None = None,
+    *,
+    status_date: dt.date | None = None,
 ) -> RagStatus:
     """Red, amber or green, and why (docs/report.md):
 
-    * red: the final milestone's P80 is past its deadline; a release is less than
+    * red: a milestone or release whose deadline passed before the status date is not done;
+      the final milestone's P80 is past its deadline; a release is less than
       ``release_red`` likely on time; SPI or CPI below ``index_red``;
     * amber: a release or the final milestone is less than ``release_amber`` likely on
       time; another milestone with a deadline less than ``milestone_amber``; SPI or CPI
@@ -533,12 +486,23 @@ def rag_status(
     """
     rules = rules or RagRules()
     fired: list[tuple[Rag, str]] = []
+    # Work is done only when progress says so: a deadline that passed first is missed.
+    if status_date is not None:
+        for m in milestones:
+            if m.deadline is not None and m.deadline < status_date and not m.done:
+                fired.append(
+                    (
+                        "red",
+                        f"'{m.title}' is overdue: its deadline {day_text(m.deadline)} passed "
+                        f"and it is not done (forecast {day_text(m.p50)} at P50)",
+                    )
+                )
     if final.deadline is not None and final.p80 > final.deadline and not final.done:
         fired.append(
             (
                 "red",
                 f"the final milestone '{final.title}' is only 80% likely by "
-                f"{day_text(final.p80)}, {(final.p80 - final.deadline).days} days after its "
+                f"{day_text(final.p80)}, {(final.p80 - final.deadline).days} calendar days after its "
                 f"deadline {day_text(final.deadline)}",
             )
         )

@@ -1,0 +1,279 @@
+"""The program assessment: schedule, forecast, tracking measures, risk scores and findings,
+audit, and the RAG with its reasons — computed once per (plan revision, tracking data, as-of
+date, options) and rendered by every output (``ontrack assess``, ``forecast``, ``risks``,
+``audit``, ``budget``, ``report``, ``status``). Two outputs that show the same figure read it
+from here, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from ontrack.app.asof import AsOf, resolve_as_of, status_as_of
+from ontrack.diagnostics import Diagnostic
+from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, SolvedPlan, solve_plan
+from ontrack.engines.schedule.progress import Status
+from ontrack.model import Plan
+from ontrack.reports.data import ReportData, ReportOptions, TrackingInput, build_report
+
+if TYPE_CHECKING:
+    from ontrack.engines.compliance import Audit
+    from ontrack.engines.forecast.result import Forecast
+    from ontrack.engines.risk import Assessment as RiskAssessment
+    from ontrack.engines.risk import RiskOptions
+
+#: One iteration count everywhere: the Monte Carlo is fast enough for 10,000 on any plan a
+#: person reads a report of, and the same count means the same odds in every output.
+DEFAULT_ITERATIONS = 10_000
+DEFAULT_TIME_LIMIT = 5.0  # seconds for the deterministic schedule
+
+MilestoneState = Literal["done", "overdue", "late", "at-risk", "on-track", "no-deadline"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssessOptions:
+    """Everything that changes the numbers (part of what the assessment is computed for)."""
+
+    iterations: int = DEFAULT_ITERATIONS
+    seed: int = 0
+    time_limit: float = DEFAULT_TIME_LIMIT
+    backend: BackendName = "heuristic"
+    distribution: str = "pert"
+    resources: bool = False
+    correlation: float = 0.0
+    correlate_by: Literal["team", "tag"] = "team"
+    near_critical_days: int = 5
+    # The detectors' thresholds (its as_of is replaced by the assessment's).
+    risk: RiskOptions | None = None
+    report: ReportOptions = field(default_factory=ReportOptions)
+    findings: bool = True
+    audit: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One program's assessment as of one day."""
+
+    plan: Plan
+    as_of: AsOf
+    status: Status
+    options: AssessOptions
+    solved: SolvedPlan
+    forecast: Forecast
+    risks: RiskAssessment
+    audit: Audit | None
+    report: ReportData
+    tracking: TrackingInput | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def schedule(self) -> Any:
+        return self.solved.schedule
+
+    def milestone_state(self, row: Any) -> MilestoneState:
+        """done (progress says so), overdue (its deadline passed before it was done), late
+        (the schedule finishes after the deadline), at-risk (under the RAG's odds), on-track,
+        or no-deadline."""
+        if row.done:
+            return "done"
+        if row.deadline is None:
+            return "no-deadline"
+        if row.deadline < self.as_of.date:
+            return "overdue"
+        if row.planned > row.deadline:
+            return "late"
+        rules = self.options.report.rag
+        limit = rules.release_amber if row.kind == "release" else rules.milestone_amber
+        if row.probability is not None and row.probability < limit:
+            return "at-risk"
+        return "on-track"
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole assessment (``ontrack assess --format json``): what scripts and tests
+        compare every other output with."""
+        data = self.report
+        items = {m.id: m for m in self.forecast.milestones}
+        cost = self.forecast.cost
+        budget = data.tracking.budget if data.tracking is not None else None
+        return {
+            "program": data.program,
+            "as_of": self.as_of.to_json(),
+            "options": {
+                "iterations": self.forecast.iterations,
+                "seed": self.forecast.seed,
+                "distribution": self.forecast.distribution,
+                "resources": self.options.resources,
+                "backend": self.options.backend,
+            },
+            "rag": {
+                "rating": data.rag.colour,
+                "reason": data.rag.reason,
+                "reasons": [{"rating": c, "reason": r} for c, r in data.rag.reasons],
+            },
+            "schedule": {
+                "start": data.start.isoformat(),
+                "finish": data.finish.isoformat(),
+                "status": self.solved.schedule.status,
+                "critical_path": list(self.solved.schedule.critical_path),
+            },
+            "finish": self.forecast.finish.to_json(),
+            "milestones": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "kind": m.kind,
+                    "deadline": m.deadline.isoformat() if m.deadline else None,
+                    "planned": m.planned.isoformat(),
+                    "baseline": m.baseline.isoformat() if m.baseline else None,
+                    "p50": m.p50.isoformat(),
+                    "p80": m.p80.isoformat(),
+                    "p95": items[m.id].p95.isoformat() if m.id in items else None,
+                    "probability_on_time": None
+                    if m.probability is None
+                    else round(m.probability, 4),
+                    "state": self.milestone_state(m),
+                }
+                for m in data.milestones
+            ],
+            "cost": None if cost is None else cost.to_json(),
+            "budget": None if budget is None else budget.to_json(),
+            "evm": None
+            if data.tracking is None or data.tracking.evm is None
+            else {"spi": data.tracking.spi, "cpi": data.tracking.cpi},
+            "risks": [
+                {
+                    "id": s.risk.id,
+                    "title": s.risk.title,
+                    "probability": s.probability_band,
+                    "impact": s.impact_band,
+                    "score": s.score,
+                    "rating": s.rating.value,
+                    "status": s.risk.status.value,
+                }
+                for s in self.risks.ranked_register()
+            ],
+            "findings": [f.to_json() for f in self.risks.findings],
+            "dcma": None
+            if self.audit is None
+            else [
+                {
+                    "number": c.number,
+                    "name": c.name,
+                    "passed": c.passed,
+                    "count": c.count,
+                    "total": c.total,
+                }
+                for c in self.audit.dcma
+            ],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+def assess(
+    plan: Plan,
+    options: AssessOptions | None = None,
+    *,
+    as_of: AsOf | None = None,
+    facts: Sequence[Any] = (),
+    tracking: TrackingInput | None = None,
+    generated: dt.datetime | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[Assessment | None, list[Diagnostic]]:
+    """Assess ``plan`` with the store's progress ``facts`` (and a baseline's ``tracking``).
+
+    ``as_of`` defaults to the one rule (:func:`ontrack.app.asof.resolve_as_of`). Returns None
+    and the reasons only when the plan truly cannot be scheduled (nobody can do a task, a
+    calendar with no working days); a deadline that cannot be met is a warning."""
+    # Engines load numpy, scipy and OR-Tools: only when an assessment is made.
+    from ontrack.engines import compliance, risk  # noqa: PLC0415
+    from ontrack.engines.forecast.distributions import Distribution  # noqa: PLC0415
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+
+    options = options or AssessOptions()
+    as_of = as_of or resolve_as_of(plan, facts)
+    chosen = [f for f in facts if f.status_date <= as_of.date]
+    status = status_as_of(plan, chosen, as_of)
+    solved, diagnostics = solve_plan(
+        plan,
+        ScheduleOptions(
+            backend=options.backend,
+            time_limit=options.time_limit,
+            seed=options.seed,
+            near_critical_days=options.near_critical_days,
+            status=status,
+        ),
+    )
+    if solved is None:
+        return None, diagnostics
+    simulated, problems = forecast(
+        plan,
+        ForecastOptions(
+            iterations=options.iterations,
+            seed=options.seed,
+            distribution=Distribution(options.distribution),
+            resources=options.resources,
+            correlation=options.correlation,
+            correlate_by=options.correlate_by,
+            schedule_time_limit=options.time_limit,
+            status=status,
+            solved=solved,  # the forecast simulates this very schedule
+            progress=progress,
+        ),
+    )
+    seen = {(d.code, d.message) for d in diagnostics}
+    diagnostics += [d for d in problems if (d.code, d.message) not in seen]
+    if simulated is None:
+        return None, diagnostics
+    known = risk.Tracking(
+        baseline=tracking.baseline if tracking else None,
+        baseline_plan=tracking.plan if tracking else None,
+        baseline_tasks=tracking.schedule if tracking else {},
+        facts=tuple(chosen),
+        status=status,
+    )
+    thresholds = replace(options.risk or risk.RiskOptions(as_of=as_of.date), as_of=as_of.date)
+    assessed = risk.assess(plan, solved.schedule, simulated, thresholds, known)
+    audited = None
+    if options.audit:
+        audited, _ = compliance.audit(
+            plan,
+            compliance.Tracking(
+                status=status,
+                baseline=compliance.baseline_tasks(tracking.schedule) if tracking else None,
+                baseline_name=tracking.baseline if tracking else None,
+            ),
+            compliance.AuditOptions(solved=solved),
+        )
+    report = build_report(
+        plan,
+        replace(options.report, findings=options.findings, audit=options.audit),
+        solved=solved,
+        simulated=simulated,
+        status=status,
+        status_date=as_of.date,
+        tracking=replace(tracking, facts=chosen) if tracking is not None else None,
+        assessed=assessed,
+        audited=audited,
+        diagnostics=diagnostics,
+        generated=generated,
+        last_progress=as_of.last_progress,
+    )
+    return (
+        Assessment(
+            plan=plan,
+            as_of=as_of,
+            status=status,
+            options=options,
+            solved=solved,
+            forecast=simulated,
+            risks=assessed,
+            audit=audited,
+            report=report,
+            tracking=tracking,
+            diagnostics=tuple(diagnostics),
+        ),
+        diagnostics,
+    )

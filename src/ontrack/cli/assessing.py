@@ -1,0 +1,158 @@
+"""What the commands that render the program assessment share: one set of options (same names,
+same defaults, same help) and one way to build the assessment or stop with why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ontrack.cli.output import counts_line, print_diagnostics, stderr
+from ontrack.cli.track import DB_HELP, _store
+from ontrack.model import Plan
+
+if TYPE_CHECKING:
+    from ontrack.app.assessment import Assessment, AssessOptions
+    from ontrack.app.tracking import Tracked
+
+#: The default of every command's --iterations (ontrack.app.assessment.DEFAULT_ITERATIONS,
+#: repeated here so --help does not load the engines; a test keeps them equal).
+ITERATIONS = 10_000
+MAX_ITERATIONS = 10_000_000
+
+ITERATIONS_OPTION = typer.Option(
+    ITERATIONS,
+    "--iterations",
+    "-n",
+    min=1,
+    max=MAX_ITERATIONS,
+    help="Monte Carlo iterations (every command uses the same default, so the same odds).",
+)
+SEED_OPTION = typer.Option(0, "--seed", help="Same seed, same numbers.")
+TIME_LIMIT_OPTION = typer.Option(
+    5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
+)
+AS_OF_OPTION = typer.Option(
+    None,
+    "--status-date",
+    "--as-of",
+    formats=["%Y-%m-%d"],
+    help="The day to assess the program as of (default: the program's status_date or the "
+    "latest progress recorded, whichever is later; else the latest actual date in the plan; "
+    "else today). Progress after it is ignored; no remaining work is planned before it.",
+)
+PROGRESS_OPTION = typer.Option(
+    False,
+    "--progress",
+    help="Plan around the progress recorded in the store (`ontrack progress`): done work "
+    "stays where it happened, work under way continues with what is left. Progress written "
+    "in the plan itself is always used.",
+)
+BASELINE_OPTION = typer.Option(
+    None,
+    "--baseline",
+    "-b",
+    help="Measure against this baseline of the store: slips, earned value, scope change and "
+    "the budget position (implies --progress).",
+)
+DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
+STORE_PLAN_OPTION = typer.Option(
+    None,
+    "--plan",
+    help="With --baseline or --progress: the plan file or folder whose store to use "
+    "(default: PLAN).",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRequest:
+    """Which tracking data to read from the store (nothing unless --progress or --baseline)."""
+
+    where: Path
+    db: str | None = None
+    baseline: str | None = None
+    progress: bool = False
+    window: tuple[dt.date, dt.date] | None = None  # the status report's (since, end)
+
+    @property
+    def wanted(self) -> bool:
+        return self.progress or self.baseline is not None
+
+
+def read_store(plan: Plan, request: StoreRequest, until: dt.date | None) -> Tracked | None:
+    """The store's tracking data, or None when not asked for; stops with E5xx on store errors."""
+    if not request.wanted:
+        return None
+    from ontrack.app.tracking import RevisionUnreadable, read_tracked  # noqa: PLC0415
+
+    with _store(request.db, request.where) as store:
+        try:
+            return read_tracked(store, plan, request.baseline, until=until, window=request.window)
+        except RevisionUnreadable as exc:
+            print_diagnostics(exc.diagnostics, stderr)
+            stderr.print(f"[red]✗[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+
+
+def assess_or_exit(
+    plan: Plan,
+    plan_path: Path,
+    options: AssessOptions,
+    request: StoreRequest,
+    as_of: dt.datetime | dt.date | None,
+    *,
+    bar: bool = True,
+    consequence: str = "nothing to show",
+) -> tuple[Assessment, Tracked | None]:
+    """The program assessment (with a progress bar on a terminal), or its diagnostics and
+    exit code 1 when the plan truly cannot be scheduled."""
+    from ontrack.app.asof import resolve_as_of  # noqa: PLC0415
+    from ontrack.app.assessment import assess  # noqa: PLC0415
+
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    tracked = read_store(plan, request, day)
+    facts = tracked.facts if tracked is not None else ()
+    when = resolve_as_of(plan, facts, day)
+    with progress_bar(enabled=bar) as update:
+        result, diagnostics = assess(
+            plan,
+            options,
+            as_of=when,
+            facts=facts,
+            tracking=tracked.baseline if tracked is not None else None,
+            progress=update,
+        )
+    if result is None:
+        print_diagnostics(diagnostics, stderr)
+        stderr.print(
+            f"[red]✗[/red] {escape(str(plan_path))} cannot be scheduled: "
+            f"{counts_line(diagnostics)}; {consequence}"
+        )
+        raise typer.Exit(1)
+    return result, tracked
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar over the simulation, on a terminal only."""
+    if not (enabled and stderr.is_terminal):
+        yield None
+        return
+    bar = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    )
+    task = bar.add_task("", total=1.0)
+    with bar:
+        yield lambda fraction: bar.update(task, completed=fraction)
