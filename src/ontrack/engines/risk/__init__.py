@@ -34,6 +34,7 @@ from ontrack.engines.risk.detectors import DETECTORS, Detector
 from ontrack.engines.risk.detectors.bus_factor import bus_factor
 from ontrack.engines.risk.detectors.cross_team import cross_team
 from ontrack.engines.risk.detectors.deadline_at_risk import deadline_at_risk
+from ontrack.engines.risk.detectors.deadline_missed import deadline_missed
 from ontrack.engines.risk.detectors.external_dependency import external_dependency
 from ontrack.engines.risk.detectors.late_tasks import late_tasks
 from ontrack.engines.risk.detectors.long_tasks import long_tasks
@@ -91,6 +92,7 @@ __all__ = [
     "bus_factor",
     "cross_team",
     "deadline_at_risk",
+    "deadline_missed",
     "external_dependency",
     "heatmap",
     "is_external",

@@ -16,6 +16,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "R103": ("thin-float", "several paths besides the critical one are (nearly) critical"),
     "R104": ("wide-estimate", "a driving task's pessimistic estimate is far above its optimistic"),
     "R105": ("long-task", "a task too long to track without decomposing it"),
+    "R106": ("deadline-missed", "the schedule finishes a task or milestone after its deadline"),
     "R110": ("bus-factor", "most of the driving work rests on one person"),
     "R111": ("single-skill", "a needed skill is held by one person only"),
     "R112": ("over-allocation", "more work than people's time in a window, before levelling"),
