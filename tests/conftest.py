@@ -8,12 +8,14 @@ set of (line, code) pairs, so a missing diagnostic and an unexpected one both fa
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +111,32 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def report_data(
+    plan: Plan,
+    day: dt.date | None = None,
+    *,
+    iterations: int = 300,
+    seed: int = 1,
+    facts: Sequence[Any] = (),
+    tracking: Any = None,
+    generated: dt.datetime | None = None,
+    **report_options: Any,
+) -> tuple[Any, list[Diagnostic]]:
+    """The report's data as the commands build it: the program assessment as of ``day`` (the
+    one rule when None) with ``iterations`` and ``seed``; ``report_options`` go to
+    ReportOptions."""
+    from ontrack.app.asof import resolve_as_of
+    from ontrack.app.assessment import AssessOptions, assess
+    from ontrack.reports.data import ReportOptions
+
+    result, problems = assess(
+        plan,
+        AssessOptions(iterations=iterations, seed=seed, report=ReportOptions(**report_options)),
+        as_of=resolve_as_of(plan, facts, day),
+        facts=facts,
+        tracking=tracking,
+        generated=generated,
+    )
+    return (result.report if result is not None else None), problems

@@ -13,14 +13,12 @@ from ontrack.reports.data import (
     MilestoneRow,
     RagRules,
     ReportData,
-    ReportOptions,
     _open_depth,
-    build_report,
     rag_status,
     risk_cells,
     score,
 )
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, report_data
 
 D = dt.date
 
@@ -62,11 +60,13 @@ def _plan(text: str = PLAN) -> Plan:
 
 
 def _report(plan: Plan, **options: object) -> ReportData:
-    data, problems = build_report(
+    data, problems = report_data(
         plan,
-        ReportOptions(iterations=300, seed=1, **options),  # type: ignore[arg-type]
-        today=D(2026, 1, 16),
+        D(2026, 1, 16),
+        iterations=300,
+        seed=1,
         generated=dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC),
+        **options,
     )
     assert data is not None, problems
     return data
@@ -215,14 +215,11 @@ def test_the_example_program() -> None:
 
 def test_the_report_carries_detected_risks_and_the_dcma_table() -> None:
     from ontrack.planfile import load_plan
-    from ontrack.reports import ReportOptions, build_report
-    from tests.conftest import EXAMPLES
+    from tests.conftest import EXAMPLES, report_data
 
     plan, _ = load_plan(EXAMPLES / "platform-migration")
     assert plan is not None
-    data, _ = build_report(
-        plan, ReportOptions(iterations=300, time_limit=1), today=dt.date(2026, 2, 2)
-    )
+    data, _ = report_data(plan, dt.date(2026, 2, 2), iterations=300)
     assert data is not None
     assert {f.code for f in data.findings} >= {"R101", "R110", "R120"}
     assert [row.number for row in data.compliance] == list(range(1, 15))

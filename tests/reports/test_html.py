@@ -11,8 +11,9 @@ import pytest
 
 from ontrack.planfile import load_plan_text
 from ontrack.planfile.generate import dump_plan, generate_plan
-from ontrack.reports import ComplianceRow, Finding, ReportData, ReportOptions, build_report
+from ontrack.reports import ComplianceRow, Finding, ReportData
 from ontrack.reports.html import render_report
+from tests.conftest import report_data
 from tests.reports.test_data import PLAN
 
 EVIL = '<script>alert("x")</script> & "quotes"'
@@ -21,11 +22,13 @@ EVIL = '<script>alert("x")</script> & "quotes"'
 def _data(text: str, **options: object) -> ReportData:
     plan, diagnostics = load_plan_text(textwrap.dedent(text), "plan.yaml")
     assert plan is not None, diagnostics
-    data, problems = build_report(
+    data, problems = report_data(
         plan,
-        ReportOptions(iterations=200, seed=1, **options),  # type: ignore[arg-type]
-        today=dt.date(2026, 1, 16),
+        dt.date(2026, 1, 16),
+        iterations=200,
+        seed=1,
         generated=dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC),
+        **options,
     )
     assert data is not None, problems
     return data

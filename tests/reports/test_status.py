@@ -22,11 +22,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from ontrack.app.tracking import Tracked, read_tracked
 from ontrack.cli.main import app as ontrack
-from ontrack.cli.status import _Read, _read_store
+from ontrack.cli.status import _changes
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
-from ontrack.reports.data import RagRules, ReportData, ReportOptions, build_report
+from ontrack.reports.data import RagRules, ReportData
 from ontrack.reports.status import (
     StatusReport,
     StatusRules,
@@ -35,8 +36,8 @@ from ontrack.reports.status import (
     render_markdown,
 )
 from ontrack.store import repo
-from ontrack.store.repo import ProgressFact
-from tests.conftest import EXAMPLES, load_doc
+from ontrack.store.repo import ProgressFact, Store
+from tests.conftest import EXAMPLES, load_doc, report_data
 
 runner = CliRunner()
 STATUS = dt.date(2026, 3, 27)  # the latest status file
@@ -90,17 +91,41 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
     return Example(folder, db, plan)
 
 
+@dataclass
+class _Read:
+    """What the status command reads from the store, as the command reads it."""
+
+    example: Example
+    tracked: Tracked
+
+    @property
+    def facts(self) -> list[ProgressFact]:
+        return list(self.tracked.facts)
+
+    @property
+    def tracking(self):  # type: ignore[no-untyped-def]
+        return self.tracked.baseline
+
+    def changes(self, since: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+        store = Store.open(self.example.db, self.example.folder)
+        try:
+            windowed = read_tracked(store, self.example.plan, None, until=end, window=(since, end))
+        finally:
+            store.close()
+        return _changes(windowed, since, end)
+
+
 def _data(example: Example, day: dt.date | None = None) -> tuple[ReportData, _Read]:
-    read = _read_store(example.folder, example.plan, example.db, "approved", day, None)
-    data, problems = build_report(
-        example.plan,
-        ReportOptions(iterations=300, seed=1, audit=False),
-        today=STATUS,
-        status=read.status,
-        tracking=read.tracking,
+    store = Store.open(example.db, example.folder)
+    try:
+        tracked = read_tracked(store, example.plan, "approved", until=day)
+    finally:
+        store.close()
+    data, problems = report_data(
+        example.plan, day, facts=tracked.facts, tracking=tracked.baseline, audit=False
     )
     assert data is not None, problems
-    return data, read
+    return data, _Read(example, tracked)
 
 
 @pytest.fixture(scope="module")
@@ -293,9 +318,7 @@ tasks:
 
 
 def _plain(plan: Plan, today: dt.date, **kw: object) -> StatusReport:
-    data, problems = build_report(
-        plan, ReportOptions(iterations=200, seed=0, audit=False), today=today
-    )
+    data, problems = report_data(plan, today, iterations=200, seed=0, audit=False)
     assert data is not None, problems
     return build_status(data, plan, since=today - dt.timedelta(days=7), **kw)  # type: ignore[arg-type]
 
@@ -328,7 +351,7 @@ def test_rules_are_configurable() -> None:
         + "  - {id: done, title: Done, milestone: true, depends: z}\n"
     )
     assert plan is not None
-    data, _ = build_report(plan, ReportOptions(iterations=200, seed=0), today=dt.date(2026, 1, 5))
+    data, _ = report_data(plan, dt.date(2026, 1, 5), iterations=200, seed=0)
     assert data is not None
     m = next(m for m in data.milestones if m.id == "m")
     assert m.probability is not None and 0 < m.probability < 1

@@ -48,9 +48,8 @@ class AssessOptions:
     near_critical_days: int = 5
     # The detectors' thresholds (its as_of is replaced by the assessment's).
     risk: RiskOptions | None = None
+    # How the report presents it; its ``findings`` and ``audit`` switch those engines off.
     report: ReportOptions = field(default_factory=ReportOptions)
-    findings: bool = True
-    audit: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +236,7 @@ def assess(
     thresholds = replace(options.risk or risk.RiskOptions(as_of=as_of.date), as_of=as_of.date)
     assessed = risk.assess(plan, solved.schedule, simulated, thresholds, known)
     audited = None
-    if options.audit:
+    if options.report.audit:
         audited, _ = compliance.audit(
             plan,
             compliance.Tracking(
@@ -249,7 +248,7 @@ def assess(
         )
     report = build_report(
         plan,
-        replace(options.report, findings=options.findings, audit=options.audit),
+        options.report,
         solved=solved,
         simulated=simulated,
         status=status,

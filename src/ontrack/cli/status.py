@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,20 +12,24 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
+from ontrack.cli.assessing import (
+    AS_OF_OPTION,
+    DB_OPTION,
+    ITERATIONS_OPTION,
+    SEED_OPTION,
+    STORE_PLAN_OPTION,
+    TIME_LIMIT_OPTION,
+    StoreRequest,
+    assess_or_exit,
+    read_store,
+)
 from ontrack.cli.common import load_or_exit
-from ontrack.cli.output import counts_line, print_diagnostics, stderr
-from ontrack.cli.report import REPORT_STATUS_DATE_OPTION, REPORT_STORE_PLAN_OPTION
-from ontrack.cli.track import DB_HELP
+from ontrack.cli.output import print_diagnostics, stderr
 from ontrack.diagnostics import SourceLoc, error
 
 if TYPE_CHECKING:
-    from ontrack.engines.schedule.progress import Status
-    from ontrack.model import Plan
-    from ontrack.reports.data import TrackingInput
+    from ontrack.app.tracking import Tracked
     from ontrack.reports.status import PlanChanges
-    from ontrack.store.repo import ProgressFact, RevisionInfo, Store
-
-MAX_ITERATIONS = 1_000_000  # a report is read by people: more adds time, not information
 WINDOW_DAYS = 7  # the default --since: a week before the status date
 
 
@@ -75,18 +79,11 @@ def status_command(
         help="Plan around the progress recorded in the store (`ontrack progress`) and read "
         "the plan's recorded revisions for the changes since --since.",
     ),
-    status_date: dt.datetime | None = REPORT_STATUS_DATE_OPTION,
-    store_plan: Path | None = REPORT_STORE_PLAN_OPTION,
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
-    iterations: int = typer.Option(
-        1000,
-        "--iterations",
-        "-n",
-        min=1,
-        max=MAX_ITERATIONS,
-        help="Monte Carlo iterations for the forecast.",
-    ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    status_date: dt.datetime | None = AS_OF_OPTION,
+    store_plan: Path | None = STORE_PLAN_OPTION,
+    db: str | None = DB_OPTION,
+    iterations: int = ITERATIONS_OPTION,
+    seed: int = SEED_OPTION,
     workstreams: WorkstreamChoice = typer.Option(
         WorkstreamChoice.AUTO,
         "--workstreams",
@@ -99,11 +96,9 @@ def status_command(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the report to this file (default: stdout)."
     ),
-    time_limit: float = typer.Option(
-        5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
-    ),
+    time_limit: float = TIME_LIMIT_OPTION,
 ) -> None:
-    """Write the weekly status report: the overall RAG and why (the worst workstream), a short
+    """Write the weekly status report: the program's RAG and why (the worst workstream too), a short
     executive summary, milestones against the baseline with the cause of each slip, top
     risks, decisions and asks, and the budget; for the team also highlights, lowlights,
     blockers per owner and what finished and started since --since.
@@ -116,8 +111,7 @@ def status_command(
     Example: ontrack status examples/platform-migration -b approved -a team -f html -o s.html
     """
     loaded = load_or_exit(plan, "no report written")
-    # The engines load only when a report is made (a second off every other command).
-    from ontrack.reports.data import ReportOptions, build_report  # noqa: PLC0415
+    from ontrack.app.assessment import AssessOptions  # noqa: PLC0415
     from ontrack.reports.status import build_status, render  # noqa: PLC0415
 
     day = status_date.date() if status_date else None
@@ -125,37 +119,35 @@ def status_command(
     if day is not None and start is not None and start >= day:
         stderr.print(f"--since {start} must be before the status date {day}")
         raise typer.Exit(2)
-    read = None
-    if baseline is not None or progress:
-        read = _read_store(store_plan or plan, loaded, db, baseline, day, start)
+    request = StoreRequest(store_plan or plan, db, baseline, progress)
     # The DCMA table is the HTML report's; the status report never shows it.
-    options = ReportOptions(iterations=iterations, seed=seed, time_limit=time_limit, audit=False)
-    data, diagnostics = build_report(
+    result, tracked = assess_or_exit(
         loaded,
-        options,
-        today=day or dt.date.today(),
-        status=read.status if read else None,
-        tracking=read.tracking if read else None,
+        plan,
+        AssessOptions(iterations=iterations, seed=seed, time_limit=time_limit),
+        request,
+        day,
+        consequence="no report written",
     )
-    if data is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(
-            f"[red]✗[/red] {escape(str(plan))} cannot be scheduled: {counts_line(diagnostics)}; "
-            "no report written"
-        )
-        raise typer.Exit(1)
+    data = result.report
     window = start or data.status_date - dt.timedelta(days=WINDOW_DAYS)
     if window >= data.status_date:
         stderr.print(f"--since {window} must be before the status date {data.status_date}")
         raise typer.Exit(2)
+    changes = None
+    if tracked is not None:
+        # The two revisions the window compares (loaded only now that the window is known).
+        windowed = read_store(loaded, replace(request, window=(window, data.status_date)), day)
+        if windowed is not None:
+            changes = _changes(windowed, window, data.status_date)
     report = build_status(
         data,
         loaded,
         since=window,
         audience=audience.value,
-        facts=read.facts if read else (),
-        tracking=read.tracking if read else None,
-        changes=read.changes(window, data.status_date) if read else None,
+        facts=[f for f in tracked.facts if f.status_date <= data.status_date] if tracked else (),
+        tracking=result.tracking,
+        changes=changes,
         grouping=workstreams.value,
     )
     text = render(report, fmt.value)
@@ -178,89 +170,22 @@ def status_command(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    """What the store holds for the report, read in one go (the store is closed after)."""
+def _changes(tracked: Tracked, since: dt.date, status_date: dt.date) -> PlanChanges:
+    """The revisions recorded after ``since`` (up to the status date's end), and the diff from
+    the last one before them to the latest of them."""
+    from ontrack.engines.diff import diff_plans  # noqa: PLC0415
+    from ontrack.reports.status import PlanChanges, RevisionNote  # noqa: PLC0415
 
-    status: Status | None
-    tracking: TrackingInput | None
-    facts: list[ProgressFact]
-    revisions: list[RevisionInfo]
-    plans: dict[int, Plan]  # the revisions a window may compare, loaded
-
-    def changes(self, since: dt.date, status_date: dt.date) -> PlanChanges:
-        """The revisions recorded after ``since`` (up to the status date's end), and the diff
-        from the last one before them to the latest of them."""
-        from ontrack.engines.diff import diff_plans  # noqa: PLC0415
-        from ontrack.reports.status import PlanChanges, RevisionNote  # noqa: PLC0415
-
-        inside = [r for r in self.revisions if since < r.created_at.date() <= status_date]
-        before = [r for r in self.revisions if r.created_at.date() <= since]
-        previous = before[-1].number if before else None
-        diff = None
-        if inside and previous is not None:
-            older, newer = self.plans.get(previous), self.plans.get(inside[-1].number)
-            if older is not None and newer is not None:
-                diff = diff_plans(older, newer)
-        return PlanChanges(
-            tuple(RevisionNote(r.number, r.created_at, r.author, r.message) for r in inside),
-            previous,
-            diff,
-        )
-
-
-def _read_store(
-    where: Path,
-    plan: Plan,
-    db: str | None,
-    baseline: str | None,
-    day: dt.date | None,
-    since: dt.date | None,
-) -> _Read:
-    """The recorded progress as of ``day``, the revisions and, with a baseline, what tracking
-    needs."""
-    from ontrack.cli.report import _weekly  # noqa: PLC0415 - the store is heavy
-    from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415
-    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
-    from ontrack.reports.data import TrackingInput  # noqa: PLC0415
-
-    with _store(db, where) as store:
-        name = store.program(plan.program.name)
-        facts = [f for f in store.progress(name) if day is None or f.status_date <= day]
-        revisions = sorted(store.revisions(name), key=lambda r: r.created_at)
-        tracking = None
-        if baseline is not None:
-            info = store.baseline(name, baseline)
-            tracking = TrackingInput(
-                baseline=info.name,
-                revision=info.revision,
-                schedule=info.schedule,
-                cost=info.cost,
-                plan=_revision_plan(store, name, info.revision),
-                revisions=[
-                    (r.created_at, _revision_plan(store, name, r.number))
-                    for r in _weekly(revisions)
-                ],
-                facts=facts,
-            )
-        status = facts_status(plan, facts, day)
-        # The window ends on the status date: the latest recorded one, or the day given.
-        end = day or (status.date if status is not None else dt.date.today())
-        start = since or end - dt.timedelta(days=WINDOW_DAYS)
-        plans = _window_plans(store, name, revisions, start, end)
-    return _Read(status, tracking, facts, revisions, plans)
-
-
-def _window_plans(
-    store: Store, name: str, revisions: list[RevisionInfo], since: dt.date, end: dt.date
-) -> dict[int, Plan]:
-    """The last revision before the window and the latest in it: the two a diff compares
-    (only these two are loaded)."""
-    from ontrack.cli.track import _revision_plan  # noqa: PLC0415
-
-    before = [r for r in revisions if r.created_at.date() <= since]
-    after = [r for r in revisions if since < r.created_at.date() <= end]
-    if not before or not after:
-        return {}
-    wanted = {before[-1].number, after[-1].number}
-    return {n: _revision_plan(store, name, n) for n in wanted}
+    inside = [r for r in tracked.revisions if since < r.created_at.date() <= status_date]
+    before = [r for r in tracked.revisions if r.created_at.date() <= since]
+    previous = before[-1].number if before else None
+    diff = None
+    if inside and previous is not None:
+        older, newer = tracked.plans.get(previous), tracked.plans.get(inside[-1].number)
+        if older is not None and newer is not None:
+            diff = diff_plans(older, newer)
+    return PlanChanges(
+        tuple(RevisionNote(r.number, r.created_at, r.author, r.message) for r in inside),
+        previous,
+        diff,
+    )

@@ -1,6 +1,7 @@
 """Reports for stakeholders: the self-contained HTML status report (``ontrack report``).
 
-``build_report`` gathers the figures from the engines into a frozen ``ReportData``;
+``build_report`` gathers the program assessment's figures (``ontrack.app.assessment``) into a
+frozen ``ReportData``;
 ``render_report`` turns it into one HTML page. Jinja2 loads on first render only.
 """
 

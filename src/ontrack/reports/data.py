@@ -68,9 +68,8 @@ class RagRules:
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
-    iterations: int = 2000
-    seed: int = 0
-    time_limit: float = 5.0  # seconds for the deterministic schedule
+    """How the report presents the assessment (what it computes is ``AssessOptions``)."""
+
     rag: RagRules = field(default_factory=RagRules)
     # The Gantt opens summaries level by level while at most this many rows show; deeper
     # levels start collapsed (a 5,000-task plan opens on its top-level work packages).
@@ -502,8 +501,8 @@ def rag_status(
             (
                 "red",
                 f"the final milestone '{final.title}' is only 80% likely by "
-                f"{day_text(final.p80)}, {(final.p80 - final.deadline).days} calendar days after its "
-                f"deadline {day_text(final.deadline)}",
+                f"{day_text(final.p80)}, {(final.p80 - final.deadline).days} calendar days "
+                f"after its deadline {day_text(final.deadline)}",
             )
         )
     for m in milestones:

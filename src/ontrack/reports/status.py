@@ -685,23 +685,22 @@ def _indices(ctx: _Ctx, stream: _Workstream) -> tuple[float | None, float | None
 def _overall(
     data: ReportData, streams: Sequence[WorkstreamStatus]
 ) -> tuple[Rag, str, str | None, str]:
-    """The worst workstream's colour and reason; the program's own RAG (docs/report.md) when
-    it is worse (a program-wide index, say, that no single workstream crosses). Returns the
-    colour, the one-line reason, the worst workstream's id and the summary's first clause."""
+    """The headline is the program assessment's RAG (docs/report.md), the same in every
+    output; the workstreams add their own view, and the summary names the worst of them.
+    Returns the colour, the one-line reason, the worst workstream's id and the summary's first
+    clause."""
+    colour, reason = data.rag.colour, data.rag.reason
     flagged = [s for s in streams if s.signals]
     worst = min(flagged, key=lambda s: (s.signals[0].key, s.title), default=None)
-    if worst is not None and _RANK[worst.colour] <= _RANK[data.rag.colour]:
-        if len(streams) == 1:
-            return worst.colour, worst.reason, worst.id, _lower_first(worst.reason)
-        clause = f"the worst workstream is '{worst.title}', where {_lower_first(worst.reason)}"
-        return worst.colour, f"{worst.title}: {worst.reason}", worst.id, clause
-    if data.rag.colour != "green":
-        reason = data.rag.reason
-        return data.rag.colour, f"Program: {reason}", None, "program-wide, " + _lower_first(reason)
-    count = len(streams)
-    every = f"all {count} workstreams are green" if count > 1 else "every rule is green"
-    reason = _capital(every) + "; " + _lower_first(data.rag.reason)
-    return "green", reason, None, _lower_first(reason)
+    clause = _lower_first(reason)
+    if worst is not None and len(streams) > 1 and worst.colour != "green":
+        clause += f"; the worst workstream is '{worst.title}' ({worst.colour.upper()}), where " + (
+            _lower_first(worst.reason)
+        )
+        return colour, reason, worst.id, clause
+    if colour == "green" and len(streams) > 1:
+        clause = f"all {len(streams)} workstreams are green; " + clause
+    return colour, reason, None, clause
 
 
 # -- milestones ---------------------------------------------------------------------------------
