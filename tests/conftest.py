@@ -19,6 +19,10 @@ from typing import Any
 
 import pytest
 
+# "Today" is the as-of date of a plan with no status date and no progress (ontrack.app.asof):
+# pinned, so the suite gives the same answers whatever day it runs.
+os.environ.setdefault("ONTRACK_TODAY", "2026-12-06")
+
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
 from ontrack.planfile import load_plan_text

@@ -31,9 +31,8 @@ ITERATIONS_OPTION = typer.Option(
     ITERATIONS,
     "--iterations",
     "-n",
-    min=1,
-    max=MAX_ITERATIONS,
-    help="Monte Carlo iterations (every command uses the same default, so the same odds).",
+    help=f"Monte Carlo iterations, 1..{MAX_ITERATIONS:,} (every command has the same default, "
+    "so the same odds).",
 )
 SEED_OPTION = typer.Option(0, "--seed", help="Same seed, same numbers.")
 TIME_LIMIT_OPTION = typer.Option(

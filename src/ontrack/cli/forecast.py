@@ -10,20 +10,22 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ontrack.cli.common import (
+from ontrack.cli.assessing import (
+    AS_OF_OPTION,
+    DB_OPTION,
+    ITERATIONS_OPTION,
     PROGRESS_OPTION,
-    STATUS_DATE_OPTION,
-    STORE_OPTION,
-    load_or_exit,
-    recorded_status,
+    SEED_OPTION,
+    TIME_LIMIT_OPTION,
+    StoreRequest,
+    assess_or_exit,
 )
+from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
     add_column,
-    counts_line,
     print_diagnostics,
     print_json,
     print_wide,
@@ -32,7 +34,7 @@ from ontrack.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from ontrack.engines.forecast.result import Forecast
+    from ontrack.engines.forecast.result import DriverContribution, Forecast
 
 MAX_ITERATIONS = 10_000_000  # checked against the engine's own limit in the tests
 
@@ -50,10 +52,8 @@ class GroupBy(StrEnum):
 
 def forecast_command(
     plan: Path | None = typer.Argument(None, help="A plan file, or a folder of plan files."),
-    iterations: int = typer.Option(
-        10_000, "--iterations", "-n", help=f"Monte Carlo iterations (1..{MAX_ITERATIONS:,})."
-    ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    iterations: int = ITERATIONS_OPTION,
+    seed: int = SEED_OPTION,
     resources: bool = typer.Option(
         False,
         "--resources",
@@ -75,9 +75,7 @@ def forecast_command(
     correlate_by: GroupBy = typer.Option(
         GroupBy.TEAM, "--correlate-by", help="Group tasks by team, or by their first tag."
     ),
-    time_limit: float = typer.Option(
-        5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
-    ),
+    time_limit: float = TIME_LIMIT_OPTION,
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
     history: Path | None = typer.Option(
         None,
@@ -113,8 +111,8 @@ def forecast_command(
         help="With --history: share of newly arriving items that join the scope (0..1).",
     ),
     progress: bool = PROGRESS_OPTION,
-    status_date: dt.datetime | None = STATUS_DATE_OPTION,
-    db: str | None = STORE_OPTION,
+    status_date: dt.datetime | None = AS_OF_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Forecast delivery dates with Monte Carlo simulation, or from throughput history.
 
@@ -150,71 +148,52 @@ def forecast_command(
         stderr.print("give a PLAN (or --history FILE); see `ontrack forecast --help`")
         raise typer.Exit(2)
     loaded = load_or_exit(plan)
-    # numpy and scipy load only when a forecast runs (a second off every other command).
-    from ontrack.engines.forecast.distributions import Distribution  # noqa: PLC0415
-    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
+    from ontrack.app.assessment import AssessOptions  # noqa: PLC0415
+    from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
-    status = recorded_status(progress, plan, loaded, db, status_date)
-    with _Bar(enabled=fmt is Format.TABLE) as bar:
-        result, problems = forecast(
-            loaded,
-            ForecastOptions(
-                iterations=iterations,
-                seed=seed,
-                distribution=Distribution(distribution.value),
-                resources=resources,
-                correlation=correlation,
-                correlate_by="team" if correlate_by is GroupBy.TEAM else "tag",
-                schedule_time_limit=time_limit,
-                progress=bar,
-                status=status,
-            ),
-        )
-    if result is None:
-        print_diagnostics(problems, stderr)
-        stderr.print(f"[red]✗[/red] {plan} cannot be forecast: {counts_line(problems)}")
-        raise typer.Exit(1)
+    assessed, _ = assess_or_exit(
+        loaded,
+        plan,
+        AssessOptions(
+            iterations=iterations,
+            seed=seed,
+            time_limit=time_limit,
+            distribution=distribution.value,
+            resources=resources,
+            correlation=correlation,
+            correlate_by="team" if correlate_by is GroupBy.TEAM else "tag",
+            report=ReportOptions(audit=False),
+        ),
+        StoreRequest(plan, db, None, progress),
+        status_date,
+        bar=fmt is Format.TABLE,
+        consequence="nothing to forecast",
+    )
+    result = assessed.forecast
+    problems = list(assessed.diagnostics)
     if fmt is Format.JSON:
-        print_json(result.to_json() | {"diagnostics": [d.to_json() for d in problems]})
-        return
-    print_forecast(result)
-    print_diagnostics(problems)
-
-
-class _Bar:
-    """A progress bar over the iterations, on a terminal only."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and stderr.is_terminal
-        self.bar = Progress(
-            TextColumn("simulating"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
+        print_json(
+            result.to_json()
+            | {
+                "as_of": assessed.as_of.to_json(),
+                "diagnostics": [d.to_json() for d in problems],
+            }
         )
-        self.task = self.bar.add_task("", total=1.0)
-
-    def __enter__(self) -> _Bar | None:
-        if not self.enabled:
-            return None
-        self.bar.start()
-        return self
-
-    def __call__(self, fraction: float) -> None:
-        self.bar.update(self.task, completed=fraction)
-
-    def __exit__(self, *_: object) -> None:
-        if self.enabled:
-            self.bar.stop()
+        return
+    stdout.print(f"[dim]{escape(assessed.as_of.statement)}[/dim]")
+    # With progress, the simulation plans only the work left after the status date.
+    status = assessed.status
+    print_forecast(result, remaining_from=status.date if status.tasks else None)
+    print_diagnostics(problems)
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-def print_forecast(result: Forecast) -> None:
+def print_forecast(result: Forecast, *, remaining_from: dt.date | None = None) -> None:
+    """The forecast as tables; ``remaining_from``: the status date the simulation planned the
+    remaining work from (its cost is then the cost of that work, not of the whole program)."""
     f = result.finish
     stdout.print(
         f"[bold]{escape(f.title)}[/bold]: planned finish {f.planned}; "
@@ -247,21 +226,7 @@ def print_forecast(result: Forecast) -> None:
             )
         print_wide(table)
     if result.drivers:
-        table = Table(
-            title="What moves the finish (working days added to the mean)", title_justify="left"
-        )
-        for col in ("driver", "kind", "days", "share"):
-            add_column(table, col, wide=col == "driver", right=col in ("days", "share"))
-        for d in result.drivers[:10]:
-            table.add_row(
-                escape(d.title)
-                if d.kind == "merge"
-                else f"{escape(d.id)} [dim]{escape(d.title)}[/dim]",
-                d.kind,
-                f"{d.days:+.1f}",
-                _pct(d.share),
-            )
-        print_wide(table)
+        print_wide(_drivers_table(result))
     # Critical and uncertain both: the schedule sensitivity index ranks what to manage first.
     crucial = sorted(
         (t for t in result.tasks if t.criticality > 0 and t.planned_days > 0),
@@ -285,12 +250,71 @@ def print_forecast(result: Forecast) -> None:
         print_wide(table)
     if result.cost is not None:
         c = result.cost
-        budget = (
-            f"; budget {c.budget:,.0f} ({_pct(c.probability_within_budget)} chance within)"
-            if c.budget is not None
-            else ""
-        )
+        odds = _pct(c.probability_within_budget)
+        label, within = f"Cost ({c.currency})", ""
+        if remaining_from is not None:  # the work already done (and paid) is not simulated
+            label = f"Cost of the remaining work from {remaining_from} ({c.currency})"
+        if c.budget is not None and remaining_from is None:
+            within = f"; budget {c.budget:,.0f} ({odds} chance within)"
+        elif c.budget is not None:
+            within = (
+                f"; the whole program's budget is {c.budget:,.0f} ({odds} chance the "
+                "remaining work alone fits; add the actual cost to date: ontrack budget)"
+            )
         stdout.print(
-            f"Cost ({c.currency}): planned {c.planned:,.0f}; P50 {c.p50:,.0f} · "
-            f"P80 {c.p80:,.0f} · P95 {c.p95:,.0f}{budget}"
+            f"{label}: planned {c.planned:,.0f}; P50 {c.p50:,.0f} · "
+            f"P80 {c.p80:,.0f} · P95 {c.p95:,.0f}{within}"
         )
+
+
+TOP_DRIVERS = 10
+# What the per-path attribution leaves over, by its sign. Each iteration credits the overruns
+# and risk delays on the path that drove its finish; when that path had float in the plan, part
+# of its overrun only used the float up and the finish moved by less (a negative remainder);
+# waits for time off or for a person, and the latest of merging paths, move it by more.
+MERGE_ADDS = "merge bias and waits: merging paths, waits for time off or for a person"
+MERGE_TAKES = (
+    "absorbed by float: the paths that drove the finish had slack in the plan, so part of "
+    "their overruns above did not move it (path switching)"
+)
+
+
+def _kind(d: DriverContribution) -> str:
+    return "paths" if d.kind == "merge" else d.kind
+
+
+def _drivers_table(result: Forecast) -> Table:
+    """What moves the finish, as shares that read naturally: the delays (positive lines) add
+    up to 100 %; a line that takes delay back (float that absorbed part of the overruns) is
+    shown apart, with its days and no share, and the last line nets them to the mean delay."""
+    adds = sorted((d for d in result.drivers if d.days > 0), key=lambda d: -d.days)
+    takes = sorted((d for d in result.drivers if d.days < 0), key=lambda d: d.days)
+    gross = sum(d.days for d in adds)
+    net = sum(d.days for d in result.drivers)
+    table = Table(
+        title="What moves the finish (working days added to the mean finish beyond the "
+        f"planned {result.finish.planned})",
+        title_justify="left",
+    )
+    for col in ("driver", "kind", "days", "share"):
+        add_column(table, col, wide=col == "driver", right=col in ("days", "share"))
+
+    def label(d: DriverContribution) -> str:
+        if d.kind == "merge":
+            return MERGE_ADDS if d.days > 0 else MERGE_TAKES
+        return f"{escape(d.id)} [dim]{escape(d.title)}[/dim]"
+
+    for d in adds[:TOP_DRIVERS]:
+        table.add_row(label(d), _kind(d), f"{d.days:+.1f}", _pct(d.days / gross))
+    others = adds[TOP_DRIVERS:]
+    if others:
+        days = sum(d.days for d in others)
+        table.add_row(f"{len(others)} more drivers", "", f"{days:+.1f}", _pct(days / gross))
+    if takes:
+        table.add_section()
+        table.add_row("delays, all drivers", "", f"{gross:+.1f}", "100%", end_section=True)
+        for d in takes:
+            table.add_row(label(d), _kind(d), f"{d.days:+.1f}", "")
+    table.add_section()
+    table.add_row("[bold]the mean finish moves by[/bold]", "", f"[bold]{net:+.1f}[/bold]", "")
+    return table
