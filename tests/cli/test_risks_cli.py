@@ -96,7 +96,10 @@ def test_json(tmp_path: Path) -> None:
 def test_thresholds_and_severity_filter(tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN)
-    base = (str(plan), "--as-of", "2026-01-12", "-n", "300")
+    # As of the program's start: nothing is overdue yet, so the deadline's odds are the
+    # forecast's (as of a later day with no progress, the work is overdue and R101 must fire).
+    base = (str(plan), "--as-of", "2026-01-05", "-n", "300")
+    assert "R101" in codes(risks_json(str(plan), "--as-of", "2026-01-12", "-n", "300"))
     assert "R105" not in codes(risks_json(*base, "--long-task-days", "30"))
     assert "R101" not in codes(risks_json(*base, "--deadline-threshold", "0.01"))
     high = risks_json(*base, "--min-severity", "high")

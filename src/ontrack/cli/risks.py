@@ -15,23 +15,27 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.cli.assessing import (
+    AS_OF_OPTION,
+    DB_OPTION,
+    ITERATIONS_OPTION,
+    SEED_OPTION,
+    TIME_LIMIT_OPTION,
+    StoreRequest,
+    assess_or_exit,
+)
+from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
     add_column,
-    counts_line,
     print_diagnostics,
     print_json,
-    stderr,
     stdout,
 )
 from ontrack.cli.scope import _percent
-from ontrack.cli.track import DB_HELP
-from ontrack.interop.importer import load_any
 
 if TYPE_CHECKING:
-    from ontrack.engines.risk import Assessment, Tracking
-    from ontrack.engines.schedule.progress import Status
-    from ontrack.model import Plan
+    from ontrack.engines.risk import Assessment
 
 
 class MinSeverity(StrEnum):
@@ -46,19 +50,9 @@ _COLOUR = {"low": "dim", "medium": "yellow", "high": "red", "critical": "bold re
 
 def risks_command(
     plan: Path = typer.Argument(..., help="A plan file, or a folder of plan files."),
-    as_of: dt.datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        help="The day reviews and due dates are judged against (default: today).",
-    ),
-    iterations: int = typer.Option(
-        2000, "--iterations", "-n", min=1, help="Monte Carlo iterations for the forecast."
-    ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
-    time_limit: float = typer.Option(
-        5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
-    ),
+    iterations: int = ITERATIONS_OPTION,
+    seed: int = SEED_OPTION,
+    time_limit: float = TIME_LIMIT_OPTION,
     deadline_threshold: float = typer.Option(
         0.8,
         "--deadline-threshold",
@@ -111,13 +105,8 @@ def risks_command(
         "--progress",
         help="Plan around the progress recorded in the store (stale updates are checked too).",
     ),
-    status_date: dt.datetime | None = typer.Option(
-        None,
-        "--status-date",
-        formats=["%Y-%m-%d"],
-        help="With --progress or --baseline: the progress as of this day (default: the latest).",
-    ),
-    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    status_date: dt.datetime | None = AS_OF_OPTION,
+    db: str | None = DB_OPTION,
     min_severity: MinSeverity = typer.Option(
         MinSeverity.LOW, "--min-severity", help="Show findings of this severity and above."
     ),
@@ -138,34 +127,13 @@ def risks_command(
 
     Example: ontrack risks examples/platform-migration --baseline approved --format json
     """
-    loaded, diagnostics = load_any(plan)
-    if loaded is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] {plan}: {counts_line(diagnostics)}; run `ontrack check`")
-        raise typer.Exit(1)
-    # The engines load numpy and scipy: only once a plan has loaded.
-    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
-    from ontrack.engines.risk import RiskOptions, assess  # noqa: PLC0415
-    from ontrack.engines.schedule.planner import ScheduleOptions, solve_plan  # noqa: PLC0415
+    loaded = load_or_exit(plan)
+    from ontrack.app.assessment import AssessOptions  # noqa: PLC0415
+    from ontrack.engines.risk import RiskOptions  # noqa: PLC0415
+    from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
-    day = status_date.date() if status_date else None
-    tracking = _tracking(plan, loaded, db, baseline, day) if baseline or progress else None
-    status = tracking.status if tracking is not None else None
-    solved, problems = solve_plan(
-        loaded,
-        ScheduleOptions(
-            time_limit=time_limit, seed=seed, near_critical_days=near_critical_days, status=status
-        ),
-    )
-    scheduled = solved.schedule if solved is not None else None
-    simulated = None
-    if solved is not None:  # the forecast simulates this very schedule (no second solve)
-        simulated, _ = forecast(
-            loaded,
-            ForecastOptions(iterations=iterations, seed=seed, status=status, solved=solved),
-        )
-    options = RiskOptions(
-        as_of=as_of.date() if as_of else dt.date.today(),
+    thresholds = RiskOptions(
+        as_of=dt.date.min,  # the assessment's as-of date replaces it
         deadline_threshold=deadline_threshold,
         criticality=criticality,
         long_task_days=long_task_days,
@@ -175,14 +143,25 @@ def risks_command(
         stale_days=stale_days,
         scope_threshold=scope_threshold,
     )
-    result = assess(
+    assessed, _ = assess_or_exit(
         loaded,
-        scheduled,
-        simulated,
-        options,
-        tracking,
-        schedule_problems=[d for d in problems if d.is_error],
+        plan,
+        AssessOptions(
+            iterations=iterations,
+            seed=seed,
+            time_limit=time_limit,
+            near_critical_days=near_critical_days,
+            risk=thresholds,
+            report=ReportOptions(audit=False),
+        ),
+        StoreRequest(plan, db, baseline, progress),
+        status_date,
+        bar=fmt is Format.TABLE,
+        consequence="no risks assessed",
     )
+    result = assessed.risks
+    simulated = assessed.forecast
+    problems = list(assessed.diagnostics)
     floor = _RANK[min_severity.value]
     shown = [f for f in result.findings if f.severity.rank >= floor]
     if fmt is Format.JSON:
@@ -192,42 +171,18 @@ def risks_command(
             {"program": loaded.program.name}
             | data
             | {
-                "forecast": None
-                if simulated is None
-                else {"iterations": simulated.iterations, "seed": simulated.seed},
+                "as_of_rule": assessed.as_of.to_json(),
+                "forecast": {"iterations": simulated.iterations, "seed": simulated.seed},
                 "diagnostics": [d.to_json() for d in problems],
             }
         )
         return
-    _print(loaded.program.name, result, shown, iterations if simulated else None)
-    if problems and scheduled is not None:
+    _print(loaded.program.name, result, shown, simulated.iterations)
+    if problems:
         print_diagnostics(problems)
 
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
-
-def _tracking(
-    plan_path: Path, plan: Plan, db: str | None, baseline: str | None, day: dt.date | None
-) -> Tracking:
-    """The baseline (its plan and frozen schedule) and the progress facts from the store."""
-    from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415
-    from ontrack.engines.risk import Tracking  # noqa: PLC0415
-    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
-
-    with _store(db, plan_path) as store:
-        name = store.program(plan.program.name)
-        facts = store.progress(name)
-        frozen: Plan | None = None
-        tasks: dict[str, Any] = {}
-        if baseline is not None:
-            info = store.baseline(name, baseline)
-            frozen = _revision_plan(store, name, info.revision)
-            tasks = info.schedule
-    status: Status | None = facts_status(plan, facts, day)
-    if day is not None:
-        facts = [f for f in facts if f.status_date <= day]
-    return Tracking(baseline, frozen, tasks, tuple(facts), status)
 
 
 def _wide(table: Table) -> None:
