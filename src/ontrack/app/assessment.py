@@ -20,7 +20,7 @@ from ontrack.model import Plan
 from ontrack.reports.data import ReportData, ReportOptions, TrackingInput, build_report
 
 if TYPE_CHECKING:
-    from ontrack.engines.compliance import Audit
+    from ontrack.engines.compliance import Audit, AuditOptions
     from ontrack.engines.forecast.result import Forecast
     from ontrack.engines.risk import Assessment as RiskAssessment
     from ontrack.engines.risk import RiskOptions
@@ -48,6 +48,8 @@ class AssessOptions:
     near_critical_days: int = 5
     # The detectors' thresholds (its as_of is replaced by the assessment's).
     risk: RiskOptions | None = None
+    # The audit's options (its schedule is replaced by the assessment's).
+    audit: AuditOptions | None = None
     # How the report presents it; its ``findings`` and ``audit`` switch those engines off.
     report: ReportOptions = field(default_factory=ReportOptions)
 
@@ -244,7 +246,7 @@ def assess(
                 baseline=compliance.baseline_tasks(tracking.schedule) if tracking else None,
                 baseline_name=tracking.baseline if tracking else None,
             ),
-            compliance.AuditOptions(solved=solved),
+            replace(options.audit or compliance.AuditOptions(), solved=solved),
         )
     report = build_report(
         plan,

@@ -10,6 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.app.asof import resolve_as_of
+from ontrack.cli.assessing import StoreRequest, read_store
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
@@ -90,21 +92,32 @@ def audit_command(
     Example: ontrack audit examples/platform-migration --baseline approved --format json
     """
     loaded = load_or_exit(plan)
+    from ontrack.app.assessment import AssessOptions, assess  # noqa: PLC0415
     from ontrack.engines.compliance import AuditOptions, audit  # noqa: PLC0415
     from ontrack.engines.schedule.planner import ScheduleOptions  # noqa: PLC0415
 
-    tracking = _tracking(
-        plan, loaded, baseline, progress, status_date.date() if status_date else None, db, program
+    day = status_date.date() if status_date else None
+    settings = AuditOptions(
+        schedule=ScheduleOptions(time_limit=time_limit),
+        delay_days=delay,
+        critical_task=critical_task,
     )
-    result, diagnostics = audit(
+    # The checks measure the program assessment's schedule (the dates every output shows).
+    request = StoreRequest(plan, db, baseline, progress)
+    tracked = read_store(loaded, request, day)
+    facts = tracked.facts if tracked is not None else ()
+    assessed, diagnostics = assess(
         loaded,
-        tracking,
-        AuditOptions(
-            schedule=ScheduleOptions(time_limit=time_limit),
-            delay_days=delay,
-            critical_task=critical_task,
-        ),
+        AssessOptions(time_limit=time_limit, audit=settings),
+        as_of=resolve_as_of(loaded, facts, day),
+        facts=facts,
+        tracking=tracked.baseline if tracked is not None else None,
     )
+    if assessed is not None and assessed.audit is not None:
+        result = assessed.audit
+    else:  # no levelled schedule: the checks measure the logic network (docs/audit.md)
+        tracking = _tracking(plan, loaded, baseline, progress, day, db, program)
+        result, diagnostics = audit(loaded, tracking, settings)
     if fmt is Format.JSON:
         print_json(result.to_json() | {"diagnostics": [d.to_json() for d in diagnostics]})
     else:
