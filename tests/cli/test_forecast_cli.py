@@ -105,3 +105,40 @@ def test_tables_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["forecast", EXAMPLE, "-n", "300"])
     assert result.exit_code == 0, result.output
     assert "What moves the finish" in console.export_text()
+
+
+def test_driver_shares_read_naturally() -> None:
+    """The delays add up to 100 %; a negative remainder (float that absorbed overruns) is its
+    own explained line with no share, and the last line is the net move of the mean finish."""
+    import dataclasses
+
+    from rich.console import Console
+
+    from ontrack.cli.forecast import MERGE_TAKES, _drivers_table
+    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast
+    from ontrack.engines.forecast.result import DriverContribution
+    from ontrack.planfile import load_plan
+
+    plan, _ = load_plan(FIXTURES / "plans" / "clean.yaml")
+    assert plan is not None
+    result, _ = forecast(plan, ForecastOptions(iterations=50))
+    assert result is not None
+    drivers = (
+        DriverContribution("merge", "merge-bias", "merge bias", -5.7, -0.61),
+        DriverContribution("risk", "r1", "Vendor late", 9.0, 0.97),
+        DriverContribution("task", "t1", "Build", 6.0, 0.65),
+    )
+    console = Console(width=200, record=True)
+    console.print(_drivers_table(dataclasses.replace(result, drivers=drivers)))
+    text = console.export_text()
+    assert "-61" not in text and "−61" not in text
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[3:5]
+        for line in text.splitlines()[3:]
+        if line.startswith("│")
+    }
+    assert [c.strip() for c in rows["r1 Vendor late"]] == ["+9.0", "60%"]
+    assert [c.strip() for c in rows["t1 Build"]] == ["+6.0", "40%"]
+    assert [c.strip() for c in rows["delays, all drivers"]] == ["+15.0", "100%"]
+    assert MERGE_TAKES[:40] in text
+    assert [c.strip() for c in rows["the mean finish moves by"]] == ["+9.3", ""]

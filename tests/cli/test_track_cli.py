@@ -152,6 +152,12 @@ def test_schedule_and_forecast_plan_around_the_recorded_progress(tmp_path: Path)
     assert earlier["status_date"] == "2026-02-13"
     odds = json.loads(invoke("forecast", str(plan), "--progress", *db, "-n", "500", "-f", "json"))
     assert odds["finish"]["p50"] >= "2026-03-27"
+    table = runner.invoke(
+        app, ["forecast", str(plan), "--progress", *db, "-n", "300"], env={"COLUMNS": "200"}
+    )
+    assert "Cost of the remaining work from 2026-03-27 (USD)" in table.output
+    whole = runner.invoke(app, ["forecast", str(plan), "-n", "300"], env={"COLUMNS": "200"})
+    assert "Cost (USD)" in whole.output and "remaining work" not in whole.output
 
 
 def test_budget(db_url: str, tmp_path: Path) -> None:
