@@ -376,6 +376,7 @@ def progress(
 
     Example: ontrack progress status-2026-03-13.csv --plan examples/platform-migration
     """
+    from ontrack.app.asof import today  # noqa: PLC0415 - ONTRACK_TODAY pins it, as elsewhere
     from ontrack.interop.progressfile import read_progress  # noqa: PLC0415
 
     with _store(db, plan) as store:
@@ -387,7 +388,7 @@ def progress(
             hours_per_day=latest.calendar.hours_per_day,
             days_per_week=len(latest.calendar.workweek),
             status_date=status_date.date() if status_date else None,
-            latest=None if allow_future else dt.date.today(),
+            latest=None if allow_future else today(),
         )
         if diagnostics:
             print_diagnostics(diagnostics, stderr)
