@@ -16,7 +16,6 @@ from ontrack.reports.data import (
     _open_depth,
     rag_status,
     risk_cells,
-    score,
 )
 from tests.conftest import EXAMPLES, report_data
 
@@ -116,17 +115,16 @@ def test_load_counts_booked_and_available_days_per_week(data: ReportData) -> Non
 
 def test_risks_are_scored_and_ordered_for_review(data: ReportData) -> None:
     rows = {r.id: r for r in data.risks}
-    assert (rows["r1"].probability_score, rows["r1"].impact_score) == (3, 3)  # 35 %, 10 d
+    # The risk engine's matrix (docs/risks.md): 35 %, and 10 days of a program of fewer than
+    # 50 working days (over 20 % of it); 6,000 of a 100,000 budget is over 5 %, up to 10 %.
+    assert (rows["r1"].probability_score, rows["r1"].impact_score) == (3, 5)
+    assert (rows["r1"].score, rows["r1"].rating) == (15, "high")
+    assert rows["r1"].exposure_days == 3.5  # 35 % of 10 days
     assert rows["r1"].owner == "Ann Lee" and rows["r1"].response == "mitigate"
-    assert rows["r2"].impact_score == 5  # 6,000 of a 100,000 budget: over 5 %
+    assert (rows["r2"].impact_score, rows["r2"].rating) == (3, "low")
     assert [r.id for r in data.risks][-1] == "r3" and not rows["r3"].active
     cells = risk_cells(data.risks)
-    assert cells[2][2] == ["r1"] and sum(len(c) for row in cells for c in row) == 2
-
-
-def test_score_bands() -> None:
-    bands = (0.10, 0.30, 0.50, 0.70)
-    assert [score(p, bands) for p in (0.0, 0.10, 0.11, 0.5, 0.71, 1.0)] == [1, 1, 2, 3, 5, 5]
+    assert cells[2][4] == ["r1"] and sum(len(c) for row in cells for c in row) == 2
 
 
 def _row(

@@ -202,13 +202,22 @@ class RiskRow:
     response: str | None
     mitigation: str
     affects: tuple[str, ...]
-    probability_score: int  # 1..5 (docs/report.md)
+    probability_score: int  # 1..5, the risk engine's matrix (docs/risks.md)
     impact_score: int  # 1..5
     review_date: dt.date | None = None
+    rating: str = "low"  # low | medium | high | critical: the engine's rating of the score
+    exposure_days: float = 0.0  # the engine's: effective probability x PERT mean impact
+    exposure_money: float = 0.0
 
     @property
     def score(self) -> int:
         return self.probability_score * self.impact_score
+
+    @property
+    def in_matrix(self) -> bool:
+        """Open or being mitigated: an occurred risk is an issue now, a closed one gone (the
+        engine's heat map leaves both out)."""
+        return self.status in (RiskStatus.OPEN.value, RiskStatus.MITIGATING.value)
 
     @property
     def active(self) -> bool:
@@ -401,7 +410,7 @@ def build_report(
             statement=simulated.convergence.statement,
             cost=simulated.cost,
         ),
-        risks=_risks(plan, simulated.cost),
+        risks=_risks(plan, assessed, result, simulated.cost, status_date),
         findings=_findings(assessed) if options.findings and assessed is not None else (),
         compliance=_compliance(audited) if options.audit and audited is not None else (),
         options=options,
@@ -787,45 +796,54 @@ def _load(plan: Plan, result: Schedule) -> LoadData:
 
 # -- risks --------------------------------------------------------------------------------------
 
-# Score bands (docs/report.md): the upper limits of scores 1..4; above the last is 5.
-PROBABILITY_BANDS = (0.10, 0.30, 0.50, 0.70)
-IMPACT_DAY_BANDS = (2.0, 5.0, 10.0, 20.0)
-IMPACT_COST_BANDS = (0.005, 0.01, 0.025, 0.05)  # shares of the budget (or planned cost)
 
+def _risks(
+    plan: Plan,
+    assessed: RiskAssessment | None,
+    schedule: Schedule,
+    cost: CostForecast | None,
+    as_of: dt.date,
+) -> tuple[RiskRow, ...]:
+    """The register as the risk engine scores it (``ontrack risks``): one matrix, so a risk's
+    probability, impact, score and rating are the same in every output. Without an assessment
+    the engine's own scoring is run on the schedule and the forecast's planned cost."""
+    from ontrack.engines.risk.register import money_basis, score_register  # noqa: PLC0415
 
-def score(value: float, bands: Sequence[float]) -> int:
-    """1..5: one more than the number of bands ``value`` is above."""
-    return 1 + sum(1 for limit in bands if value > limit)
-
-
-def _risks(plan: Plan, cost: CostForecast | None) -> tuple[RiskRow, ...]:
+    register = (
+        assessed.register
+        if assessed is not None
+        else score_register(
+            plan,
+            program_days=schedule.makespan_days,
+            money_basis=money_basis(plan, cost.planned if cost is not None else None),
+            as_of=as_of,
+        )
+    )
     hpd = plan.hours_per_day
-    scale: Decimal | None = plan.program.budget
-    if scale is None and cost is not None and cost.planned > 0:
-        scale = Decimal(str(cost.planned))
     names = {p.id: p.name for p in plan.people}
     rows = []
-    for risk in plan.risks:
-        days = float(risk.impact.likely.days(hpd)) if risk.impact is not None else None
-        chance = 1.0 if risk.status is RiskStatus.OCCURRED else float(risk.probability)
-        impact = score(days, IMPACT_DAY_BANDS) if days is not None else 1
-        if risk.cost_impact is not None and scale:
-            impact = max(impact, score(float(risk.cost_impact / scale), IMPACT_COST_BANDS))
+    for scored in register:
+        risk = scored.risk
         rows.append(
             RiskRow(
                 id=risk.id,
                 title=risk.title,
                 probability=float(risk.probability),
-                impact_days=days,
+                impact_days=float(risk.impact.likely.days(hpd))
+                if risk.impact is not None
+                else None,
                 cost_impact=risk.cost_impact,
                 owner=names.get(risk.owner, risk.owner) if risk.owner else None,
                 status=risk.status.value,
                 response=risk.response.value if risk.response else None,
                 mitigation=risk.mitigation,
                 affects=risk.affects,
-                probability_score=score(chance, PROBABILITY_BANDS),
-                impact_score=impact,
+                probability_score=scored.probability_band,
+                impact_score=scored.impact_band,
                 review_date=risk.review_date,
+                rating=scored.rating.value,
+                exposure_days=float(scored.exposure_days),
+                exposure_money=float(scored.exposure_money),
             )
         )
     # Active risks first, the highest score first: the order a risk review walks.
@@ -834,11 +852,11 @@ def _risks(plan: Plan, cost: CostForecast | None) -> tuple[RiskRow, ...]:
 
 
 def risk_cells(risks: Sequence[RiskRow]) -> list[list[list[str]]]:
-    """The 5×5 matrix of active risks: ``cells[p - 1][i - 1]`` lists the ids scored
-    probability ``p`` and impact ``i``."""
+    """The 5×5 matrix of open and mitigating risks (the engine's heat map):
+    ``cells[p - 1][i - 1]`` lists the ids scored probability ``p`` and impact ``i``."""
     cells: list[list[list[str]]] = [[[] for _ in range(5)] for _ in range(5)]
     for r in risks:
-        if r.active:
+        if r.in_matrix:
             cells[r.probability_score - 1][r.impact_score - 1].append(r.id)
     return cells
 

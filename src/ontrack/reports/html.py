@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ontrack import __version__
+from ontrack.engines.risk.register import IMPACT_BANDS, PROBABILITY_BANDS
 from ontrack.reports import charts
 from ontrack.reports.charts import (
     BLUE,
@@ -36,9 +37,6 @@ from ontrack.reports.charts import (
     Series,
 )
 from ontrack.reports.data import (
-    IMPACT_COST_BANDS,
-    IMPACT_DAY_BANDS,
-    PROBABILITY_BANDS,
     GanttTask,
     MilestoneRow,
     ReportData,
@@ -513,10 +511,10 @@ def _risk_sections(data: ReportData) -> Markup | None:
         else None
     )
     active = [r for r in data.risks if r.active]
-    # Exposure: each active risk's impact weighted by its chance (1 once it has occurred).
-    chance = {r.id: 1.0 if r.status == "occurred" else r.probability for r in active}
-    days = sum(chance[r.id] * r.impact_days for r in active if r.impact_days is not None)
-    money = sum(chance[r.id] * float(r.cost_impact) for r in active if r.cost_impact is not None)
+    # Exposure as the risk engine measures it (``ontrack risks``): over the open and mitigating
+    # risks, each one's PERT mean impact weighted by its chance.
+    days = sum(r.exposure_days for r in data.risks if r.in_matrix)
+    money = sum(r.exposure_money for r in data.risks if r.in_matrix)
     statuses: dict[str, int] = {}
     for r in data.risks:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -532,10 +530,9 @@ def _risk_sections(data: ReportData) -> Markup | None:
         severe=[r for r in active if r.score >= 10],
         findings=data.findings,
         compliance=data.compliance,
-        bands={
-            "probability": PROBABILITY_BANDS,
-            "days": IMPACT_DAY_BANDS,
-            "cost": IMPACT_COST_BANDS,
+        bands={  # the risk engine's matrix: the same scores as ``ontrack risks``
+            "probability": [float(b) for b in PROBABILITY_BANDS],
+            "impact": [float(b) for b in IMPACT_BANDS],
         },
     )
 

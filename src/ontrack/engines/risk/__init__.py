@@ -64,8 +64,10 @@ from ontrack.engines.risk.register import (
     ScoredRisk,
     band,
     heatmap,
+    money_basis,
     raid_log,
     rating,
+    score_register,
     score_risk,
 )
 
@@ -100,6 +102,7 @@ __all__ = [
     "leaf_predecessors",
     "long_tasks",
     "merge_bias",
+    "money_basis",
     "moot_risks",
     "over_allocation",
     "overdue_raid",
@@ -108,6 +111,7 @@ __all__ = [
     "rank_key",
     "rating",
     "scope_creep",
+    "score_register",
     "score_risk",
     "single_skill",
     "slipping_milestones",

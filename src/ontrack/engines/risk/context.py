@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -15,7 +14,14 @@ from ontrack.diagnostics import UNKNOWN_LOC, SourceLoc
 from ontrack.engines.calendar import WorkGrid
 from ontrack.engines.forecast.result import Forecast, TaskForecast
 from ontrack.engines.graph import leaf_predecessors, leaves, upstream_of
-from ontrack.engines.risk.register import RaidEntry, Rating, ScoredRisk, raid_log, score_risk
+from ontrack.engines.risk.register import (
+    RaidEntry,
+    Rating,
+    ScoredRisk,
+    money_basis,
+    raid_log,
+    score_register,
+)
 from ontrack.engines.schedule.progress import Fact, Status, plan_status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
 from ontrack.model import Plan, Task
@@ -135,22 +141,17 @@ def build_context(
     grid = WorkGrid.for_plan(plan)
     scheduled = {t.id: t for t in schedule.tasks} if schedule is not None else {}
     forecasts = {t.id: t for t in forecast.tasks} if forecast is not None else {}
-    hpd = plan.hours_per_day
-    program_days = schedule.makespan_days if schedule is not None else 0
-    money_basis = plan.program.budget
-    if money_basis is None and forecast is not None and forecast.cost is not None:
-        money_basis = Decimal(str(round(forecast.cost.planned, 2))) or None
-    delays = {r.id: r.mean_delay_days for r in forecast.risks} if forecast is not None else {}
-    register = tuple(
-        score_risk(
-            r,
-            hours_per_day=hpd,
-            program_days=program_days,
-            money_basis=money_basis,
-            as_of=options.as_of,
-            forecast_delay_days=delays.get(r.id),
-        )
-        for r in plan.risks
+    register = score_register(
+        plan,
+        program_days=schedule.makespan_days if schedule is not None else 0,
+        money_basis=money_basis(
+            plan,
+            forecast.cost.planned if forecast is not None and forecast.cost is not None else None,
+        ),
+        as_of=options.as_of,
+        forecast_delays={r.id: r.mean_delay_days for r in forecast.risks}
+        if forecast is not None
+        else None,
     )
     driving: set[str] = set()
     for t in scheduled.values():

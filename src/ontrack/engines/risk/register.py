@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -211,6 +211,40 @@ def score_risk(
         exposure_money=Decimal(probability.numerator) * cost / Decimal(probability.denominator),
         review_overdue_days=overdue,
         forecast_delay_days=forecast_delay_days,
+    )
+
+
+def money_basis(plan: Plan, planned_cost: float | None) -> Decimal | None:
+    """What a cost impact is banded against: the budget, else the planned cost (None when
+    neither is known: cost impact is then not banded)."""
+    if plan.program.budget is not None:
+        return plan.program.budget
+    if planned_cost is None:
+        return None
+    return Decimal(str(round(planned_cost, 2))) or None
+
+
+def score_register(
+    plan: Plan,
+    *,
+    program_days: int,
+    money_basis: Decimal | None,
+    as_of: dt.date,
+    forecast_delays: Mapping[str, float] | None = None,
+) -> tuple[ScoredRisk, ...]:
+    """Every risk of the plan scored (``score_risk``), in plan order: the one scoring that
+    ``ontrack risks``, the program report and the status report show."""
+    delays = forecast_delays or {}
+    return tuple(
+        score_risk(
+            r,
+            hours_per_day=plan.hours_per_day,
+            program_days=program_days,
+            money_basis=money_basis,
+            as_of=as_of,
+            forecast_delay_days=delays.get(r.id),
+        )
+        for r in plan.risks
     )
 
 
