@@ -1,6 +1,7 @@
 """Earned value and earned schedule: the published Vanhoucke example, hand-worked oracles
 (ahead, behind and over budget, a flat PV plateau), the edges (EV = BAC, EV > BAC, nothing
-planned or earned yet, AC missing or 0, the budget spent), dates, and bad input."""
+planned or earned yet, AC missing or 0, the budget spent), dates, bad input, and earned
+schedule in working days from a daily PV curve."""
 
 from __future__ import annotations
 
@@ -9,18 +10,28 @@ import json
 import math
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from ontrack.diagnostics import SourceLoc
+from ontrack.engines.calendar import WorkCalendar
 from ontrack.engines.evm import (
     CODES,
+    WORKING_DAYS,
+    DailyPv,
     EvmPoint,
     EvmSeries,
     PeriodEvm,
+    PlannedWork,
+    daily_pv,
     earned_schedule,
     evm_series,
 )
+from ontrack.engines.tracking import evm_points
+from ontrack.model.records import Calendar
+from ontrack.store.repo import ProgressFact
+from tests.conftest import HEADER, load_doc
 
 D = Decimal
 
@@ -156,16 +167,30 @@ def test_flat_pv_plateau() -> None:
     s = series_of(points([100, 200, 200, 200, 300], [90, 150, 200, 250]))
     # Period 2: EV 150, C = 1 (100 <= 150 < 200): ES = 1 + 50/100 = 1.5.
     assert at(s, 2).es == 1.5
-    # Period 3: EV 200 equals the plateau. C is its end, 4 (PV(4) = 200 <= 200 < 300):
-    # ES = 4 + 0/100 = 4, SV(t) = +1, SPI(t) = 4/3, although SPI = 200/200 = 1: the work
-    # planned to be done by the end of the freeze is done.
+    # Period 3: EV 200 equals the plateau PV(2) = PV(3) = PV(4) = 200, and AT = 3 falls
+    # inside it: ES = AT = 3 (the convention, docs/evm.md): what was planned by period 3 is
+    # done, so SV(t) = 0 and SPI(t) = 1, as SPI = 200/200 = 1 says; IEAC(t) = 5 / 1 = 5.
+    # (Lipke's formula alone would give the plateau's end, ES 4 and SPI(t) 4/3.)
     p3 = at(s, 3)
-    assert (p3.es, p3.sv_t, p3.spi) == (4.0, 1.0, 1.0)
-    assert p3.spi_t == pytest.approx(4 / 3)
-    assert p3.ieac_t == pytest.approx(3.75)  # 5 / (4/3)
-    # Period 4: EV 250, C = 4, ES = 4 + 50/100 = 4.5; SPI(t) = 4.5 / 4.
+    assert (p3.es, p3.at, p3.sv_t, p3.spi, p3.spi_t) == (3.0, 3, 0.0, 1.0, 1.0)
+    assert p3.ieac_t == 5.0
+    # Period 4: EV 250, C = 4 (200 <= 250 < 300), ES = 4 + 50/100 = 4.5; SPI(t) = 4.5 / 4.
     assert at(s, 4).es == 4.5
     assert at(s, 4).spi_t == pytest.approx(1.125)
+
+
+def test_flat_pv_plateau_with_status_before_or_after_it() -> None:
+    # PV 100, 200, 200, 200, 300: the plateau at 200 spans periods 2-4.
+    # Ahead: EV 200 already at period 1 (AT 1 < 2): the formula, C = 4 (the plateau's end),
+    # ES = 4 + 0/100 = 4, SV(t) = +3, SPI(t) = 4.
+    s = series_of(points([100, 200, 200, 200, 300], [200]))
+    assert (at(s, 1).es, at(s, 1).sv_t, at(s, 1).spi_t) == (4.0, 3.0, 4.0)
+    # Behind: EV still 200 at period 5 (AT 5 > 4): C = 4, ES = 4, SV(t) = -1, SPI(t) = 0.8.
+    s = series_of(points([100, 200, 200, 200, 300], [100, 200, 200, 200, 200]))
+    assert (at(s, 5).es, at(s, 5).sv_t, at(s, 5).spi_t) == (4.0, -1.0, 0.8)
+    # Inside at both ends of the plateau: AT 2 gives ES 2, AT 4 gives ES 4 (SV(t) = 0).
+    assert (at(s, 2).es, at(s, 4).es) == (2.0, 4.0)
+    assert at(s, 2).sv_t == at(s, 4).sv_t == 0.0
 
 
 def test_earned_schedule_directly() -> None:
@@ -173,6 +198,9 @@ def test_earned_schedule_directly() -> None:
     assert earned_schedule(D(0), pv, D(60), 4) == 0
     assert earned_schedule(D(5), pv, D(60), 4) == D("0.5")
     assert earned_schedule(D(30), pv, D(60), 4) == 3  # the end of the plateau
+    # With AT: inside the plateau (periods 2-3), ES = AT; before it or after it, its end.
+    assert [earned_schedule(D(30), pv, D(60), 4, at) for at in (1, 2, 3, 4)] == [3, 2, 3, 3]
+    assert earned_schedule(D(45), pv, D(60), 4, 2) == D("3.5")  # not on a plateau: AT unused
     assert earned_schedule(D(45), pv, D(60), 4) == D("3.5")
     assert earned_schedule(D(60), pv, D(60), 4) == 4  # EV = BAC: PD
     assert earned_schedule(D(75), pv, D(60), 4) == 4  # EV > BAC: capped at PD
@@ -391,3 +419,188 @@ def test_gaps_in_ev_and_ac_without_ev_warn() -> None:
 
 def test_codes_are_in_the_evm_range() -> None:
     assert all(code[0] in "EW" and 430 <= int(code[1:]) <= 439 for code in CODES)
+
+
+# Earned schedule in working days, from the baseline's daily PV curve.
+
+WEEKDAYS = WorkCalendar.of(Calendar())  # Monday to Friday, no holidays
+JAN = {d: dt.date(2024, 1, d) for d in range(1, 32)}  # JAN[d] is 2024-01-d, the 1st a Monday
+
+
+def dated(
+    daily: DailyPv, rows: Sequence[tuple[dt.date, str | int, str | int, str | int | None]]
+) -> EvmSeries:
+    """A series from (status date, PV, EV, AC) rows measured against ``daily``."""
+    pts = [
+        EvmPoint(
+            i + 1,
+            day.isoformat(),
+            day,
+            D(pv),
+            D(ev),
+            None if ac is None else D(ac),
+            SourceLoc("t", i + 1, 1),
+        )
+        for i, (day, pv, ev, ac) in enumerate(rows)
+    ]
+    result, diagnostics = evm_series(pts, daily=daily)
+    assert result is not None, diagnostics
+    assert diagnostics == []
+    return result
+
+
+def test_daily_pv_spreads_each_budget_over_its_working_days() -> None:
+    # A holiday on Tuesday 2024-01-02. Task a: 3 working days from 01-01 to 01-04 (Mon, Wed,
+    # Thu), 300: 100 a day. The gate (a milestone, no days) costs 50 from its day, 01-04.
+    # Task b: 2 days, Tue 01-09 and Wed 01-10, 200: nothing is planned on Fri 01-05 and
+    # Mon 01-08. Working days: 1 = 01-01, 2 = 01-03, 3 = 01-04, 4 = 01-05, 5 = 01-08,
+    # 6 = 01-09, 7 = 01-10.
+    calendar = WorkCalendar.of(Calendar(holidays=(JAN[2],)))
+    work = [
+        PlannedWork(JAN[1], JAN[4], 3, D(300)),
+        PlannedWork(JAN[4], JAN[4], 0, D(50)),
+        PlannedWork(JAN[9], JAN[10], 2, D(200)),
+    ]
+    daily = daily_pv(work, calendar)
+    assert daily is not None and daily.first == JAN[1]
+    assert daily.pv == tuple(map(D, (0, 100, 200, 350, 350, 350, 450, 550)))
+    # AT: working days from the first through a date (a Saturday counts as the Friday before).
+    assert [daily.through(JAN[d]) for d in (1, 2, 3, 6, 8, 31)] == [1, 1, 2, 4, 5, 22]
+    assert daily.through(dt.date(2023, 12, 29)) == 0
+    # The working day in which an amount of working days is reached: (k - 1, k] is day k.
+    assert [daily.date_of(D(x)) for x in ("0", "0.5", "1", "2.2", "7", "8")] == [
+        JAN[1],
+        JAN[1],
+        JAN[1],
+        JAN[4],
+        JAN[10],
+        JAN[11],
+    ]
+    assert daily_pv([], calendar) is None
+
+
+def test_daily_pv_agrees_with_the_period_pv_of_tracking() -> None:
+    # The daily curve is the period PV of evm_points, read at every working day.
+    plan, diagnostics = load_doc(HEADER + "tasks:\n  - {id: a, title: A, estimate: 5d}\n")
+    assert plan is not None, diagnostics
+    schedule: dict[str, dict[str, Any]] = {
+        "a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5, "cost": "500"},
+        "b": {"start": "2026-01-07", "finish": "2026-01-20", "days": 10, "cost": "1000"},
+        "c": {"start": "2026-01-21", "finish": "2026-01-21", "days": 0, "cost": "30"},
+    }
+    facts = [ProgressFact("a", JAN[1].replace(year=2026, day=d)) for d in (6, 9, 13, 15)]
+    points, _ = evm_points(plan, schedule, facts)
+    work = [
+        PlannedWork(
+            dt.date.fromisoformat(t["start"]),
+            dt.date.fromisoformat(t["finish"]),
+            int(t["days"]),
+            D(t["cost"]),
+        )
+        for t in schedule.values()
+    ]
+    daily = daily_pv(work, WEEKDAYS)
+    assert daily is not None
+    assert len(points) == 7  # 01-06, 01-09, 01-13, 01-15, then every 2 days to 01-21
+    for point in points:
+        assert point.date is not None
+        assert daily.pv[daily.through(point.date)] == point.pv, point
+
+
+def test_working_days_late_finish() -> None:
+    # Plan: build, 10 working days from Mon 2024-01-01 to Fri 01-12, 1000: 100 a day, so
+    # PV(k) = 100 k for working day k and the planned duration PD is 10 working days.
+    daily = daily_pv([PlannedWork(JAN[1], JAN[12], 10, D(1000))], WEEKDAYS)
+    assert daily is not None
+    # Status 01-05: 30 % done (EV 300), PV 500 (5 of 10 days). Status 01-19: done, EV 1000.
+    s = dated(daily, [(JAN[5], 500, 300, 300), (JAN[19], 1000, 1000, 1000)])
+    assert (s.time_unit, s.planned_duration, s.planned_finish) == (WORKING_DAYS, 10, JAN[12])
+    first, done = s.periods
+    # 01-05: EV 300 = PV(3), so ES = 3 working days, dated the 3rd working day, 01-03 (not
+    # before the program's start). AT = 5 (01-01..01-05). SV(t) = 3 - 5 = -2; SPI(t) = 3/5;
+    # IEAC(t) = 10 / 0.6 = 16.67 working days, in working day 17: 2024-01-23.
+    assert (first.es, first.es_date, first.at, first.sv_t) == (3.0, JAN[3], 5, -2.0)
+    assert first.spi_t == pytest.approx(0.6)
+    assert first.ieac_t == pytest.approx(50 / 3)
+    assert first.forecast_finish == JAN[23]
+    # 01-19: EV = BAC, so ES = PD = 10 working days (dated 01-12, the planned finish).
+    # AT = 15 working days (01-01..01-19, three weeks). SV(t) = 10 - 15 = -5 working days;
+    # SPI(t) = 10/15 = 0.67 (periods would say 2/2 = 1.00: late but "on schedule");
+    # IEAC(t) = PD / SPI(t) = 15 working days: the actual finish, 01-19.
+    assert (done.es, done.es_date, done.at, done.sv_t) == (10.0, JAN[12], 15, -5.0)
+    assert done.spi_t == pytest.approx(2 / 3)
+    assert done.ieac_t == pytest.approx(15.0)
+    assert done.forecast_finish == JAN[19]
+    assert done.spi == 1.0  # SPI cannot tell
+    data = s.to_json()
+    assert (data["time_unit"], data["planned_duration"]) == ("working days", 10)
+    assert (data["latest"]["at"], data["latest"]["spi_t"]) == (15, 0.6667)
+
+
+def test_working_days_do_not_depend_on_the_reporting_grid() -> None:
+    # Plan: 20 working days from Mon 2024-01-01 to Fri 01-26, 2000: PV(k) = 100 k.
+    daily = daily_pv([PlannedWork(JAN[1], JAN[26], 20, D(2000))], WEEKDAYS)
+    assert daily is not None
+    # Reported on 01-05 (25 %: EV 500) and 01-26 (75 %: EV 1500).
+    sparse = dated(daily, [(JAN[5], 500, 500, None), (JAN[26], 2000, 1500, None)])
+    # Reported weekly in between as well (40 % on 01-12, 55 % on 01-19).
+    weekly = dated(
+        daily,
+        [
+            (JAN[5], 500, 500, None),
+            (JAN[12], 1000, 800, None),
+            (JAN[19], 1500, 1100, None),
+            (JAN[26], 2000, 1500, None),
+        ],
+    )
+    # At 01-26 either way: EV 1500 = PV(15), ES = 15 working days; AT = 20 (four weeks);
+    # SPI(t) = 15/20 = 0.75, SV(t) = -5. (In periods, the sparse grid gave ES = 1 + 1000/1500
+    # of the 21-day period and AT = 2, SPI(t) 0.8333; the weekly grid 3/4 = 0.75.)
+    for s in (sparse, weekly):
+        assert (s.latest.es, s.latest.at, s.latest.sv_t) == (15.0, 20, -5.0)
+        assert s.latest.spi_t == 0.75
+    # The weekly points on their own: 01-12, EV 800, ES 8, AT 10; 01-19, EV 1100, ES 11, AT 15.
+    assert [(p.es, p.at) for p in weekly.periods] == [(5, 5), (8, 10), (11, 15), (15, 20)]
+
+
+def test_working_days_on_a_flat_stretch_of_pv() -> None:
+    # PV per working day 0, 100, 200, 300, 300, 300, 400, 500: a 3-day task (Mon 01-01 to
+    # Wed 01-03), nothing planned on days 4 and 5 (Thu 01-04, Fri 01-05), a 2-day task on
+    # Mon 01-08 and Tue 01-09. EV 300 matches the flat stretch of days 3-5.
+    daily = daily_pv(
+        [PlannedWork(JAN[1], JAN[3], 3, D(300)), PlannedWork(JAN[8], JAN[9], 2, D(200))],
+        WEEKDAYS,
+    )
+    assert daily is not None
+    assert daily.pv == tuple(map(D, (0, 100, 200, 300, 300, 300, 400, 500)))
+    s = dated(
+        daily,
+        [
+            (JAN[2], 200, 300, None),  # AT 2, before the stretch: its end, ES 5 (+3 days)
+            (JAN[4], 300, 300, None),  # AT 4, inside: ES = AT = 4, on schedule
+            (JAN[5], 300, 300, None),  # AT 5, inside (its last day): ES 5
+            (JAN[8], 400, 300, None),  # AT 6, after: its end, ES 5 (-1 day)
+        ],
+    )
+    assert [(p.es, p.at, p.sv_t) for p in s.periods] == [
+        (5.0, 2, 3.0),
+        (4.0, 4, 0.0),
+        (5.0, 5, 0.0),
+        (5.0, 6, -1.0),
+    ]
+    assert s.periods[1].es_date == JAN[4] and s.periods[1].spi_t == 1.0
+
+
+def test_working_days_before_the_baseline_starts_and_undated_periods() -> None:
+    daily = daily_pv([PlannedWork(JAN[1], JAN[12], 10, D(1000))], WEEKDAYS)
+    assert daily is not None
+    # A status on Friday 2023-12-29, before the first working day: AT 0, ES 0; SPI(t) and
+    # IEAC(t) are null with the reason, never a division by zero.
+    s = dated(daily, [(dt.date(2023, 12, 29), 0, 0, None), (JAN[12], 1000, 0, None)])
+    p = s.periods[0]
+    assert (p.es, p.at, p.sv_t, p.spi_t, p.ieac_t) == (0.0, 0, 0.0, None, None)
+    assert p.reason("spi_t") == "AT is 0: the status date is before the baseline starts"
+    undated = points([500, 1000], [300])
+    result, diagnostics = evm_series(undated, daily=daily)
+    assert result is None
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("E439", 2)]

@@ -1,9 +1,11 @@
 """``ontrack evm``: earned value and earned schedule per period, from a CSV of cumulative
-PV / EV / AC (the standalone calculator for teams whose EV data comes from finance)."""
+PV / EV / AC (the standalone calculator for teams whose EV data comes from finance), or from a
+baseline of the store and the progress recorded against it."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import sys
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from ontrack.cli.output import (
@@ -23,7 +26,15 @@ from ontrack.cli.output import (
     stdout,
 )
 from ontrack.diagnostics import has_errors
-from ontrack.engines.evm import EvmPoint, EvmSeries, PeriodEvm, evm_series
+from ontrack.engines.evm import (
+    DailyPv,
+    EvmPoint,
+    EvmSeries,
+    PeriodEvm,
+    PlannedWork,
+    daily_pv,
+    evm_series,
+)
 from ontrack.interop.periods import read_periods
 
 
@@ -52,6 +63,7 @@ CSV_COLUMNS = (
     "tcpi_eac",
     "es",
     "es_date",
+    "at",
     "sv_t",
     "spi_t",
     "ieac_t",
@@ -68,6 +80,14 @@ def _amount(text: str) -> Decimal:
         raise typer.BadParameter(f"'{text}' is not a number") from None
     if not value.is_finite() or value <= 0:
         raise typer.BadParameter(f"{text}: BAC is a positive amount")
+    return value
+
+
+def _help_for_baseline(ctx: typer.Context, value: str | None) -> str | None:
+    """`--baseline --help` asks for the help, not for a baseline named '--help'."""
+    if value == "--help":
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
     return value
 
 
@@ -90,15 +110,18 @@ def evm_command(
         None,
         "--period-days",
         min=1,
-        help="With dated periods: calendar days per period, for dates before the first and "
-        "after the last row (default: the spacing of the first and last two dates).",
+        help="With --periods of status dates: calendar days per period, for dates before the "
+        "first and after the last row (default: the spacing of the first and last two dates). "
+        "Unused with --baseline, which counts working days.",
     ),
     fmt: EvmFormat = typer.Option(EvmFormat.TABLE, "--format", "-f", help="table, json or csv."),
     baseline: str | None = typer.Option(
         None,
         "--baseline",
-        help="Instead of --periods: compute weekly PV from this baseline of the store, EV and "
-        "AC from the progress recorded with `ontrack progress`.",
+        callback=_help_for_baseline,
+        help="Instead of --periods: measure against this baseline of the store, with EV and "
+        "AC from the progress recorded with `ontrack progress`. Periods end on the status "
+        "dates; earned schedule is in working days.",
     ),
     plan: Path = typer.Option(Path("."), "--plan", help="With --baseline: the plan's folder."),
     db: str | None = typer.Option(None, "--db", help="With --baseline: the store's database."),
@@ -113,9 +136,13 @@ def evm_command(
     reported yet, a division by zero) are shown as — and, in JSON, null with the reason.
     Problems are printed to stderr; exits 1 when the file cannot be used.
 
-    With --baseline, the periods are weeks from the baseline's start: PV from the baseline's
-    schedule (each task's planned cost spread over its working days; working days when the
-    plan has no rates), EV from each task's latest percent complete, AC from reported costs.
+    With --baseline, the periods end on the status dates of the recorded progress (then at
+    the status cadence up to the baseline's planned finish): PV from the baseline's schedule
+    (each task's planned cost spread over its working days; working days when the plan has no
+    rates), EV from each task's latest percent complete, AC from reported costs. Earned
+    schedule is then in working days of the program calendar, read off the baseline's daily
+    PV, so it does not depend on how often status is reported: ES, AT (the working days from
+    the baseline's start through the status date), SV(t), IEAC(t) and the planned duration.
 
     Example: ontrack evm --periods finance-2026.csv --format json
 
@@ -128,17 +155,19 @@ def evm_command(
         )
         raise typer.Exit(2)
     unit = "money"
+    daily: DailyPv | None = None
     if periods is not None:
         source = str(periods)
         points, diagnostics = read_periods(periods)
     else:
         assert baseline is not None
         source = f"baseline {baseline}"
-        points, unit = _tracked_points(baseline, plan, db, program)
+        points, unit, daily = _tracked_points(baseline, plan, db, program)
         diagnostics = []
+        period_days = None  # working days of the daily curve, not periods
     series = None
     if not has_errors(diagnostics):
-        series, problems = evm_series(points, bac=bac, period_days=period_days)
+        series, problems = evm_series(points, bac=bac, period_days=period_days, daily=daily)
         diagnostics += problems
     print_diagnostics(diagnostics, stderr)
     if series is None:
@@ -156,16 +185,30 @@ def evm_command(
 
 def _tracked_points(
     baseline: str, plan: Path, db: str | None, program: str | None
-) -> tuple[list[EvmPoint], str]:
+) -> tuple[list[EvmPoint], str, DailyPv | None]:
+    """The periods, the unit of their amounts, and the baseline's PV per working day."""
     from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415 - the store is heavy
-    from ontrack.engines.tracking import evm_points  # noqa: PLC0415
+    from ontrack.engines.calendar import WorkGrid  # noqa: PLC0415
+    from ontrack.engines.tracking import budgets, evm_points  # noqa: PLC0415
 
     with _store(db, plan) as store:
         name = store.program(program)
         info = store.baseline(name, baseline)
         frozen = _revision_plan(store, name, info.revision)
         facts = store.progress(name)
-    return evm_points(frozen, info.schedule, facts)
+    points, unit = evm_points(frozen, info.schedule, facts)
+    budget, _ = budgets(info.schedule)
+    work = [
+        PlannedWork(
+            dt.date.fromisoformat(t["start"]),
+            dt.date.fromisoformat(t["finish"]),
+            int(t["days"]),
+            budget[k],
+        )
+        for k, t in info.schedule.items()
+        if k in budget
+    ]
+    return points, unit, daily_pv(work, WorkGrid.for_plan(frozen).calendar)
 
 
 def _money(value: Decimal | None) -> str:
@@ -202,6 +245,7 @@ def csv_row(p: PeriodEvm) -> list[str]:
         index(p.tcpi_eac),
         index(p.es),
         "" if p.es_date is None else p.es_date.isoformat(),
+        str(p.at),
         index(p.sv_t),
         index(p.spi_t),
         index(p.ieac_t),
@@ -223,12 +267,10 @@ def _or_dash(text: str) -> str:
 
 def print_table(series: EvmSeries) -> None:
     costed = any(p.ac is not None for p in series.periods)  # else no cost columns at all
-    value = Table(title="Earned value (cumulative)", title_justify="left")
     columns = ["period", "PV", "EV", "SV", "SPI"]
     if costed:
         columns += ["AC", "CV", "CPI", "EAC", "TCPI(BAC)"]
-    for col in columns:
-        add_column(value, col, right=col != "period")
+    rows: list[list[str]] = []
     for p in series.periods:
         cells = [
             escape(p.label),
@@ -245,44 +287,90 @@ def print_table(series: EvmSeries) -> None:
                 _or_dash(_money(p.eac_cpi)),
                 _or_dash(_index(p.tcpi_bac)),
             ]
-        value.add_row(*cells)
-    print_wide(value, 140)
-    schedule = Table(title="Earned schedule (periods)", title_justify="left")
-    columns = ["period", "ES", "SV(t)", "SPI(t)", "IEAC(t)"]
+        rows.append(cells)
+    print_stacked("Earned value (cumulative)", columns, rows)
+    columns = ["period", "ES", "AT", "SV(t)", "SPI(t)", "IEAC(t)"]
     if series.dated:
         columns += ["ES date", "forecast finish"]
-    for col in columns:
-        add_column(schedule, col, right=col != "period")
+    rows = []
     for p in series.periods:
         cells = [
             escape(p.label),
             f"{p.es:.2f}",
+            str(p.at),
             f"{p.sv_t:+.2f}",
             _coloured(p.spi_t, _index(p.spi_t)),
             _or_dash(_index(p.ieac_t)),
         ]
         if series.dated:
             cells += [str(p.es_date or "—"), str(p.forecast_finish or "—")]
-        schedule.add_row(*cells)
-    print_wide(schedule, 140)
+        rows.append(cells)
+    print_stacked(f"Earned schedule ({series.time_unit})", columns, rows)
     print_summary(series)
+
+
+def print_stacked(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """A table whose figures are never cut. Piped, it prints at the width it needs; on a
+    terminal too narrow for every column it is stacked: one table per group of columns that
+    fits, each led by the first (the period); narrower still, one line per figure."""
+    width = stdout.width if stdout.is_terminal else None
+    groups: list[list[int]] = []
+    for index in range(1, len(columns)):
+        grown = [*groups[-1], index] if groups else [index]
+        if groups and (width is None or _width(title, columns, rows, grown) <= width):
+            groups[-1] = grown
+        else:
+            groups.append([index])
+    headings = [title if n == 0 else f"{title}, continued" for n in range(len(groups))]
+    needed = [_width(h, columns, rows, g) for h, g in zip(headings, groups, strict=True)]
+    if width is not None and max(needed) > width:
+        _print_lines(title, columns, rows)
+        return
+    for heading, group, size in zip(headings, groups, needed, strict=True):
+        print_wide(_table(heading, columns, rows, group), size)
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]], group: list[int]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for index in (0, *group):
+        add_column(table, columns[index], right=index != 0)
+    for row in rows:
+        table.add_row(*(row[index] for index in (0, *group)))
+    return table
+
+
+def _width(title: str, columns: list[str], rows: list[list[str]], group: list[int]) -> int:
+    """The width the table of ``group`` needs with nothing cut."""
+    options = stdout.options.update_width(10_000)
+    return Measurement.get(stdout, options, _table(title, columns, rows, group)).maximum
+
+
+def _print_lines(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """The table as lines, a row at a time: the first cell, then each column's figure."""
+    stdout.print(f"[italic]{escape(title)}[/italic]")
+    for row in rows:
+        stdout.print(f"[bold]{row[0]}[/bold]")
+        for name, cell in zip(columns[1:], row[1:], strict=True):
+            stdout.print(f"  {escape(name)}: {cell}")
 
 
 def print_summary(series: EvmSeries) -> None:
     """The latest period in words: where the program stands and where it is heading."""
     p = series.latest
+    unit = series.time_unit
     planned = f", planned finish {series.planned_finish}" if series.planned_finish else ""
     stdout.print(
         f"[bold]Period {escape(p.label)}[/bold]: BAC {_money(series.bac)}, planned "
-        f"duration {series.planned_duration} periods{planned}"
+        f"duration {series.planned_duration} {unit}{planned}"
     )
     verdict = "ahead of" if p.sv_t > 0 else "behind" if p.sv_t < 0 else "on"
-    finish = "—" if p.ieac_t is None else f"{p.ieac_t:.2f} periods"
+    finish = "—" if p.ieac_t is None else f"{p.ieac_t:.2f} {unit}"
     if p.forecast_finish:
         finish += f" ({p.forecast_finish})"
+    by = f" by {abs(p.sv_t):.2f} {unit}" if p.sv_t else ""
     stdout.print(
-        f"Schedule: {verdict} schedule by {abs(p.sv_t):.2f} periods (ES {p.es:.2f}, "
-        f"SPI(t) {p.spi_t:.2f}); forecast finish {finish}"
+        f"Schedule: {verdict} schedule{by} (ES {p.es:.2f}, AT {p.at} {unit}, SPI(t) "
+        f"{_or_dash(_index(p.spi_t))}); forecast finish {finish}"
     )
     # Finance lags: the cost line speaks for the last period that has a CPI, and says so.
     c = next((q for q in reversed(series.periods) if q.cpi is not None), None)

@@ -1,11 +1,16 @@
 """Earned value and earned schedule, per status period, against a baseline.
 
-A pure function of cumulative PV / EV / AC points (from a CSV today, from the tracking store
-later): :func:`evm_series` returns one frozen :class:`PeriodEvm` per measured period and the
+A pure function of cumulative PV / EV / AC points (from a finance CSV, or from the tracking
+store): :func:`evm_series` returns one frozen :class:`PeriodEvm` per measured period and the
 diagnostics. Money stays ``Decimal`` end to end (sums of money must not drift); indices and time
 measures are floats. A measure that cannot be computed (a division by zero, AC not reported yet)
 is ``None`` and its reason is kept in :attr:`PeriodEvm.null_reasons`, so JSON never holds
 inf or NaN. Definitions and references: docs/evm.md.
+
+Earned schedule is measured on one of two clocks. Without more than the points, in periods: PV
+is known only at period ends and AT is the period's number. With the baseline's daily PV curve
+(:class:`DailyPv`, from :func:`daily_pv`), in working days: ES is read off the daily curve and AT
+counts the working days to the status date, so neither depends on how often status is reported.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from ontrack.diagnostics import UNKNOWN_LOC, Diagnostic, SourceLoc, error, warning
+from ontrack.engines.calendar import WorkCalendar
 
 CODES = ("E435", "E437", "E438", "E439", "W430", "W431", "W432", "W433", "W434", "W435")
 
@@ -24,6 +30,10 @@ CODES = ("E435", "E437", "E438", "E439", "W430", "W431", "W432", "W433", "W434",
 _CONTEXT = Context(prec=34)
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
+_ONE_DAY = dt.timedelta(days=1)
+
+PERIODS = "periods"
+WORKING_DAYS = "working days"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +75,8 @@ class BaselinePoint:
 @dataclass(frozen=True, slots=True)
 class PeriodEvm:
     """Every measure at one measured period. Money in ``Decimal`` at full precision (rounded
-    only when written out); indices and time (in periods) as floats; None where undefined,
-    with the reason in ``null_reasons`` (measure name, why)."""
+    only when written out); indices and time (in the series' ``time_unit``) as floats; None
+    where undefined, with the reason in ``null_reasons`` (measure name, why)."""
 
     period: int
     label: str
@@ -85,12 +95,13 @@ class PeriodEvm:
     vac: Decimal | None  # BAC - EAC
     tcpi_bac: float | None  # (BAC - EV) / (BAC - AC)
     tcpi_eac: float | None  # (BAC - EV) / (EAC - AC)
-    es: float  # earned schedule, in periods from the baseline start
+    es: float  # earned schedule, in the series' time unit from the baseline start
     es_date: dt.date | None
-    sv_t: float  # ES - AT, periods
-    spi_t: float  # ES / AT
-    ieac_t: float | None  # planned duration / SPI(t), periods (Lipke)
-    forecast_finish: dt.date | None  # the date IEAC(t) periods after the baseline start
+    at: int  # actual time: the status date, in the same unit (the period's number, or days)
+    sv_t: float  # ES - AT
+    spi_t: float | None  # ES / AT
+    ieac_t: float | None  # planned duration / SPI(t) (Lipke)
+    forecast_finish: dt.date | None  # the date IEAC(t) after the baseline start
     null_reasons: tuple[tuple[str, str], ...] = ()
 
     def reason(self, measure: str) -> str | None:
@@ -118,6 +129,7 @@ class PeriodEvm:
             "tcpi_eac": index_json(self.tcpi_eac),
             "es": index_json(self.es),
             "es_date": _iso(self.es_date),
+            "at": self.at,
             "sv_t": index_json(self.sv_t),
             "spi_t": index_json(self.spi_t),
             "ieac_t": index_json(self.ieac_t),
@@ -131,7 +143,8 @@ class EvmSeries:
     """The measures for every measured period, against one baseline."""
 
     bac: Decimal
-    planned_duration: int  # the first period whose cumulative PV reaches BAC
+    planned_duration: int  # the first period (or working day) whose cumulative PV reaches BAC
+    time_unit: str  # of ES, AT, SV(t), IEAC(t) and the planned duration: PERIODS or WORKING_DAYS
     planned_finish: dt.date | None
     baseline: tuple[BaselinePoint, ...]
     periods: tuple[PeriodEvm, ...]  # measured periods only, in order; never empty
@@ -149,11 +162,84 @@ class EvmSeries:
         return {
             "bac": money_json(self.bac),
             "planned_duration": self.planned_duration,
+            "time_unit": self.time_unit,
             "planned_finish": _iso(self.planned_finish),
             "latest": self.latest.to_json(),
             "periods": [p.to_json() for p in self.periods],
             "baseline": [b.to_json() for b in self.baseline],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWork:
+    """One task of the baseline: its planned first and last day, its working days and its
+    budget (money, or days of work when the plan has no rates)."""
+
+    start: dt.date
+    finish: dt.date
+    days: int
+    budget: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPv:
+    """The baseline's cumulative PV at the end of each working day from its start.
+
+    ``pv[0]`` is 0 (before the first day) and ``pv[k]`` the PV at the end of working day k;
+    ``first`` is day 1 and the last day is the baseline's planned finish. ``calendar`` counts
+    the working days to a status date (AT) and dates a count of working days past the curve.
+    """
+
+    first: dt.date
+    pv: tuple[Decimal, ...]
+    calendar: WorkCalendar
+
+    def through(self, day: dt.date) -> int:
+        """The working days from the first through ``day`` (0 before the first)."""
+        return max(0, self.calendar.working_days_between(self.first, day + _ONE_DAY))
+
+    def date_of(self, days: Decimal) -> dt.date:
+        """The working day in which ``days`` working days from the start are reached: day k for
+        any amount in (k - 1, k]; the first day for 0."""
+        whole = int(days.to_integral_value(rounding=ROUND_CEILING))
+        return self.calendar.add_working_days(self.first, max(1, whole) - 1)
+
+
+def daily_pv(work: Sequence[PlannedWork], calendar: WorkCalendar) -> DailyPv | None:
+    """The PV curve of ``work`` per working day of ``calendar`` (None for no work).
+
+    Each task's budget is spread evenly over its working days: at the end of working day D,
+    budget x min(1, working days from its start through D / its days), all of it from its
+    finish on; a task of no days (a milestone) counts in full from its start. This is the PV
+    of :func:`ontrack.engines.tracking.evm_points` at every working day instead of at period
+    ends only.
+    """
+    if not work:
+        return None
+    with localcontext(_CONTEXT):
+        first = calendar.next_working(min(w.start for w in work))
+        last = calendar.next_working(max(max(w.finish, w.start) for w in work))
+        length = calendar.working_days_between(first, last) + 1
+        full = [_ZERO] * (length + 2)  # budgets counted in full from day k on (differences)
+        partial = [_ZERO] * (length + 1)  # shares of tasks under way at the end of day k
+        for w in work:
+            # Day numbers (1-based) of the first working day on or after its start / finish.
+            begin = calendar.working_days_between(first, w.start) + 1
+            if w.days <= 0:
+                full[begin] += w.budget
+                continue
+            end = max(begin, calendar.working_days_between(first, w.finish) + 1)
+            for k in range(begin, min(end, begin + w.days)):  # then all of it: min(1, …)
+                partial[k] += w.budget * (k - begin + 1) / w.days  # exact where it can be
+            for k in range(begin + w.days, end):
+                partial[k] += w.budget
+            full[end] += w.budget
+        pv = [_ZERO]
+        running = _ZERO
+        for k in range(1, length + 1):
+            running += full[k]
+            pv.append(running + partial[k])
+    return DailyPv(first, tuple(pv), calendar)
 
 
 def money_json(value: Decimal | None) -> float | None:
@@ -170,7 +256,11 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def evm_series(
-    points: Sequence[EvmPoint], *, bac: Decimal | None = None, period_days: int | None = None
+    points: Sequence[EvmPoint],
+    *,
+    bac: Decimal | None = None,
+    period_days: int | None = None,
+    daily: DailyPv | None = None,
 ) -> tuple[EvmSeries | None, list[Diagnostic]]:
     """Earned value and earned schedule for each point that has an EV.
 
@@ -178,6 +268,8 @@ def evm_series(
     ``ev=None``), in period order 1..n. ``bac`` defaults to the largest cumulative PV.
     ``period_days`` is the length of a period in calendar days, used to place dates before the
     first and after the last point (default: the spacing of the first / last two dates).
+    With ``daily``, the baseline's PV per working day, the points must be dated and earned
+    schedule is in working days (``period_days`` is then unused).
     Returns None and the reasons when nothing can be computed.
     """
     with localcontext(_CONTEXT):
@@ -185,6 +277,16 @@ def evm_series(
         if period_days is not None and period_days < 1:
             problems.append(
                 error("E439", UNKNOWN_LOC, f"a period of {period_days} days", "give 1 or more")
+            )
+        undated = next((p for p in points if p.date is None), None)
+        if daily is not None and undated is not None:
+            problems.append(
+                error(
+                    "E439",
+                    undated.loc,
+                    f"period {undated.label} has no date: a daily PV curve needs status dates",
+                    "give every period its status date",
+                )
             )
         if problems:
             return None, problems
@@ -202,14 +304,15 @@ def evm_series(
                     "give the cumulative PV of every period of the baseline",
                 ),
             ]
-        planned = next((k for k, value in enumerate(pv) if value >= budget), None)
+        curve = pv if daily is None else list(daily.pv)
+        planned = next((k for k, value in enumerate(curve) if value >= budget), None)
         if planned is None:
             return None, [
                 *diagnostics,
                 error(
                     "E439",
                     points[-1].loc,
-                    f"the cumulative PV never reaches BAC {budget} (its largest is {max(pv)})",
+                    f"the cumulative PV never reaches BAC {budget} (its largest is {max(curve)})",
                     "list the baseline up to its last period, or give a smaller BAC",
                 ),
             ]
@@ -225,12 +328,13 @@ def evm_series(
                 ),
             ]
         diagnostics += _check_gaps(points, budget)
-        timeline = _Timeline.build(points, period_days)
-        periods = tuple(_measure(p, pv, budget, planned, timeline) for p in measured)
+        clock: _Clock = _Days(daily) if daily else _Periods(_Timeline.build(points, period_days))
+        periods = tuple(_measure(p, curve, budget, planned, clock) for p in measured)
         series = EvmSeries(
             bac=budget,
             planned_duration=planned,
-            planned_finish=timeline.date_at(Decimal(planned)) if timeline else None,
+            time_unit=clock.unit,
+            planned_finish=clock.date_at(Decimal(planned)),
             baseline=tuple(BaselinePoint(p.period, p.label, p.date, p.pv) for p in points),
             periods=periods,
         )
@@ -394,17 +498,64 @@ class _Timeline:
         return start + dt.timedelta(days=int(offset))
 
 
-def earned_schedule(ev: Decimal, pv: Sequence[Decimal], bac: Decimal, planned: int) -> Decimal:
-    """ES in periods: C whole periods whose PV is earned, plus the fraction of the next.
+class _Periods:
+    """Time in periods: AT is the period's number; dates (if any) from the status dates."""
 
-    ``pv`` is the cumulative PV with ``pv[0] == 0``. C is the last period before the planned
-    duration with PV(C) <= EV (on a flat stretch of PV, its end: that much was planned to be
-    done by then); ES = C + (EV - PV(C)) / (PV(C+1) - PV(C)). EV >= BAC gives the planned
-    duration: more than everything cannot be earned ahead of time.
+    unit = PERIODS
+
+    def __init__(self, timeline: _Timeline | None) -> None:
+        self.timeline = timeline
+
+    def at(self, point: EvmPoint) -> int:
+        return point.period
+
+    def date_at(self, time: Decimal) -> dt.date | None:
+        return self.timeline.date_at(time) if self.timeline else None
+
+
+class _Days:
+    """Time in working days of the daily PV curve: AT counts them through the status date."""
+
+    unit = WORKING_DAYS
+
+    def __init__(self, daily: DailyPv) -> None:
+        self.daily = daily
+
+    def at(self, point: EvmPoint) -> int:
+        assert point.date is not None  # evm_series refuses undated points with a daily curve
+        return self.daily.through(point.date)
+
+    def date_at(self, time: Decimal) -> dt.date:
+        return self.daily.date_of(time)
+
+
+_Clock = _Periods | _Days
+
+
+def earned_schedule(
+    ev: Decimal, pv: Sequence[Decimal], bac: Decimal, planned: int, at: int | None = None
+) -> Decimal:
+    """ES: C whole time units (periods or working days) whose PV is earned, plus the fraction
+    of the next.
+
+    ``pv`` is the cumulative PV with ``pv[0] == 0``. C is the last unit before the planned
+    duration with PV(C) <= EV; ES = C + (EV - PV(C)) / (PV(C+1) - PV(C)). EV >= BAC gives the
+    planned duration: more than everything cannot be earned ahead of time.
+
+    When EV equals PV on a flat stretch of the curve (PV(a) = ... = PV(C) = EV) and the status
+    time ``at`` falls inside it (a <= AT <= C), ES is AT: the work planned by any time of the
+    stretch is done, and the status date is one of those times (on schedule). Outside it, ES is
+    the stretch's end C, as the formula gives.
     """
     if ev >= bac:
         return Decimal(planned)
     whole = max(k for k in range(planned) if pv[k] <= ev)
+    if at is not None and pv[whole] == ev and at <= whole:
+        start = whole
+        while start > 0 and pv[start - 1] == ev:
+            start -= 1
+        if start <= at:
+            return Decimal(at)
     # PV(C+1) > EV >= PV(C): the division is by a positive number.
     return whole + (ev - pv[whole]) / (pv[whole + 1] - pv[whole])
 
@@ -414,7 +565,7 @@ def _measure(
     pv_curve: Sequence[Decimal],
     bac: Decimal,
     planned: int,
-    timeline: _Timeline | None,
+    clock: _Clock,
 ) -> PeriodEvm:
     assert point.ev is not None  # only measured points are passed
     pv, ev, ac = point.pv, point.ev, point.ac
@@ -459,11 +610,17 @@ def _measure(
         elif etc is not None:
             unknown("EAC - AC is 0 or negative: no work remains", "tcpi_eac")
 
-    es = earned_schedule(ev, pv_curve, bac, planned)
-    actual = Decimal(point.period)
-    spi_t = es / actual
-    ieac_t = planned * actual / es if es > 0 else None  # PD / SPI(t)
-    if ieac_t is None:
+    at = clock.at(point)
+    es = earned_schedule(ev, pv_curve, bac, planned, at)
+    actual = Decimal(at)
+    spi_t = ieac_t = None
+    if at > 0:
+        spi_t = es / actual
+    else:
+        unknown("AT is 0: the status date is before the baseline starts", "spi_t", "ieac_t")
+    if at > 0 and es > 0:
+        ieac_t = planned * actual / es  # PD / SPI(t)
+    elif at > 0:
         unknown("ES is 0: no schedule earned yet", "ieac_t")
 
     return PeriodEvm(
@@ -485,11 +642,12 @@ def _measure(
         tcpi_bac=_float(tcpi_bac),
         tcpi_eac=_float(tcpi_eac),
         es=float(es),
-        es_date=timeline.date_at(es) if timeline else None,
+        es_date=clock.date_at(es),
+        at=at,
         sv_t=float(es - actual),
-        spi_t=float(spi_t),
+        spi_t=_float(spi_t),
         ieac_t=_float(ieac_t),
-        forecast_finish=timeline.date_at(ieac_t) if timeline and ieac_t is not None else None,
+        forecast_finish=clock.date_at(ieac_t) if ieac_t is not None else None,
         null_reasons=tuple(why.items()),
     )
 
