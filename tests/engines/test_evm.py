@@ -604,3 +604,30 @@ def test_working_days_before_the_baseline_starts_and_undated_periods() -> None:
     result, diagnostics = evm_series(undated, daily=daily)
     assert result is None
     assert [(d.code, d.loc.line) for d in diagnostics] == [("E439", 2)]
+
+
+def test_vanhoucke_in_working_days_is_the_period_reading_times_five() -> None:
+    # Weeks of 5 working days with each week's PV spread evenly over its days (one task per
+    # week, Monday to Friday, budget = that week's PV increment): the daily curve is the
+    # weekly one interpolated linearly, so ES in working days is 5 x ES in weeks, AT is
+    # 5 x the week, and SPI(t) is the same. PD = 9 weeks = 45 working days.
+    mondays = [dt.date(2024, 1, 1) + dt.timedelta(weeks=w) for w in range(11)]
+    increments = [D(b) - D(a) for a, b in zip([0, *VANHOUCKE_PV], VANHOUCKE_PV, strict=False)]
+    work = [
+        PlannedWork(monday, monday + dt.timedelta(days=4), 5, increment)
+        for monday, increment in zip(mondays, increments, strict=True)
+    ]
+    daily = daily_pv(work, WEEKDAYS)
+    assert daily is not None
+    fridays = [monday + dt.timedelta(days=4) for monday in mondays]
+    rows = list(zip(fridays, VANHOUCKE_PV, VANHOUCKE_EV, [None] * 11, strict=True))
+    days = dated(daily, rows)
+    weeks = series_of(points(VANHOUCKE_PV, VANHOUCKE_EV))
+    assert (days.planned_duration, days.planned_finish) == (45, fridays[8])
+    for d, w in zip(days.periods, weeks.periods, strict=True):
+        assert d.es == pytest.approx(5 * w.es)
+        assert d.at == 5 * w.at
+        assert d.spi_t == pytest.approx(w.spi_t)
+    # Published: ES 0.67, 1.33, 2.00, 2.83, 4.50, 4.92 weeks for weeks 1-6.
+    published = [0.67, 1.33, 2.00, 2.83, 4.50, 4.92]
+    assert [round(p.es / 5, 2) for p in days.periods[:6]] == published
