@@ -117,8 +117,10 @@ def test_constraints_floats_durations_and_the_critical_path() -> None:
     result = run(FLOATS)
     assert result.basis == "levelled"
     # a [0,10), b [10,60), c [10,12), d from its SNET 2026-01-26 = day 15: [15,20); m at 60.
-    # Hard constraints: d's start no earlier than and m's deadline: 2/5 = 40 %.
-    assert summary(check(result, "hard-constraints")) == (2, 5, False, ("d", "m"))
+    # Hard constraints: none. d's start no earlier than is soft and m's deadline a target.
+    hard = check(result, "hard-constraints")
+    assert summary(hard) == (0, 5, True, ())
+    assert "1 start no earlier than" in hard.note and "1 deadline " in hard.note
     # Float to the end (60): c 60 - 12 = 48 > 44; d 60 - 20 = 40; a, b, m 0 (m's deadline,
     # 2026-04-03 = day 64, leaves it 5 days but the finish bounds it first). 1/5 = 20 %.
     assert summary(check(result, "high-float")) == (1, 5, False, ("c",))
@@ -450,9 +452,9 @@ def test_json_shape() -> None:
         "pass": False,
         "tasks": ["a", "c", "d"],
     }
-    # Fail: logic, hard constraints, high float, high duration. n/a: invalid dates, missed
-    # tasks, BEI. Resources passes with nothing to staff (durations that hold nobody).
-    assert data["summary"]["dcma"] == {"pass": 7, "fail": 4, "n/a": 3}
+    # Fail: logic, high float, high duration. n/a: invalid dates, missed tasks, BEI. Resources
+    # passes with nothing to staff (durations that hold nobody).
+    assert data["summary"]["dcma"] == {"pass": 8, "fail": 3, "n/a": 3}
     assert data["dcma"][8]["note"].startswith("needs progress")
 
 

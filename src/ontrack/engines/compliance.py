@@ -291,9 +291,7 @@ def _logic(v: _View) -> Check:
     return _share_of_open_work(v, "logic", "Missing logic", 1, found)
 
 
-def _share_of_open_work(
-    v: _View, check: str, name: str, number: int, found: list[Task]
-) -> Check:
+def _share_of_open_work(v: _View, check: str, name: str, number: int, found: list[Task]) -> Check:
     """A check passed when at most 5 % of the incomplete leaf tasks are found."""
     total = len(v.open_leaves)
     return Check(
@@ -363,20 +361,29 @@ def _relationships(v: _View) -> tuple[Check, Check, Check]:
 
 
 def _constraints(v: _View) -> Check:
-    """A deadline bounds the late dates as a finish-no-later-than does; a start no earlier
-    than pins a start to a date instead of to logic. On a summary they bind its children."""
+    """DCMA 5 counts hard constraints: must start on, must finish on, start no later than and
+    finish no later than, which hold a task to a date whatever its logic says. The plan format
+    has none of them. A deadline is not one: it is a target that never moves the schedule (a
+    miss shows as negative float, check 7). A start no earlier than is a soft constraint, as in
+    the guide: logic can still push the task later. So nothing is counted, and the note says
+    how many incomplete tasks carry those two instead. On a summary they bind its tasks."""
     open_ids = {t.id for t in v.open_leaves}
-    found = [
-        t
-        for t in v.plan.tasks
-        if (t.deadline is not None or t.start_no_earlier_than is not None)
-        and (
-            any(d.id in open_ids for d in v.plan.descendants(t.id))
-            if t.is_summary
-            else t.id in open_ids
-        )
-    ]
-    return _share_of_open_work(v, "hard-constraints", "Hard constraints", 5, found)
+
+    def live(t: Task) -> bool:
+        if t.is_summary:
+            return any(d.id in open_ids for d in v.plan.descendants(t.id))
+        return t.id in open_ids
+
+    soft = sum(1 for t in v.plan.tasks if t.start_no_earlier_than is not None and live(t))
+    targets = sum(1 for t in v.plan.tasks if t.deadline is not None and live(t))
+    checked = _share_of_open_work(v, "hard-constraints", "Hard constraints", 5, [])
+    if not checked.total:
+        return checked
+    return replace(
+        checked,
+        note=f"none: the plan format has no hard constraints; not counted: {soft} start no "
+        f"earlier than (soft), {targets} deadline{'' if targets == 1 else 's'} (targets)",
+    )
 
 
 def _floats(v: _View) -> tuple[Check, Check]:
