@@ -190,6 +190,8 @@ def _schedule(
     plan: Plan, options: AuditOptions, status: Status | None
 ) -> tuple[_Net, list[Diagnostic]]:
     schedule_options = replace(options.schedule, status=status)
+    solved: SolvedPlan | None
+    diagnostics: list[Diagnostic]
     if options.solved is not None:
         solved, diagnostics = options.solved, []
     else:
