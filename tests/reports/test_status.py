@@ -27,10 +27,14 @@ from ontrack.cli.main import app as ontrack
 from ontrack.cli.status import _changes
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
-from ontrack.reports.data import RagRules, ReportData
+from ontrack.reports.data import Rag, RagRules, ReportData
 from ontrack.reports.status import (
+    LOOSE,
+    Signal,
     StatusReport,
     StatusRules,
+    WorkstreamStatus,
+    _overall,
     build_status,
     render_html,
     render_markdown,
@@ -340,6 +344,42 @@ def test_rag_rules_and_their_limits() -> None:
     assert report.changes == (
         "Not tracked: the report was made without the store's revision history.",
     )
+
+
+def test_leftover_groups_have_real_names_and_a_lone_task_is_not_the_worst() -> None:
+    plan, _ = load_doc(
+        RAG_PLAN + "  - {id: launch, title: Public launch, milestone: true, depends: build}\n"
+    )
+    assert plan is not None
+    data, _ = report_data(plan, dt.date(2026, 1, 5), iterations=200, seed=0, audit=False)
+    assert data is not None
+    report = build_status(data, plan, since=dt.date(2026, 1, 1))
+    assert [w.title for w in report.workstreams] == ["Build", "Public launch"]  # its own title
+
+    def stream(id_: str, colour: Rag, rule: str) -> WorkstreamStatus:
+        signal = Signal(colour, rule, f"{rule} fired")
+        return WorkstreamStatus(
+            id_, id_, colour, signal.text, (signal,), 1, 0, 0, 0, None, None, ""
+        )
+
+    build = stream("build", "amber", "milestone-amber")
+    launch = stream(LOOSE, "red", "final-late")
+    # The lone launch milestone is late because of the workstream that feeds it: that is named.
+    _, _, worst, clause = _overall(data, [build, launch], {LOOSE})
+    assert worst == "build" and "the worst workstream is 'build' (AMBER)" in clause
+    # Alone in the red, or holding several tasks, a leftover group can still be the worst.
+    assert _overall(data, [stream("build", "green", "ok"), launch], {LOOSE})[2] == LOOSE
+    assert _overall(data, [build, launch], set())[2] == LOOSE
+    # Several loose tasks are the program's; tasks of no team are "unassigned to a team".
+    more, _ = load_doc(
+        RAG_PLAN + "  - {id: z, title: Wrap up, estimate: 1d, depends: build}\n"
+        "  - {id: done, title: Done, milestone: true, depends: z}\n"
+    )
+    assert more is not None
+    titles = [w.title for w in _plain(more, dt.date(2026, 1, 5)).workstreams]
+    assert titles == ["Build", "Small: program-level tasks"]
+    by_team = _plain(more, dt.date(2026, 1, 5), grouping="team").workstreams
+    assert [w.title for w in by_team] == ["Core", "Unassigned to a team"]
 
 
 def test_rules_are_configurable() -> None:

@@ -26,7 +26,7 @@ import datetime as dt
 import html
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -440,7 +440,8 @@ def build_status(
     milestones = tuple(_milestone(ctx, m, stream_of) for m in data.milestones)
     finished, started = _events(ctx, stream_of, streams)
     workstreams = tuple(_stream_status(ctx, w, milestones) for w in streams)
-    colour, reason, worst, clause = _overall(data, workstreams)
+    single = {w.id for w in streams if w.id in (LOOSE, NO_TEAM) and len(w.tasks) == 1}
+    colour, reason, worst, clause = _overall(data, workstreams, single)
     diff = changes.diff if changes is not None else None
     risks = _risk_lines(ctx, diff)
     asks = _asks(ctx)
@@ -479,6 +480,11 @@ def build_status(
 # -- workstreams and the RAG --------------------------------------------------------------------
 
 
+# Groups that are no workstream of the plan's own: the tasks left over by the WBS or the teams.
+LOOSE = "(top level)"
+NO_TEAM = "(no team)"
+
+
 def _workstreams(
     plan: Plan, grouping: Grouping
 ) -> tuple[Literal["wbs", "team", "program"], list[_Workstream]]:
@@ -492,9 +498,13 @@ def _workstreams(
             _Workstream(t.id, t.title, frozenset({t.id, *(d.id for d in plan.descendants(t.id))}))
             for t in summaries
         ]
-        loose = frozenset(t.id for t in plan.tasks if t.parent is None and not t.is_summary)
+        loose = [t for t in plan.tasks if t.parent is None and not t.is_summary]
         if loose:
-            out.append(_Workstream("(top level)", "Top-level tasks", loose))
+            # Named for what they are: one task by its own title, several as the program's.
+            title = (
+                loose[0].title if len(loose) == 1 else f"{plan.program.name}: program-level tasks"
+            )
+            out.append(_Workstream(LOOSE, title, frozenset(t.id for t in loose)))
         return "wbs", out
     if use == "team" and plan.teams:
         member_of: dict[str, str] = {}
@@ -506,14 +516,14 @@ def _workstreams(
             team_id = task.team or next(
                 (member_of[a] for a in task.assignees if a in member_of), None
             )
-            groups[team_id or "(no team)"].add(task.id)
+            groups[team_id or NO_TEAM].add(task.id)
         out = [
             _Workstream(team.id, team.name, frozenset(groups[team.id]))
             for team in plan.teams
             if groups.get(team.id)
         ]
-        if groups.get("(no team)"):
-            out.append(_Workstream("(no team)", "No team", frozenset(groups["(no team)"])))
+        if groups.get(NO_TEAM):
+            out.append(_Workstream(NO_TEAM, "Unassigned to a team", frozenset(groups[NO_TEAM])))
         return "team", out
     return "program", [_Workstream("(program)", plan.program.name, frozenset(plan.task_by_id))]
 
@@ -683,18 +693,31 @@ def _indices(ctx: _Ctx, stream: _Workstream) -> tuple[float | None, float | None
 
 
 def _overall(
-    data: ReportData, streams: Sequence[WorkstreamStatus]
+    data: ReportData, streams: Sequence[WorkstreamStatus], single: Collection[str] = ()
 ) -> tuple[Rag, str, str | None, str]:
     """The headline is the program assessment's RAG (docs/report.md), the same in every
     output; the workstreams add their own view, and the summary names the worst of them.
     Returns the colour, the one-line reason, the worst workstream's id and the summary's first
-    clause."""
+    clause.
+
+    ``single`` names the leftover groups (loose top-level tasks, tasks of no team) that hold one
+    task: such a group is the worst only when no real workstream is amber or red, since its one
+    task (usually the launch milestone) is late because of the workstreams that feed it. On a
+    tie a real workstream goes before a leftover group."""
     colour, reason = data.rag.colour, data.rag.reason
-    flagged = [s for s in streams if s.signals]
-    worst = min(flagged, key=lambda s: (s.signals[0].key, s.title), default=None)
+    flagged = [s for s in streams if s.signals and s.colour != "green"]
+    real = [s for s in flagged if s.id not in (LOOSE, NO_TEAM)]
+    if real:
+        flagged = [s for s in flagged if s.id not in single]
+    worst = min(
+        flagged,
+        key=lambda s: (s.signals[0].key, s.id in (LOOSE, NO_TEAM), s.title),
+        default=None,
+    )
     clause = _lower_first(reason)
-    if worst is not None and len(streams) > 1 and worst.colour != "green":
-        clause += f"; the worst workstream is '{worst.title}' ({worst.colour.upper()}), where " + (
+    if worst is not None and len(streams) > 1:
+        what = "workstream" if worst.id not in (LOOSE, NO_TEAM) else "part"
+        clause += f"; the worst {what} is '{worst.title}' ({worst.colour.upper()}), where " + (
             _lower_first(worst.reason)
         )
         return colour, reason, worst.id, clause
