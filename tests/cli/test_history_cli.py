@@ -4,14 +4,18 @@ in another module)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import typer
 from typer.testing import CliRunner, Result
 
 from ontrack.cli import history as history_cli
+from ontrack.cli.main import app as ontrack_app
+from ontrack.engines.forecast.backtest import BacktestOptions, cut_options
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -25,6 +29,7 @@ def _forecast(
     items: int | None = typer.Option(None, "--items"),
     until: dt.datetime | None = typer.Option(None, "--until", formats=["%Y-%m-%d"]),
     start: dt.datetime | None = typer.Option(None, "--start", formats=["%Y-%m-%d"]),
+    as_of: dt.datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"]),
     window: int | None = typer.Option(None, "--window"),
     created_column: str = typer.Option("created", "--created-column"),
     closed_column: str = typer.Option("closed", "--closed-column"),
@@ -48,6 +53,7 @@ def _forecast(
         iterations=iterations,
         seed=seed,
         json_output=fmt == "json",
+        as_of=as_of.date() if as_of else None,
     )
 
 
@@ -186,3 +192,106 @@ def test_backtest_help_ends_with_an_example() -> None:
     assert doc.strip().splitlines()[-1].strip().startswith("Example: ontrack backtest --history")
     result = run("backtest", "--help")
     assert result.exit_code == 0 and "--horizon" in result.stdout
+
+
+def test_the_export_day_is_stated() -> None:
+    """CONSTANT's last date is 2026-03-01: the default export day, stated in the output."""
+    data = as_json(run("forecast", "--history", CONSTANT, "--items", "20", "--format", "json"))
+    assert data["history"] == {
+        "file": CONSTANT,
+        "from": "2026-01-05",
+        "to": "2026-03-01",
+        "as_of": "2026-03-01",
+        "as_of_from": "file",
+    }
+    table = run("forecast", "--history", CONSTANT, "--items", "20", "--start", "2026-03-02")
+    assert table.exit_code == 0, table.output
+    assert "as exported on 2026-03-01 (the day before --start" in " ".join(table.stdout.split())
+    # Exported three days after the last close: the quiet days are in the window.
+    args = ["--until", "2026-03-31", "--as-of", "2026-03-04", "--format", "json"]
+    later = as_json(run("forecast", "--history", CONSTANT, *args))
+    window = later["window"]
+    assert later["start"] == "2026-03-05" and isinstance(window, dict)
+    assert window["to"] == "2026-03-04" and window["zero_days"] > 0
+    fails_with(
+        run("forecast", "--history", CONSTANT, "--items", "5", "--as-of", "2025-12-01"), "E426"
+    )
+    fails_with(
+        run(
+            "forecast",
+            "--history",
+            CONSTANT,
+            "--items",
+            "5",
+            "--as-of",
+            "2026-03-01",
+            "--start",
+            "2026-02-20",
+        ),
+        "E429",
+    )
+
+
+def test_a_thin_history_is_widened_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "thin.csv"
+    early = [f"2025-09-{day:02d},2025-09-{day:02d}" for day in range(1, 21)]
+    late = ["2026-02-02,2026-02-02", "2026-02-20,2026-02-20"]
+    path.write_text("created,closed\n" + "\n".join(early + late) + "\n")
+    result = run("forecast", "--history", str(path), "--items", "5", "--start", "2026-03-01")
+    assert result.exit_code == 0, result.output
+    assert "W426" in result.stderr and "widened" in result.stderr
+    assert "widened from 84" in " ".join(result.stdout.split())
+
+
+def write_history(path: Path, rows: list[tuple[str, dt.date, dt.date | None]]) -> None:
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["id", "created", "closed"])
+        for key, created, closed in rows:
+            writer.writerow([key, created.isoformat(), closed.isoformat() if closed else ""])
+
+
+def test_the_backtest_and_the_forecast_command_give_identical_numbers(tmp_path: Path) -> None:
+    """One code path: a backtest cut's numbers are exactly what `ontrack forecast --history`
+    prints when fed the export a tracker would have given the day before the cut."""
+    rng = np.random.default_rng(5)
+    first = dt.date(2025, 6, 2)
+    rows: list[tuple[str, dt.date, dt.date | None]] = []
+    for offset, count in enumerate(rng.poisson(1.4, 200)):
+        for _ in range(int(count)):
+            created = first + dt.timedelta(days=offset)
+            closed = created + dt.timedelta(days=int(rng.integers(0, 20)))
+            rows.append((f"T{len(rows)}", created, closed))
+    full = tmp_path / "full.csv"
+    write_history(full, rows)
+    report = as_json(
+        run("backtest", "--history", str(full), "-n", "400", "--seed", "3", "-f", "json")
+    )
+    cuts = report["cuts"]
+    assert isinstance(cuts, list) and len(cuts) > 5
+    for index in (0, 4):
+        cut = cuts[index]
+        day = dt.date.fromisoformat(cut["date"])
+        export = tmp_path / f"export-{index}.csv"
+        write_history(
+            export,
+            [
+                (key, created, closed if closed and closed < day else None)
+                for key, created, closed in rows
+                if created < day
+            ],
+        )
+        seed = str(cut_options(BacktestOptions(iterations=400, seed=3), index).seed)
+        common = ["--history", str(export), "--start", cut["date"], "-n", "400", "--seed", seed]
+        until = (day + dt.timedelta(days=27)).isoformat()
+        for question, expected in (
+            (["--until", until], cut["count"]),
+            (["--items", str(cut["when"]["items"])], cut["when"]),
+        ):
+            command = ["forecast", *common, *question, "--format", "json"]
+            result = runner.invoke(ontrack_app, command)  # the real `ontrack forecast`
+            data = as_json(result)
+            history = data["history"]
+            assert isinstance(history, dict)
+            assert history["as_of"] == (day - dt.timedelta(days=1)).isoformat()
+            assert (data["p50"], data["p85"]) == (expected["p50"], expected["p85"])

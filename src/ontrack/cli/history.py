@@ -1,8 +1,9 @@
 """Throughput forecasts from a work-item history: ``ontrack forecast --history`` (its body is
 :func:`forecast_history`) and ``ontrack backtest``.
 
-Thin glue: read the CSV (:mod:`ontrack.interop.history`), count days, call the engines
-(:mod:`ontrack.engines.forecast.throughput`, :mod:`ontrack.engines.forecast.backtest`), print.
+Thin glue: read the CSV (:mod:`ontrack.interop.history`), hand its rows to the engines
+(:func:`ontrack.engines.forecast.throughput.forecast_export`, the same function the backtest
+calls at every cut date, and :mod:`ontrack.engines.forecast.backtest`), print.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ontrack.cli.output import (
     stderr,
     stdout,
 )
-from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
+from ontrack.diagnostics import Diagnostic, has_errors
 from ontrack.engines.forecast.backtest import (
     Backtest,
     BacktestOptions,
@@ -36,17 +37,16 @@ from ontrack.engines.forecast.backtest import backtest as run_backtest
 from ontrack.engines.forecast.throughput import (
     DEFAULT_WINDOW_DAYS,
     MAX_ITERATIONS,
-    DailySeries,
     ForecastOptions,
+    HistoryForecast,
     HowManyForecast,
+    Question,
     WhenForecast,
     WindowStats,
-    check_options,
-    daily_series,
-    forecast_how_many,
-    forecast_when,
+    check_question,
+    forecast_export,
 )
-from ontrack.interop.history import parse_where, read_history
+from ontrack.interop.history import History, parse_where, read_history
 
 
 class MethodChoice(StrEnum):
@@ -62,16 +62,15 @@ def _fail(diagnostics: Sequence[Diagnostic], what: str) -> typer.Exit:
 
 def _load(
     history: Path, created_column: str, closed_column: str, where: list[str]
-) -> tuple[DailySeries | None, list[Diagnostic]]:
-    """The history's daily series and every diagnostic found on the way (errors: no series)."""
+) -> tuple[History | None, list[Diagnostic]]:
+    """The history's rows and every diagnostic found reading them (errors: no history)."""
     filters, problems = parse_where(where)
     if problems:
         return None, problems
     loaded, found = read_history(history, created_column, closed_column, filters)
-    if loaded is None:
+    if loaded is None or has_errors(found):
         return None, found
-    series, more = daily_series(loaded.items, loaded.source)
-    return series, found + more
+    return loaded, found
 
 
 def forecast_history(
@@ -88,60 +87,50 @@ def forecast_history(
     iterations: int,
     seed: int,
     json_output: bool,
+    as_of: dt.date | None = None,
 ) -> None:
     """Prints the forecast (Rich table or JSON on stdout); raises typer.Exit(1) after printing
-    diagnostics to stderr on bad input."""
+    diagnostics to stderr on bad input. The forecast itself is :func:`forecast_export`."""
     options = ForecastOptions(
         window_days=DEFAULT_WINDOW_DAYS if window_days is None else window_days,
         iterations=iterations,
         seed=seed,
         growth=growth,
     )
-    problems = check_options(options)
-    if (items is None) == (until is None):
-        problems.append(
-            error(
-                "E421",
-                SourceLoc("--items"),
-                "give --items N (when will N items be done) or --until DATE (how many by then)"
-                + (", not both" if items is not None else ""),
-            )
-        )
-    elif items is not None and items < 1:
-        problems.append(
-            error("E421", SourceLoc("--items"), f"--items must be 1 or more, not {items}")
-        )
+    question = Question(items=items, until=until, start=start, as_of=as_of)
+    problems = check_question(question, options)
     if problems:
         raise _fail(problems, str(history))
-    series, found = _load(history, created_column, closed_column, where)
-    if series is None or has_errors(found):
+    loaded, found = _load(history, created_column, closed_column, where)
+    if loaded is None:
         raise _fail(found, str(history))
-    result: WhenForecast | HowManyForecast | None
-    if items is not None:
-        result, more = forecast_when(series, items, start, options)
-    else:
-        assert until is not None
-        result, more = forecast_how_many(series, until, start, options)
+    forecast, more = forecast_export(loaded.items, question, options, loaded.source)
     diagnostics = found + more
-    if result is None:
+    if forecast is None:
         raise _fail(diagnostics, str(history))
     if json_output:
-        print_json(
-            result.to_json()
-            | {
-                "history": {
-                    "file": str(history),
-                    "from": str(series.first),
-                    "to": str(series.last),
-                },
-                "warnings": [d.to_json() for d in diagnostics],
-            }
-        )
-    elif isinstance(result, WhenForecast):
-        _print_when(result)
+        print_json(forecast.to_json() | {"warnings": [d.to_json() for d in diagnostics]})
     else:
-        _print_how_many(result)
+        if isinstance(forecast.result, WhenForecast):
+            _print_when(forecast.result)
+        else:
+            _print_how_many(forecast.result)
+        _print_as_of(forecast)
     print_diagnostics(diagnostics, stderr)
+
+
+_AS_OF_FROM = {
+    "--as-of": "--as-of",
+    "--start": "the day before --start; give the export day with --as-of if it differs",
+    "file": "the last date in the file; give the export day with --as-of if it was later",
+}
+
+
+def _print_as_of(forecast: HistoryForecast) -> None:
+    stdout.print(
+        f"[dim]History {forecast.first} to {forecast.as_of}, as exported on {forecast.as_of} "
+        f"({_AS_OF_FROM[forecast.as_of_from]}).[/dim]"
+    )
 
 
 def _print_when(result: WhenForecast) -> None:
@@ -175,8 +164,9 @@ def _print_how_many(result: HowManyForecast) -> None:
 
 
 def _print_window(window: WindowStats, iterations: int, seed: int) -> None:
+    widened = f" (widened from {window.requested_days}: see W426)" if window.widened else ""
     stdout.print(
-        f"[dim]From {window.days} days of history, {window.start} to {window.end}: "
+        f"[dim]From {window.days} days of history{widened}, {window.start} to {window.end}: "
         f"{window.closed:,} items closed ({window.per_week:.1f} a week, recent pace "
         f"{window.recent_per_week:.1f}), nothing closed on {window.zero_days:.0%} of days; "
         f"{iterations:,} runs, seed {seed}.[/dim]"
@@ -217,7 +207,9 @@ def backtest(
     """Replay a throughput history and report how well its forecasts were calibrated.
 
     Walks forward through the history: at each cut date (weekly, from the first close plus one
-    window), it forecasts from the days before the cut only, then compares with what happened.
+    window), it builds the export a tracker would have given the day before (items created by
+    then, those closed later still open) and forecasts from it exactly as `ontrack forecast
+    --history EXPORT --start CUT` does, then compares with what happened.
     "How many in the next HORIZON days" is a hit at P85 when the actual count reached the P85
     count; a calibrated forecast hits P85 on about 85 % of cut dates and P50 on about half.
     "When will N items be done" (N = the items closed in the HORIZON days before the cut) is a
@@ -236,12 +228,13 @@ def backtest(
     problems = check_backtest_options(options)
     if problems:
         raise _fail(problems, str(history))
-    series, found = _load(history, created_column, closed_column, where)
-    if series is None or has_errors(found):
+    loaded, found = _load(history, created_column, closed_column, where)
+    if loaded is None:
         raise _fail(found, str(history))
-    result, problems = run_backtest(series, options)
+    result, more = run_backtest(loaded.items, options, loaded.source)
+    found += more
     if result is None:
-        raise _fail(found + problems, str(history))
+        raise _fail(found, str(history))
     if fmt is Format.JSON:
         print_json(
             result.to_json()
@@ -300,7 +293,10 @@ def _print_backtest(result: Backtest, name: str, where: list[str]) -> None:
         f"the N-th item closed, N = items closed in the {o.horizon_days} days before the cut. "
     )
     if result.skipped:
-        notes += f"{result.skipped} cut date(s) skipped: too few items closed in their window. "
+        notes += f"{result.skipped} cut date(s) skipped: too little history to forecast from. "
+    widened = sum(c.window_days > o.window_days for c in result.cuts)
+    if widened:
+        notes += f"{widened} cut date(s) forecast from a widened window (thin history, W426). "
     notes += "Within 5 points of the target counts as calibrated; optimistic = forecasts too high."
     stdout.print(f"[dim]{notes}[/dim]")
 

@@ -12,13 +12,19 @@ import pytest
 
 from ontrack.diagnostics import SourceLoc
 from ontrack.engines.forecast.throughput import (
+    HALF_LIFE_DAYS,
     MAX_ITERATIONS,
     DailySeries,
     ForecastOptions,
+    HowManyForecast,
+    Question,
+    WhenForecast,
     WorkItem,
     count_reached,
     daily_series,
     days_needed,
+    export_as_of,
+    forecast_export,
     forecast_how_many,
     forecast_when,
     xmr_limits,
@@ -76,10 +82,10 @@ def test_a_known_distribution_is_reproduced() -> None:
     assert plain is not None
     assert abs(plain.p50 - exact(0.5, 0.5)) <= 2 and abs(plain.p85 - exact(0.5, 0.85)) <= 2
     # Paced: every 28-day stretch holds 28 items, so the pace is exactly 1, and the recency
-    # weights (halving every 7 days) favour the parity of the most recent day.
-    weights = 2.0 ** (-np.arange(84) / 7.0)
+    # weights (halving every HALF_LIFE_DAYS) favour the parity of the most recent day.
+    weights = 2.0 ** (-np.arange(84) / HALF_LIFE_DAYS)
     q = float(weights[0::2].sum() / weights.sum())
-    assert q > 0.52
+    assert q > 0.51
     paced, _ = forecast_how_many(series, until)
     assert paced is not None and paced.window.pace_range == (1.0, 1.0)
     assert abs(paced.p50 - exact(q, 0.5)) <= 2 and abs(paced.p85 - exact(q, 0.85)) <= 2
@@ -256,3 +262,137 @@ def test_ten_thousand_runs_take_well_under_a_second() -> None:
     elapsed = time.perf_counter() - began
     assert count is not None and when is not None
     assert elapsed < 1.0, elapsed
+
+
+# --- the export day, and forecast_export (the body of `ontrack forecast --history`) -----------
+
+
+def items_closing(per_day: Sequence[int], first: dt.date = FIRST) -> list[WorkItem]:
+    """``per_day[d]`` items closed on day d, each created two days earlier (or on day 0)."""
+    return [
+        WorkItem(first + max(0, d - 2) * DAY, first + d * DAY)
+        for d, count in enumerate(per_day)
+        for _ in range(count)
+    ]
+
+
+def how_many(forecast: object) -> HowManyForecast:
+    assert isinstance(forecast, HowManyForecast)
+    return forecast
+
+
+def test_export_as_of_shows_what_the_tracker_showed_that_day() -> None:
+    items = [
+        WorkItem(FIRST, FIRST + DAY),
+        WorkItem(FIRST, FIRST + 5 * DAY),  # closed after the export: open in it
+        WorkItem(FIRST + 3 * DAY, None),
+        WorkItem(FIRST + 4 * DAY, FIRST + 4 * DAY),  # created after the export: absent
+    ]
+    assert export_as_of(items, FIRST + 3 * DAY) == (
+        WorkItem(FIRST, FIRST + DAY),
+        WorkItem(FIRST, None),
+        WorkItem(FIRST + 3 * DAY, None),
+    )
+
+
+def test_quiet_days_before_the_export_do_not_make_the_forecast_optimistic() -> None:
+    """A team closing 3 a day for 80 days, then nothing (and nothing created) for the 5 days
+    before the export. Forecast the next day from the export: the window ends on the export
+    day, so the quiet days count, and the numbers are those of the full history cut there."""
+    rng = np.random.default_rng(11)
+    busy = list(rng.poisson(3.0, 80))
+    cut = FIRST + 85 * DAY  # the forecast starts here; the export is of the day before
+    resumed = [WorkItem(cut + d * DAY, cut + d * DAY) for d, n in enumerate(busy) for _ in range(n)]
+    full = items_closing(busy) + resumed
+    export = export_as_of(full, cut - DAY)
+    assert max(i.closed or i.created for i in export) == cut - 6 * DAY  # 5 quiet days
+    question = Question(until=cut + 27 * DAY, start=cut)
+    forecast, _ = forecast_export(export, question)
+    assert forecast is not None and forecast.as_of == cut - DAY
+    assert forecast.as_of_from == "--start"
+    result = how_many(forecast.result)
+    assert result.window.end == cut - DAY and result.window.days == 84
+    series, _ = daily_series(full)
+    assert series is not None
+    cut_of_full, _ = forecast_how_many(series, cut + 27 * DAY, cut)
+    assert cut_of_full is not None
+    assert result.to_json() == cut_of_full.to_json()  # the same forecast, number for number
+    # The export day taken from the file's last date instead (the old behaviour) drops the
+    # quiet days from the window and promises more.
+    file_end, _ = forecast_how_many(daily_series(export)[0] or series, cut + 27 * DAY, cut)
+    assert file_end is not None and file_end.window.end == cut - 6 * DAY
+    assert file_end.p50 > result.p50 and file_end.p85 > result.p85
+
+
+def test_the_export_day_defaults_and_can_be_given() -> None:
+    items = items_closing([2] * 60)
+    last = FIRST + 59 * DAY
+    by_file, found = forecast_export(items, Question(items=10))
+    assert by_file is not None and not found
+    assert (by_file.as_of, by_file.as_of_from) == (last, "file")
+    assert isinstance(by_file.result, WhenForecast) and by_file.result.start == last + DAY
+    # --as-of later than the last date: the days between are quiet days of the window.
+    given, found = forecast_export(items, Question(until=last + 30 * DAY, as_of=last + 3 * DAY))
+    assert given is not None and given.as_of_from == "--as-of"
+    assert codes(found) == ["W420", "W421"]  # the quiet days stand out, as they should
+    window = how_many(given.result).window
+    assert window.end == last + 3 * DAY and (window.days, window.closed) == (63, 120)
+    assert given.to_json()["history"] == {
+        "file": "<history>",
+        "from": FIRST.isoformat(),
+        "to": (last + 3 * DAY).isoformat(),
+        "as_of": (last + 3 * DAY).isoformat(),
+        "as_of_from": "--as-of",
+    }
+    # --as-of with a later --start: the export is older than the forecast.
+    later, _ = forecast_export(
+        items, Question(items=10, start=last + 10 * DAY, as_of=last), ForecastOptions()
+    )
+    assert later is not None and later.as_of == last and later.result.start == last + 10 * DAY
+
+
+def test_a_long_silence_before_the_export_day_is_flagged() -> None:
+    items = items_closing([2] * 60)
+    quiet, found = forecast_export(items, Question(items=10, start=FIRST + 80 * DAY))
+    assert quiet is not None and codes(found)[0] == "W427"
+    assert "20 days" in found[0].message and "--as-of" in (found[0].hint or "")
+
+
+def test_export_day_errors() -> None:
+    items = items_closing([2] * 60)
+    day = FIRST + 30 * DAY
+    assert codes(forecast_export(items, Question(items=5, start=day, as_of=day))[1]) == ["E429"]
+    assert codes(forecast_export(items, Question(items=5, as_of=FIRST - DAY))[1]) == ["E426"]
+    assert codes(forecast_export(items, Question(items=5, start=FIRST))[1]) == ["E426"]
+    assert codes(forecast_export(items, Question())[1]) == ["E421"]
+    assert codes(forecast_export(items, Question(items=5, until=day))[1]) == ["E421"]
+    assert codes(forecast_export(items, Question(items=0))[1]) == ["E421"]
+    assert codes(forecast_export([], Question(items=5))[1]) == ["E420"]
+
+
+def test_a_thin_window_is_widened_before_the_forecast_refuses() -> None:
+    """30 items closed long ago, 3 in the last 84 days: the window doubles until it holds ten
+    closed items, and says so (W426)."""
+    per_day = [0] * 30 + [1] * 30 + [0] * 100 + [1, 0, 0, 0, 0, 0, 0] * 3 + [0] * 5
+    items = [WorkItem(FIRST, None), *items_closing(per_day)]
+    start = FIRST + len(per_day) * DAY
+    forecast, found = forecast_export(items, Question(until=start + 27 * DAY, start=start))
+    assert forecast is not None
+    assert codes(found)[0] == "W426"
+    window = how_many(forecast.result).window
+    assert window.widened and window.requested_days == 84 and window.days == 168
+    assert window.closed >= 10 and window.to_json()["requested_days"] == 84
+    assert "3 item(s) closed in the 84 days" in found[0].message
+    # Nine items in the whole history: nothing to widen to.
+    thin = items_closing([1] * 9 + [0] * 100)
+    assert codes(forecast_export(thin, Question(items=5))[1]) == ["E420"]
+
+
+def test_uniform_weights_and_a_bad_half_life() -> None:
+    series = series_of([2] * 84)
+    uniform, _ = forecast_how_many(
+        series, after(series) + 27 * DAY, options=ForecastOptions(half_life_days=None)
+    )
+    assert uniform is not None and uniform.p50 == 56
+    bad = ForecastOptions(half_life_days=0)
+    assert codes(forecast_how_many(series, after(series), options=bad)[1]) == ["E424"]

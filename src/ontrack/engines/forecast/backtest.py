@@ -1,11 +1,14 @@
 """Walk-forward backtests of throughput forecasts: would the forecasts have been right?
 
-At each cut date the history is cut: the forecast sees only the days before the cut, exactly as
-a person forecasting on that day would have, and its answer is compared with what happened
-next. Cut dates are weekly from the first day with a full window of closed work (the first
-close plus the window) to the last day whose horizon lies inside the observed history; a cut
-whose window has too few closed items to forecast from is skipped, as the forecast itself would
-refuse it.
+At each cut date the backtest does what a user forecasting that day does: it takes the export a
+tracker would have given the evening before (the items created up to that day, those closed
+later still open, nothing after it; :func:`export_as_of`) and asks
+:func:`~ontrack.engines.forecast.throughput.forecast_export`, the very function behind
+``ontrack forecast --history EXPORT --start CUT``, for its forecast. The answer is compared with
+what happened next in the full history. Cut dates are weekly from the first day with a full
+window of closed work (the first close plus the window) to the last day whose horizon lies inside
+the observed history; a cut on which the forecast refuses (too little history even after widening
+the window) is skipped and counted.
 
 Two questions are scored:
 
@@ -21,6 +24,7 @@ Two questions are scored:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,19 +33,25 @@ import numpy as np
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.engines.forecast.throughput import (
     DEFAULT_WINDOW_DAYS,
-    MIN_CLOSED,
+    HALF_LIFE_DAYS,
     DailySeries,
     ForecastOptions,
+    HowManyForecast,
     Method,
+    Question,
+    WhenForecast,
+    WorkItem,
     check_options,
-    forecast_how_many,
-    forecast_when,
+    daily_series,
+    export_as_of,
+    forecast_export,
 )
 
 CODES = ("E427", "E428")
 
 WhenItems = Literal["recent", "actual"]
 MAX_HORIZON_DAYS = 365
+_ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +59,8 @@ class BacktestOptions:
     """``when_items``: "recent" scores "when will N be done" with N = items closed in the
     horizon before the cut (known then); "actual" with N = items actually closed in the horizon
     after it (hindsight: a fast month makes a large N exactly when it was reached early, which
-    flatters the dates; kept to show that effect)."""
+    flatters the dates; kept to show that effect). ``half_life_days`` is the forecast's recency
+    half-life (None: days weigh alike), exposed to measure variants."""
 
     horizon_days: int = 28
     step_days: int = 7
@@ -58,6 +69,7 @@ class BacktestOptions:
     seed: int = 0
     method: Method = "paced"
     when_items: WhenItems = "recent"
+    half_life_days: float | None = HALF_LIFE_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,7 @@ class Cut:
 
     date: dt.date
     window_closed: int
+    window_days: int  # the window the forecast sampled (wider than asked when history was thin)
     count_p50: int
     count_p85: int
     count_p95: int
@@ -79,6 +92,7 @@ class Cut:
         return {
             "date": self.date.isoformat(),
             "window_closed": self.window_closed,
+            "window_days": self.window_days,
             "count": {
                 "p50": self.count_p50,
                 "p85": self.count_p85,
@@ -126,7 +140,7 @@ class Backtest:
     history_first: dt.date
     history_last: dt.date
     cuts: tuple[Cut, ...]
-    skipped: int  # cut dates whose window had too few closed items
+    skipped: int  # cut dates on which the forecast refused (too little history)
     count_p85: HitRate
     count_p50: HitRate
     when_p85: HitRate
@@ -146,6 +160,8 @@ class Backtest:
             "iterations": o.iterations,
             "seed": o.seed,
             "when_items": o.when_items,
+            "half_life_days": o.half_life_days,
+            "widened": sum(c.window_days > o.window_days for c in self.cuts),
             "cut_dates": len(self.cuts),
             "skipped": self.skipped,
             "first_cut": _iso(self.cuts[0].date) if self.cuts else None,
@@ -157,7 +173,7 @@ class Backtest:
 
 
 def check_backtest_options(options: BacktestOptions) -> list[Diagnostic]:
-    problems = check_options(_forecast_options(options, 0))
+    problems = check_options(cut_options(options, 0))
     if not 1 <= options.horizon_days <= MAX_HORIZON_DAYS:
         problems.append(
             error(
@@ -177,7 +193,9 @@ def check_backtest_options(options: BacktestOptions) -> list[Diagnostic]:
     return problems
 
 
-def _forecast_options(options: BacktestOptions, index: int) -> ForecastOptions:
+def cut_options(options: BacktestOptions, index: int) -> ForecastOptions:
+    """The forecast options of the ``index``-th cut date: those of ``ontrack forecast`` with
+    the backtest's window, iterations and method, and a seed of the cut's own."""
     # Every cut gets its own stream, so adding a cut does not change the others' numbers.
     seed = int(np.random.SeedSequence([options.seed, index]).generate_state(1)[0])
     return ForecastOptions(
@@ -185,6 +203,7 @@ def _forecast_options(options: BacktestOptions, index: int) -> ForecastOptions:
         iterations=options.iterations,
         seed=seed,
         method=options.method,
+        half_life_days=options.half_life_days,
     )
 
 
@@ -200,12 +219,21 @@ def cut_dates(series: DailySeries, options: BacktestOptions) -> list[dt.date]:
 
 
 def backtest(
-    series: DailySeries, options: BacktestOptions = BacktestOptions()
+    items: Sequence[WorkItem],
+    options: BacktestOptions = BacktestOptions(),
+    source: str = "<history>",
 ) -> tuple[Backtest | None, list[Diagnostic]]:
-    """Replay the history walk-forward and score the forecasts; errors as values."""
+    """Replay the history walk-forward and score the forecasts; errors as values.
+
+    ``items`` are the history's rows as read (filters applied). Each cut's forecast is
+    :func:`forecast_export` on the export of the day before the cut, started on the cut.
+    """
     problems = check_backtest_options(options)
     if problems:
         return None, problems
+    series, found = daily_series(items, source)
+    if series is None:
+        return None, found
     dates = cut_dates(series, options)
     if not dates:
         needed = options.window_days + options.horizon_days
@@ -225,13 +253,10 @@ def backtest(
     skipped = 0
     for index, cut in enumerate(dates):
         at = series.index(cut)
-        window_closed = int(series.closed[max(0, at - options.window_days) : at].sum())
-        if window_closed < MIN_CLOSED:
-            skipped += 1
-            continue
-        forecast_options = _forecast_options(options, index)
-        count, _ = forecast_how_many(
-            series, cut + horizon - dt.timedelta(days=1), cut, forecast_options
+        export = export_as_of(items, cut - _ONE_DAY)
+        forecast_options = cut_options(options, index)
+        count = _forecast(
+            export, Question(until=cut + horizon - _ONE_DAY, start=cut), forecast_options, source
         )
         actual = int(series.closed[at : at + options.horizon_days].sum())
         if options.when_items == "recent":
@@ -239,9 +264,9 @@ def backtest(
         else:
             n = actual
         n = max(1, n)
-        when, _ = forecast_when(series, n, cut, forecast_options)
-        if count is None or when is None:  # not expected: the window was checked above
-            skipped += 1
+        when = _forecast(export, Question(items=n, start=cut), forecast_options, source)
+        if not isinstance(count, HowManyForecast) or not isinstance(when, WhenForecast):
+            skipped += 1  # the forecast refused: too little history even widened
             continue
         done_before = int(cumulative[at - 1]) if at else 0
         reached = int(np.searchsorted(cumulative, done_before + n))  # first day with n more
@@ -249,7 +274,8 @@ def backtest(
         cuts.append(
             Cut(
                 date=cut,
-                window_closed=window_closed,
+                window_closed=count.window.closed,
+                window_days=count.window.days,
                 count_p50=count.p50,
                 count_p85=count.p85,
                 count_p95=count.p95,
@@ -273,8 +299,15 @@ def backtest(
             when_p85=_when_rate(cuts, series.last, "p85"),
             when_p50=_when_rate(cuts, series.last, "p50"),
         ),
-        [],
+        found,
     )
+
+
+def _forecast(
+    export: Sequence[WorkItem], question: Question, options: ForecastOptions, source: str
+) -> WhenForecast | HowManyForecast | None:
+    forecast, _ = forecast_export(export, question, options, source)
+    return None if forecast is None else forecast.result
 
 
 def _when_rate(cuts: list[Cut], last: dt.date, which: Literal["p50", "p85"]) -> HitRate:

@@ -4,9 +4,11 @@ many items by then", from the team's own history of closed work items.
 The method is a daily-throughput bootstrap with a pace term (see docs/forecasting-throughput.md
 for the calibration behind every default):
 
-* the days of a recent **window** (84 days by default) are resampled, zero days included; days
-  are drawn with recency weights that halve every 7 days, so the level follows the team's
-  current pace rather than its average over the quarter;
+* the days of a recent **window** (84 days by default, ending on the export day: the last day
+  the history covers, not the last date in it) are resampled, zero days included; days are
+  drawn with recency weights that halve every 9 days, so the level follows the team's current
+  pace rather than its average over the quarter; a window with too few closed items is widened
+  (W426) before the forecast refuses;
 * each run also draws a **pace**: the ratio of the throughput of two random 28-day stretches of
   the same window, applied as a time scale (a run at pace 0.8 gets 0.8 working days' worth of
   sampled days per calendar day). Resampling independent days alone assumes the rate never
@@ -41,22 +43,26 @@ CODES = (
     "E424",
     "E425",
     "E426",
+    "E429",
     "W420",
     "W421",
     "W422",
     "W423",
     "W424",
     "W425",
+    "W426",
+    "W427",
 )
 
 Method = Literal["paced", "plain"]
+AsOfFrom = Literal["--as-of", "--start", "file"]
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 DEFAULT_WINDOW_DAYS = 84  # 12 weeks: three disjoint 4-week stretches for the pace, one quarter
 MIN_WINDOW_DAYS = 14
 MAX_WINDOW_DAYS = 3650
-HALF_LIFE_DAYS = 7.0  # recency weight of a day halves every week
+HALF_LIFE_DAYS = 9.0  # recency weight of a day halves every 9 days (calibrated)
 PACE_BLOCK_DAYS = 28  # pace is measured over 4-week stretches, the horizon teams plan on
 PACE_LIMIT = 4.0  # a run is at most 4x faster or slower than the current pace
 MIN_CLOSED = 10  # closed items in the window below which a forecast is refused
@@ -113,18 +119,41 @@ class DailySeries:
 
 
 def daily_series(
-    items: Sequence[WorkItem], source: str = "<history>"
+    items: Sequence[WorkItem], source: str = "<history>", as_of: dt.date | None = None
 ) -> tuple[DailySeries | None, list[Diagnostic]]:
     """Per-day counts of ``items`` from the first date in them to the end of the observed period.
+
+    ``as_of`` is the export day: the day the tracker was exported. The series then ends on it,
+    whatever the last date in the file (the days since the last create or close are days on
+    which nothing happened); what a tracker would not have shown that day is left out (items
+    created after it, and closes after it: those items count as open). Without it the series
+    ends on the last date in the file, less late clean-up closes after a long silence (W424).
 
     Items closed before they were created are the reader's to report; here they count on their
     close date like any other.
     """
+    if as_of is not None:
+        items = export_as_of(items, as_of)
     dates = [item.created for item in items] + [item.closed for item in items if item.closed]
     if not dates:
         return None, [error("E420", SourceLoc(source), "the history has no items")]
     first = min(dates)
-    end, late = _observed_end(items, first)
+    diagnostics = []
+    if as_of is None:
+        end, late = _observed_end(items, first)
+    else:
+        end, late = as_of, []
+        quiet = (as_of - max(dates)).days
+        if quiet >= QUIET_GAP_DAYS:
+            diagnostics.append(
+                warning(
+                    "W427",
+                    SourceLoc(source),
+                    f"nothing was created or closed in the {quiet} days from {max(dates)} to "
+                    f"the export day {as_of}; they count as days on which nothing was closed",
+                    "if the file was exported earlier than that, give its export day with --as-of",
+                )
+            )
     days = (end - first).days + 1
     closed = np.zeros(days, dtype=np.int64)
     arrived = np.zeros(days, dtype=np.int64)
@@ -132,7 +161,6 @@ def daily_series(
     closed_at = np.array([(i.closed - first).days for i in items if i.closed], dtype=np.int64)
     np.add.at(arrived, created_at[created_at < days], 1)
     np.add.at(closed, closed_at[closed_at < days], 1)
-    diagnostics = []
     if late:
         shown = late[:5]
         diagnostics.append(
@@ -143,12 +171,24 @@ def daily_series(
                 f"days at the end of the history (the last on "
                 f"{max(i.closed or i.created for i in late)}); the history is taken to end on "
                 f"{end} and those dates are left out",
-                "late clean-up closes say nothing about the team's pace; to forecast as of an "
-                "earlier day, pass --start",
+                "late clean-up closes say nothing about the team's pace; give the day the file "
+                "was exported with --as-of, or forecast as of an earlier day with --start",
                 related=[i.loc for i in shown[1:]],
             )
         )
     return DailySeries(source, first, closed, arrived), diagnostics
+
+
+def export_as_of(items: Sequence[WorkItem], day: dt.date) -> tuple[WorkItem, ...]:
+    """The items as a tracker export made at the end of ``day`` shows them: those created up
+    to that day, with the ones closed after it still open. Nothing after ``day`` remains."""
+    return tuple(
+        item
+        if item.closed is None or item.closed <= day
+        else WorkItem(item.created, None, item.loc)
+        for item in items
+        if item.created <= day
+    )
 
 
 def _observed_end(items: Sequence[WorkItem], first: dt.date) -> tuple[dt.date, list[WorkItem]]:
@@ -187,6 +227,7 @@ class ForecastOptions:
     ``growth`` is the share of newly created items that join the scope while it is worked off
     (0: a fixed scope; 1: everything created in the tracker lands in it). ``method="plain"`` is
     the textbook bootstrap (uniform days, no pace), kept for comparison in backtests.
+    ``half_life_days`` None weighs every day of the window alike (the pace term is kept).
     """
 
     window_days: int = DEFAULT_WINDOW_DAYS
@@ -194,7 +235,7 @@ class ForecastOptions:
     seed: int = 0
     growth: float = 0.0
     method: Method = "paced"
-    half_life_days: float = HALF_LIFE_DAYS
+    half_life_days: float | None = HALF_LIFE_DAYS
     pace_block_days: int = PACE_BLOCK_DAYS
 
 
@@ -218,6 +259,17 @@ def check_options(options: ForecastOptions) -> list[Diagnostic]:
                 f"a window of {options.window_days} days is outside "
                 f"{MIN_WINDOW_DAYS}..{MAX_WINDOW_DAYS}",
                 f"the default, {DEFAULT_WINDOW_DAYS} days, is the calibrated one",
+            )
+        )
+    half_life = options.half_life_days
+    if half_life is not None and not half_life > 0:
+        problems.append(
+            error(
+                "E424",
+                SourceLoc("half_life_days"),
+                f"a recency half-life of {half_life} days is not above 0",
+                f"the default, {HALF_LIFE_DAYS:g} days, is the calibrated one; None weighs days "
+                "alike",
             )
         )
     if not (0.0 <= options.growth <= 1.0) or math.isnan(options.growth):
@@ -245,12 +297,18 @@ class WindowStats:
     recent_per_week: float  # recency-weighted: the pace the forecast centres on
     zero_days: float  # share of days with nothing closed
     pace_range: tuple[float, float]  # 15th and 85th percentile of the runs' pace
+    requested_days: int = DEFAULT_WINDOW_DAYS  # the window asked for; ``days`` may be wider
+
+    @property
+    def widened(self) -> bool:
+        return self.days > self.requested_days
 
     def to_json(self) -> dict[str, Any]:
         return {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
             "days": self.days,
+            "requested_days": self.requested_days,
             "closed": self.closed,
             "created": self.arrived,
             "per_week": round(self.per_week, 2),
@@ -384,9 +442,9 @@ class _Window:
         return weights
 
 
-def _window(series: DailySeries, start: dt.date, options: ForecastOptions) -> _Window:
+def _window(series: DailySeries, start: dt.date, days: int, options: ForecastOptions) -> _Window:
     stop = min(series.index(start), series.days)  # days before ``start`` only
-    begin = max(0, stop - options.window_days)
+    begin = max(0, stop - days)
     length = stop - begin
     plain = options.method == "plain"
     block = 0 if plain else min(options.pace_block_days, length // 2)
@@ -428,7 +486,7 @@ def _pace(window: _Window, rng: np.random.Generator, n: int) -> Floats:
     return pace
 
 
-def _stats(window: _Window, pace: Floats) -> WindowStats:
+def _stats(window: _Window, pace: Floats, requested: int) -> WindowStats:
     length = len(window.closed)
     weights = window.weights
     return WindowStats(
@@ -441,6 +499,7 @@ def _stats(window: _Window, pace: Floats) -> WindowStats:
         recent_per_week=float(weights @ window.closed) * 7,
         zero_days=float(np.mean(window.closed == 0)),
         pace_range=(float(np.quantile(pace, 0.15)), float(np.quantile(pace, 0.85))),
+        requested_days=requested,
     )
 
 
@@ -528,9 +587,14 @@ def _prepare(
                 )
             ],
         )
-    window = _window(series, start, options)
+    window = _window(series, start, options.window_days, options)
+    available = min(series.index(start), series.days)  # every day before the start
+    days = options.window_days
+    while _thin(window) and days < available:
+        days = min(2 * days, available)
+        window = _window(series, start, days, options)
     closed = int(window.closed.sum())
-    if len(window.closed) < MIN_HISTORY_DAYS or closed < MIN_CLOSED:
+    if _thin(window):
         return (
             start,
             None,
@@ -541,11 +605,26 @@ def _prepare(
                     f"too little history to forecast from: {closed} item(s) closed in "
                     f"{len(window.closed)} day(s) from {window.start} (at least {MIN_CLOSED} "
                     f"closed items over {MIN_HISTORY_DAYS}+ days are needed)",
-                    "use a longer --window, a later --start, or a broader --where",
+                    "export a longer history, a later --start, or a broader --where",
                 )
             ],
         )
-    problems = stability_warnings(series, window.start, len(window.closed))
+    widened = []
+    if days > options.window_days:
+        recent = int(window.closed[-options.window_days :].sum())
+        widened.append(
+            warning(
+                "W426",
+                loc,
+                f"thin history: {recent} item(s) closed in the {options.window_days} days to "
+                f"{window.start + dt.timedelta(days=len(window.closed) - 1)}, under the "
+                f"{MIN_CLOSED} a forecast needs; the window was widened to {len(window.closed)} "
+                f"days (from {window.start}), which hold {closed}",
+                "older work weighs in: check that it still describes the team, or wait until "
+                "more items have closed",
+            )
+        )
+    problems = widened + stability_warnings(series, window.start, len(window.closed))
     stale = (start - series.last).days - 1
     if stale > PACE_BLOCK_DAYS:
         problems.append(
@@ -557,6 +636,10 @@ def _prepare(
             )
         )
     return start, window, problems
+
+
+def _thin(window: _Window) -> bool:
+    return len(window.closed) < MIN_HISTORY_DAYS or int(window.closed.sum()) < MIN_CLOSED
 
 
 def forecast_when(
@@ -608,7 +691,7 @@ def forecast_when(
         p85=date_at(0.85),
         p95=date_at(0.95),
         unfinished=unfinished,
-        window=_stats(window, pace),
+        window=_stats(window, pace, options.window_days),
         growth=options.growth,
         iterations=options.iterations,
         seed=options.seed,
@@ -668,13 +751,145 @@ def forecast_how_many(
         p50=count_reached(counts, 0.50),
         p85=count_reached(counts, 0.85),
         p95=count_reached(counts, 0.95),
-        window=_stats(window, pace),
+        window=_stats(window, pace, options.window_days),
         iterations=options.iterations,
         seed=options.seed,
         method=options.method,
         warnings=tuple(found),
     )
     return result, found
+
+
+# --- the command's core: a forecast from a tracker export ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What ``ontrack forecast --history`` is asked: when ``items`` more items will be done, or
+    how many will be done through ``until`` (exactly one of the two), from ``start``, with the
+    history as exported on ``as_of``.
+
+    The export day ``as_of`` is the last day the history covers: the sample window ends on it.
+    It defaults to the day before ``start``; without either, to the last date in the file (and
+    the forecast starts the next day).
+    """
+
+    items: int | None = None
+    until: dt.date | None = None
+    start: dt.date | None = None
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryForecast:
+    """A forecast from an export, with the history it read: from ``first`` to the export day
+    ``as_of``, and where that day came from (``--as-of``, the day before ``--start``, or the
+    last date in the ``file``)."""
+
+    source: str
+    first: dt.date
+    as_of: dt.date
+    as_of_from: AsOfFrom
+    result: WhenForecast | HowManyForecast
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return self.result.to_json() | {
+            "history": {
+                "file": self.source,
+                "from": self.first.isoformat(),
+                "to": self.as_of.isoformat(),
+                "as_of": self.as_of.isoformat(),
+                "as_of_from": self.as_of_from,
+            },
+            "warnings": [d.to_json() for d in self.warnings],
+        }
+
+
+def check_question(question: Question, options: ForecastOptions) -> list[Diagnostic]:
+    """Errors in the question and the options themselves (before any history is read)."""
+    problems = check_options(options)
+    if (question.items is None) == (question.until is None):
+        problems.append(
+            error(
+                "E421",
+                SourceLoc("--items"),
+                "give --items N (when will N items be done) or --until DATE (how many by then)"
+                + (", not both" if question.items is not None else ""),
+            )
+        )
+    elif question.items is not None and question.items < 1:
+        problems.append(
+            error("E421", SourceLoc("--items"), f"--items must be 1 or more, not {question.items}")
+        )
+    if question.as_of and question.start and question.start <= question.as_of:
+        problems.append(
+            error(
+                "E429",
+                SourceLoc("--start"),
+                f"the forecast starts on {question.start}, not after the export day "
+                f"{question.as_of} (--as-of)",
+                "a forecast starts after the history it samples: leave --start out (the day "
+                "after --as-of) or give a later one",
+            )
+        )
+    return problems
+
+
+def forecast_export(
+    items: Sequence[WorkItem],
+    question: Question,
+    options: ForecastOptions = ForecastOptions(),
+    source: str = "<history>",
+) -> tuple[HistoryForecast | None, list[Diagnostic]]:
+    """The body of ``ontrack forecast --history``: ``items`` are the rows of the export as read
+    (filters applied); the backtest calls this same function on the export of each cut date.
+    Returns the forecast and every diagnostic, or None and the errors."""
+    problems = check_question(question, options)
+    if problems:
+        return None, problems
+    as_of: dt.date | None
+    origin: AsOfFrom
+    if question.as_of is not None:
+        as_of, origin = question.as_of, "--as-of"
+    elif question.start is not None:
+        as_of, origin = question.start - _ONE_DAY, "--start"
+    else:
+        as_of, origin = None, "file"
+    if as_of is not None and items and min(i.created for i in items) > as_of:
+        return None, [
+            error(
+                "E426",
+                SourceLoc(origin if origin != "file" else source),
+                f"the history as of {as_of} is empty: its first item was created on "
+                f"{min(i.created for i in items)}",
+                "a forecast samples the days up to the export day; give a later --start or --as-of",
+            )
+        ]
+    series, found = daily_series(items, source, as_of)
+    if series is None:
+        return None, found
+    start = question.start or series.last + _ONE_DAY
+    result: WhenForecast | HowManyForecast | None
+    if question.items is not None:
+        result, more = forecast_when(series, question.items, start, options)
+    else:
+        assert question.until is not None
+        result, more = forecast_how_many(series, question.until, start, options)
+    diagnostics = found + more
+    if result is None:
+        return None, diagnostics
+    return (
+        HistoryForecast(
+            source=source,
+            first=series.first,
+            as_of=series.last,
+            as_of_from=origin,
+            result=result,
+            warnings=tuple(diagnostics),
+        ),
+        diagnostics,
+    )
 
 
 # --- stability: XmR natural process limits --------------------------------------------------
