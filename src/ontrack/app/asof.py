@@ -80,9 +80,7 @@ def _plan_dates(plan: Plan) -> list[dt.date]:
     return [d for t in plan.tasks for d in (t.actual_start, t.actual_finish) if d is not None]
 
 
-def resolve_as_of(
-    plan: Plan, facts: Iterable[Fact] = (), given: dt.date | None = None
-) -> AsOf:
+def resolve_as_of(plan: Plan, facts: Iterable[Fact] = (), given: dt.date | None = None) -> AsOf:
     """The as-of date for ``plan`` with the store's ``facts`` (rule in the module docstring)."""
     recorded = [f.status_date for f in facts if given is None or f.status_date <= given]
     written = plan.program.status_date
@@ -114,8 +112,56 @@ def status_as_of(plan: Plan, facts: Iterable[Fact], as_of: AsOf) -> Status:
     tasks: dict[str, TaskProgress] = {}
     written = plan_status(plan)
     if written is not None:
-        tasks.update(written.tasks)
+        if as_of.date >= written.date:
+            tasks.update(written.tasks)
+        else:  # an earlier day than the plan's progress: only what had happened by then
+            tasks.update(_before(p, as_of.date) for p in written.tasks.items())
     recorded = facts_status(plan, list(facts), as_of.date)
     if recorded is not None:
         tasks.update(recorded.tasks)
-    return Status(as_of.date, tasks)
+    return Status(as_of.date, _reached_milestones(plan, tasks))
+
+
+def _reached_milestones(plan: Plan, tasks: dict[str, TaskProgress]) -> dict[str, TaskProgress]:
+    """A milestone nobody reports on is reached when all the work it closes is done: on the
+    day the last of it finished (progress files name work, rarely milestones)."""
+
+    def finish(task_id: str) -> dt.date | None:
+        task = plan.task_by_id[task_id]
+        ids = (
+            [d.id for d in plan.descendants(task_id) if not d.is_summary]
+            if task.is_summary
+            else [task_id]
+        )
+        days = []
+        for i in ids:
+            p = tasks.get(i)
+            if p is None or p.state != "done":
+                return None
+            day = p.actual_finish or p.actual_start
+            if day is None:
+                return None
+            days.append(day)
+        return max(days, default=None)
+
+    changed = True
+    while changed:  # a milestone may close another
+        changed = False
+        for task in plan.tasks:
+            if not task.milestone or task.id in tasks or not task.depends:
+                continue
+            ends = [finish(d.task) for d in task.depends]
+            if all(e is not None for e in ends):
+                day = max(e for e in ends if e is not None)
+                tasks[task.id] = TaskProgress(actual_start=day, actual_finish=day)
+                changed = True
+    return tasks
+
+
+def _before(item: tuple[str, TaskProgress], day: dt.date) -> tuple[str, TaskProgress]:
+    """A task's written progress seen from an earlier day: its actual dates up to that day,
+    no share complete (unknown then)."""
+    task_id, p = item
+    start = p.actual_start if p.actual_start and p.actual_start <= day else None
+    finish = p.actual_finish if p.actual_finish and p.actual_finish <= day else None
+    return task_id, TaskProgress(start, finish if start else None)

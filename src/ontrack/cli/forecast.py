@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ontrack.cli.assessing import (
     AS_OF_OPTION,
+    BASELINE_OPTION,
     DB_OPTION,
     ITERATIONS_OPTION,
     PROGRESS_OPTION,
@@ -111,6 +112,7 @@ def forecast_command(
         help="With --history: share of newly arriving items that join the scope (0..1).",
     ),
     progress: bool = PROGRESS_OPTION,
+    baseline: str | None = BASELINE_OPTION,
     status_date: dt.datetime | None = AS_OF_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
@@ -164,7 +166,7 @@ def forecast_command(
             correlate_by="team" if correlate_by is GroupBy.TEAM else "tag",
             report=ReportOptions(audit=False),
         ),
-        StoreRequest(plan, db, None, progress),
+        StoreRequest(plan, db, baseline, progress),
         status_date,
         bar=fmt is Format.TABLE,
         consequence="nothing to forecast",

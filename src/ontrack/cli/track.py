@@ -423,9 +423,20 @@ def store_status(
 def budget(
     baseline: str = typer.Option(..., "--baseline", "-b", help="The baseline to measure against."),
     iterations: int = typer.Option(
-        2000, "--iterations", "-n", min=1, help="Monte Carlo iterations for the cost to complete."
+        10_000,
+        "--iterations",
+        "-n",
+        min=1,
+        help="Monte Carlo iterations for the cost to complete (the default of every command).",
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="The day to measure as of (default: the latest progress recorded).",
+    ),
     plan: Path = PLAN_OPTION,
     db: str | None = DB_OPTION,
     program: str | None = PROGRAM_OPTION,
@@ -436,48 +447,39 @@ def budget(
 
     BAC is the baseline's planned cost (people's days at their rates plus tasks' fixed costs);
     AC and EV come from the recorded progress; the simulation plans the latest revision's
-    remaining work from the latest status date.
+    remaining work from the as-of date. The figures are the program assessment's, so
+    `ontrack report --baseline` and `ontrack assess --baseline` show the same.
 
     Example: ontrack budget --baseline approved --plan examples/platform-migration
     """
-    from ontrack.engines.budget import budget_position  # noqa: PLC0415
-    from ontrack.engines.evm import evm_series  # noqa: PLC0415
-    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
-    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
-    from ontrack.engines.tracking import evm_points  # noqa: PLC0415
+    from ontrack.app.asof import resolve_as_of  # noqa: PLC0415
+    from ontrack.app.assessment import AssessOptions, assess  # noqa: PLC0415
+    from ontrack.app.tracking import read_tracked  # noqa: PLC0415
+    from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
+    day = status_date.date() if status_date else None
     with _store(db, plan) as store:
         name = store.program(program)
-        info = store.baseline(name, baseline)
-        frozen = _revision_plan(store, name, info.revision)
         current = _revision_plan(store, name, store.resolve(name, None))
-        facts = store.progress(name)
-    points, unit = evm_points(frozen, info.schedule, facts)
-    series, _ = evm_series(points) if points else (None, [])
-    status = facts_status(current, facts)
-    simulated, problems = forecast(
-        current, ForecastOptions(iterations=iterations, seed=seed, status=status)
+        tracked = read_tracked(store, current, baseline, until=day)
+    assessed, problems = assess(
+        current,
+        AssessOptions(iterations=iterations, seed=seed, report=ReportOptions(audit=False)),
+        as_of=resolve_as_of(current, tracked.facts, day),
+        facts=tracked.facts,
+        tracking=tracked.baseline,
     )
-    if simulated is None:
+    if assessed is None:
         print_diagnostics(problems, stderr)
         raise typer.Exit(1)
-    position = budget_position(
-        currency=current.program.currency if unit == "money" else "working days",
-        budget=current.program.budget if unit == "money" else None,
-        bac=info.cost
-        if unit == "money"
-        else sum(
-            (
-                Decimal(str(t.get("days", 0)))
-                for t in info.schedule.values()
-                if not t.get("summary")
-            ),
-            Decimal(0),
-        ),
-        points=points,
-        series=series,
-        remaining_cost=simulated.cost if unit == "money" else None,
-    )
+    track = assessed.report.tracking
+    position = track.budget if track is not None else None
+    if position is None:
+        stderr.print(
+            f"no budget position for '{escape(name)}': no progress is recorded and the plan "
+            "has no costs; record progress with `ontrack progress`"
+        )
+        raise typer.Exit(1)
     if fmt is Format.JSON:
         print_json({"program": name, "baseline": baseline} | position.to_json())
         return

@@ -245,7 +245,12 @@ def _risks(
                 impact = np.full(LEVELS, days, dtype=np.int32)
             else:
                 impact = day_table(distribution, o, m, p, per_day, True)
-        jobs = tuple(jobs_of.get((t, "finish"), jobs_of.get((t, "task"), -1)) for t in risk.affects)
+        # Done work happened: a risk can no longer delay it.
+        jobs = tuple(
+            jobs_of.get((t, "finish"), jobs_of.get((t, "task"), -1))
+            for t in risk.affects
+            if t not in done
+        )
         out.append(
             SimRisk(
                 risk.id,

@@ -1,0 +1,163 @@
+"""One truth: every output that shows a figure shows the program assessment's figure.
+
+Each example is rendered by `forecast`, `risks`, `budget`, `report` and `status` at three as-of
+dates — before the program starts, while it runs, and after its planned finish — and every
+number they show is compared with `ontrack assess --format json` for the same inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ontrack.app.asof import AsOf, resolve_as_of
+from ontrack.cli.main import app
+from ontrack.planfile import load_plan
+from ontrack.reports.data import day_text
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+SMALL_DATES = ("2025-12-15", "2026-01-23", "2026-06-01")  # before, during, after
+TRACKED_DATES = ("2026-01-20", "2026-03-13", "2027-01-15")
+
+
+def run(*args: str | Path) -> str:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def as_json(*args: str | Path) -> Any:
+    return json.loads(run(*args, "--format", "json"))
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The medium example applied, baselined and with its four status files recorded."""
+    folder = tmp_path_factory.mktemp("truth") / "pm"
+    shutil.copytree(EXAMPLES / "platform-migration", folder)
+    run("apply", folder, "-m", "plan approved")
+    run("baseline", "set", "approved", "--plan", folder)
+    for status in sorted((folder / "status").glob("*.csv")):
+        run("progress", status, "--plan", folder)
+    return folder
+
+
+def _milestones(data: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    return {
+        m["id"]: (m["p50"], m["p80"], m["p95"], m["probability_on_time"])
+        for m in data["milestones"]
+    }
+
+
+def _check_outputs(plan: Path, day: str, extra: tuple[str, ...], tmp: Path) -> dict[str, Any]:
+    args = (plan, "--status-date", day, *extra)
+    truth = as_json("assess", *args)
+    assert truth["as_of"]["date"] == day
+    assert truth["options"]["iterations"] == 10_000  # one default everywhere
+
+    # forecast: every milestone's percentiles and odds.
+    forecast = as_json("forecast", *args)
+    assert _milestones(forecast) == _milestones(truth)
+    assert forecast["cost"] == truth["cost"]
+
+    # risks: the register's scores and ratings, and the findings.
+    risks = as_json("risks", *args)
+    register = {
+        r["id"]: (r["probability_band"], r["impact_band"], r["score"], r["rating"])
+        for r in risks["register"]
+    }
+    assert register == {
+        r["id"]: (r["probability"], r["impact"], r["score"], r["rating"]) for r in truth["risks"]
+    }
+    assert [f["code"] for f in risks["findings"]] == [f["code"] for f in truth["findings"]]
+
+    # the HTML report: the RAG, and each milestone's P50 and P80 as the page writes them.
+    page = tmp / f"report-{day}.html"
+    run("report", *args, "-o", page)
+    text = html.unescape(page.read_text())
+    assert f">{truth['rag']['rating'].upper()}<" in text or truth["rag"]["rating"].upper() in text
+    assert truth["rag"]["reason"] in text
+    for m in truth["milestones"]:
+        p50 = day_text(dt.date.fromisoformat(m["p50"]))
+        p80 = day_text(dt.date.fromisoformat(m["p80"]))
+        assert p50 in text and p80 in text, (m["id"], p50, p80)
+
+    # the status report: the same headline, and each milestone row's dates and odds.
+    status = run("status", *args, "--audience", "team")
+    assert f"**: {truth['rag']['reason']}" in status
+    rows = [line for line in status.splitlines() if line.startswith("| ")]
+    for m in truth["milestones"]:
+        if m["kind"] == "deadline":
+            continue  # tasks with deadlines are not milestone rows
+        label = m["title"] + (" (release)" if m["kind"] == "release" else "")
+        row = next((r for r in rows if r.startswith(f"| {label} |")), None)
+        assert row is not None, m["title"]
+        assert day_text(dt.date.fromisoformat(m["p80"])) in row
+        if m["probability_on_time"] is not None and m["state"] not in ("done",):
+            assert f"{round(100 * m['probability_on_time'])}%" in row
+    return truth
+
+
+@pytest.mark.parametrize("day", SMALL_DATES)
+def test_every_output_of_the_small_example_equals_the_assessment(
+    day: str, tmp_path: Path
+) -> None:
+    truth = _check_outputs(EXAMPLES / "small", day, (), tmp_path)
+    if day == SMALL_DATES[-1]:
+        # After the planned finish with progress written to 23 Jan only: nothing is done
+        # because the calendar passed it, the deadline is missed, and the output says so.
+        assert truth["rag"]["rating"] == "red"
+        launch = next(m for m in truth["milestones"] if m["id"] == "launch")
+        assert launch["state"] == "overdue" and launch["probability_on_time"] == 0
+        assert launch["p50"] > day
+        assert "no progress has been recorded since 2026-01-23" in truth["as_of"]["statement"]
+
+
+@pytest.mark.parametrize("day", TRACKED_DATES)
+def test_every_output_of_the_tracked_example_equals_the_assessment(
+    day: str, tracked: Path, tmp_path: Path
+) -> None:
+    truth = _check_outputs(tracked, day, ("--baseline", "approved"), tmp_path)
+    budget = as_json("budget", "--baseline", "approved", "--plan", tracked, "--status-date", day)
+    assert truth["budget"] is None or budget["eac"] == truth["budget"]["eac"]
+    if day == TRACKED_DATES[1]:
+        assert truth["as_of"]["last_progress"] == "2026-03-13"
+        assert truth["evm"] is not None
+
+
+def test_the_as_of_rule() -> None:
+    plan, _ = load_plan(EXAMPLES / "small")
+    assert plan is not None
+    # The program's status date, when nothing is recorded later.
+    assert resolve_as_of(plan) == AsOf(dt.date(2026, 1, 23), "program", dt.date(2026, 1, 23))
+    # A day asked for wins; progress after it is not "recorded" as of then.
+    asked = resolve_as_of(plan, (), dt.date(2026, 1, 10))
+    assert asked == AsOf(dt.date(2026, 1, 10), "option", dt.date(2026, 1, 10))
+
+
+def test_today_is_the_as_of_date_of_a_plan_with_no_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan, _ = load_plan(EXAMPLES / "small")
+    assert plan is not None
+    monkeypatch.setenv("ONTRACK_TODAY", "2026-07-01")
+    undated = replace(
+        plan,
+        program=replace(plan.program, status_date=None),
+        tasks=tuple(
+            replace(t, actual_start=None, actual_finish=None, percent_complete=None)
+            for t in plan.tasks
+        ),
+    )
+    when = resolve_as_of(undated)
+    assert when == AsOf(dt.date(2026, 7, 1), "today", None)
+    assert when.statement.endswith("no progress has been recorded")
