@@ -69,6 +69,32 @@ def test_show_table_and_json() -> None:
     assert data["fixed_duration"]["likely_days"] == 10.0
 
 
+def test_show_counts_read_as_english_and_say_what_they_count(tmp_path: Path) -> None:
+    plan = tmp_path / "p.yaml"
+    plan.write_text(
+        "program: {name: One, start: 2026-01-05}\n"
+        "people: [{id: ana, name: Ana, skills: [api]}]\n"
+        "teams: [{id: core, name: Core, members: [ana]}]\n"
+        "tasks:\n"
+        "  - {id: a, title: A, estimate: 2d, assignee: ana}\n"
+        "  - {id: b, title: B, estimate: 2d, skills: [api]}\n"
+        "  - {id: m, title: M, milestone: true, depends: [a, b]}\n"
+        "releases: [{id: r1, title: R1, includes: [m]}]\n"
+    )
+    result = runner.invoke(app, ["show", str(plan)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "1 person in 1 team · 0 active risks · 1 release" in out
+    assert "(1 item)" in out and "1 milestone)" in out
+    for wrong in ("1 teams", "1 releases", "1 items", "1 milestones", "1 people"):
+        assert wrong not in out, wrong
+    # Ana is named on one task; the skill-matched one is counted apart, not silently dropped.
+    assert "named" in out and "1 task names nobody" in out
+    data = json.loads(runner.invoke(app, ["show", str(plan), "-f", "json"]).output)
+    assert data["counts"]["unassigned_tasks"] == 1
+    assert data["people"][0]["assigned_tasks"] == 1
+
+
 def test_show_refuses_a_broken_plan() -> None:
     result = runner.invoke(app, ["show", BROKEN])
     assert result.exit_code == 1

@@ -139,6 +139,11 @@ def to_json(s: PlanSummary) -> dict[str, Any]:
     }
 
 
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 team``, ``2 teams``, ``0 teams``."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def _fmt_days(value: Fraction) -> str:
     return f"{float(value):,.1f}"
 
@@ -152,9 +157,10 @@ def _print_tables(s: PlanSummary) -> None:
     budget = f" · budget {s.budget:,} {s.currency}" if s.budget is not None else ""
     stdout.print(f"[bold]{escape(s.name)}[/bold] — starts {s.start}{budget}")
     stdout.print(
-        f"{c['tasks']} tasks ({c['work_tasks']} work, {c['summary_tasks']} summary, "
-        f"{c['milestones']} milestones) · {c['people']} people in {c['teams']} teams · "
-        f"{c['active_risks']} active risks · {c['releases']} releases"
+        f"{_count(c['tasks'], 'task')} ({c['work_tasks']} work, {c['summary_tasks']} summary, "
+        f"{_count(c['milestones'], 'milestone')}) · {_count(c['people'], 'person', 'people')} "
+        f"in {_count(c['teams'], 'team')} · {_count(c['active_risks'], 'active risk')} · "
+        f"{_count(c['releases'], 'release')}"
     )
 
     work = Table(title="Estimated work (working days)", title_justify="left")
@@ -175,12 +181,23 @@ def _print_tables(s: PlanSummary) -> None:
         )
     stdout.print(work)
     if s.unestimated:
-        stdout.print(f"[yellow]{s.unestimated} tasks have no estimate[/yellow]")
+        have = "has" if s.unestimated == 1 else "have"
+        stdout.print(f"[yellow]{_count(s.unestimated, 'task')} {have} no estimate[/yellow]")
 
     if s.people:
-        people = Table(title="People (off: working days of time off)", title_justify="left")
-        for col in ("id", "name", "teams", "alloc", "rate", "tasks", "off", "skills"):
-            add_column(people, col, wide=col == "skills", right=col in ("alloc", "tasks", "off"))
+        # Nothing is scheduled here: a person's count is of the tasks that name them.
+        by_skill = c.get("unassigned_tasks", 0)
+        people = Table(
+            title="People (named: tasks that name them as assignee; off: working days of time off)",
+            title_justify="left",
+            caption=f"{_count(by_skill, 'task')} {'names' if by_skill == 1 else 'name'} nobody: "
+            "`ontrack schedule` assigns them to whoever has the skills"
+            if by_skill
+            else None,
+            caption_justify="left",
+        )
+        for col in ("id", "name", "teams", "alloc", "rate", "named", "off", "skills"):
+            add_column(people, col, wide=col == "skills", right=col in ("alloc", "named", "off"))
         for p in s.people:
             people.add_row(
                 p.id,
@@ -204,7 +221,10 @@ def _print_tables(s: PlanSummary) -> None:
             )
         for r in s.releases:
             dates.add_row(
-                r.id, "release", str(r.date or ""), f"{escape(r.title)} ({r.includes} items)"
+                r.id,
+                "release",
+                str(r.date or ""),
+                f"{escape(r.title)} ({_count(r.includes, 'item')})",
             )
         stdout.print(dates)
 

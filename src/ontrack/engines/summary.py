@@ -53,7 +53,7 @@ class PersonLine:
     skills: tuple[str, ...]
     allocation: Fraction
     rate: str
-    assigned: int
+    assigned: int  # tasks that name them as an assignee (skill-matched work is the scheduler's)
     days_off: int
 
 
@@ -134,6 +134,10 @@ def summarise(plan: Plan) -> PlanSummary:
     counts = {
         "tasks": len(plan.tasks),
         "work_tasks": sum(1 for t in plan.leaf_tasks() if not t.milestone),
+        # Work that names nobody: the scheduler gives it to whoever has the skills and is free.
+        "unassigned_tasks": sum(
+            1 for t in plan.leaf_tasks() if not t.milestone and not t.assignees
+        ),
         "summary_tasks": sum(1 for t in plan.tasks if t.is_summary),
         "milestones": sum(1 for t in plan.tasks if t.milestone),
         "people": len(plan.people),
