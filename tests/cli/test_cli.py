@@ -29,6 +29,24 @@ def test_help_explains_with_an_example() -> None:
         assert "Example: ontrack " + command in " ".join(sub.output.split()), command
 
 
+def test_no_help_shows_a_value_for_a_flag() -> None:
+    """Flags (--strict, --progress, --help) take no value: no help shows them as `<bool>`."""
+    import typer
+
+    def paths(command: object, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
+        subs = getattr(command, "commands", {})
+        return [prefix] + [p for name, sub in subs.items() for p in paths(sub, (*prefix, name))]
+
+    commands = paths(typer.main.get_command(app), ())
+    assert ("baseline", "set") in commands and len(commands) > 20
+    for path in commands:
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert "<bool>" not in result.output, path
+    schedule = runner.invoke(app, ["schedule", "--help"], env={"COLUMNS": "200"}).output
+    assert "<path>" in schedule  # options that take a value still say which
+
+
 def test_check_clean_plan_exits_zero() -> None:
     result = runner.invoke(app, ["check", CLEAN])
     assert result.exit_code == 0

@@ -25,9 +25,10 @@ from ontrack.cli import (
     status,
     track,
 )
+from ontrack.cli.flags import App
 from ontrack.cli.output import stderr
 
-app = typer.Typer(
+app = App(
     name="ontrack",
     help=(
         "ontrack: a technical program manager in a box.\n\n"

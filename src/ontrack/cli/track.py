@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ontrack.cli.common import load_or_exit
+from ontrack.cli.flags import App
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -48,7 +49,7 @@ DB_OPTION = typer.Option(None, "--db", help=DB_HELP)
 PROGRAM_OPTION = typer.Option(None, "--program", help="Program, if the store has several.")
 FORMAT_OPTION = typer.Option(Format.TABLE, "--format", "-f", help="table or json.")
 
-baseline_app = typer.Typer(
+baseline_app = App(
     help="Baselines: a revision and its schedule, frozen as agreed with stakeholders.",
     no_args_is_help=True,
 )
