@@ -56,9 +56,10 @@ def test_the_delay_option_defaults_to_the_engines() -> None:
 
 def test_the_example_without_tracking_data() -> None:
     data = audit_json(str(EXAMPLE), "--time-limit", "1")
+    # Audited as of the example's status date (the plan as approved, before work starts).
     assert (data["program"], data["status_date"], data["baseline"]) == (
         "Platform Migration 2026",
-        None,
+        "2026-01-30",
         None,
     )
     checks = by_check(data)
@@ -100,7 +101,9 @@ def test_the_example_without_tracking_data() -> None:
     assert checks["negative-float"]["pass"] is True
     assert checks["critical-path-test"]["pass"] is True
     assert checks["cpli"]["tasks"] == ["plat-decom-done"]  # the latest deadline, 2026-09-30
-    for name in ("invalid-dates", "missed-tasks", "bei"):
+    # The status date makes invalid dates measurable (none: nothing is planned before it).
+    assert checks["invalid-dates"]["pass"] is True
+    for name in ("missed-tasks", "bei"):
         assert checks[name]["pass"] is None and checks[name]["note"], name
     lint = by_check(data, "lint")
     assert lint["milestone-target"]["items"] == ["apps-w3-ready", "data-schema-approved"]
@@ -139,8 +142,9 @@ def test_a_clean_plan_passes_strict(tmp_path: Path) -> None:
     result = audit(str(plan), "--strict")
     assert result.exit_code == 0, result.output
     data = audit_json(str(plan))
-    # n/a: invalid dates, missed tasks, BEI (no tracking data), CPLI (no deadline or baseline).
-    assert data["summary"]["dcma"] == {"pass": 10, "fail": 0, "n/a": 4}
+    # Every audit has an as-of date (today, pinned by the suite), so invalid dates are checked;
+    # n/a: missed tasks, BEI (no baseline), CPLI (no deadline or baseline).
+    assert data["summary"]["dcma"] == {"pass": 11, "fail": 0, "n/a": 3}
 
 
 def test_a_plan_that_does_not_load(tmp_path: Path) -> None:

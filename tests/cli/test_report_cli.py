@@ -81,7 +81,8 @@ def test_a_plain_report(tmp_path: Path) -> None:
     result = report(EXAMPLES / "small", "-o", out, "--status-date", "2026-02-02", "-n", "200")
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert "no progress recorded" in page and 'id="tracking"' not in page
+    # The example's progress is written as of 23 Jan; the report is as of 2 Feb.
+    assert "no progress recorded since 23 Jan 2026" in page and 'id="tracking"' not in page
     assert not list(tmp_path.glob(".small.html.*"))  # the atomic write left nothing behind
 
 
