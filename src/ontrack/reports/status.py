@@ -29,7 +29,11 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, Literal, Protocol
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from ontrack.engines.calendar import WorkCalendar
 from ontrack.engines.diff import Change, PlanDiff
@@ -1790,85 +1794,52 @@ def render_markdown(r: StatusReport) -> str:
 
 
 _COLOURS = {"red": "#cf222e", "amber": "#bf8700", "green": "#1a7f37"}
-_FONT = "font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif"
-_CELL = "border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top"
 
 
-def _h(text: str) -> str:
-    return html.escape(text, quote=False)  # text nodes only: no plan text goes in attributes
+def _text(value: str) -> Markup:
+    """Plan text escaped for an HTML text node (no plan text goes in attributes)."""
+    return Markup(html.escape(value, quote=False))
+
+
+@cache
+def _templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("ontrack.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["t"] = _text
+    return env
+
+
+def _kind(block: _Block) -> str:
+    if isinstance(block, str):
+        return "paragraph"
+    return "list" if isinstance(block, tuple) else "table"
 
 
 def render_html(r: StatusReport) -> str:
-    """The report as one self-contained HTML page for e-mail: inline styles only, no script,
-    no outside resource; all text escaped."""
-    badge = (
-        f'<span style="background:{_COLOURS[r.colour]};color:#fff;font-weight:bold;'
-        f'padding:2px 10px;border-radius:4px">{r.colour.upper()}</span>'
-    )
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_h(r.program)}: status {_h(day_text(r.status_date))}</title>",
-        "</head>",
-        f'<body style="margin:0;padding:16px;background:#f6f8fa;color:#1f2328;{_FONT};'
-        'font-size:14px;line-height:1.45">',
-        '<div style="max-width:960px;margin:0 auto;background:#ffffff;padding:20px 24px;'
-        'border:1px solid #d0d7de;border-radius:6px">',
-        f'<h1 style="font-size:22px;margin:0 0 8px">{_h(r.program)}: status '
-        f"{_h(day_text(r.status_date))}</h1>",
-        f'<p style="margin:0 0 6px;font-size:15px">{badge} {_h(r.reason)}</p>',
-        f'<p style="margin:0 0 12px;color:#59636e;font-size:12px">{_h(_meta(r))}</p>',
+    """The report as one self-contained HTML page for e-mail (templates/status.html.j2): inline
+    styles only, no script, no outside resource; all text escaped."""
+    sections = [
+        {"id": s.id, "title": s.title, "blocks": [(_kind(b), b) for b in s.blocks]}
+        for s in _sections(r)
     ]
-    for s in _sections(r):
-        parts.append(
-            f'<h2 id="{_h(s.id)}" style="font-size:17px;margin:18px 0 6px;'
-            f'border-bottom:1px solid #d0d7de;padding-bottom:3px">{_h(s.title)}</h2>'
+    return (
+        _templates()
+        .get_template("status.html.j2")
+        .render(
+            r=r,
+            day=day_text(r.status_date),
+            meta=_meta(r),
+            sections=sections,
+            colours=_COLOURS,
+            generated=r.generated.strftime("%Y-%m-%d %H:%M %Z").strip(),
         )
-        for block in s.blocks:
-            if isinstance(block, str):
-                parts.append(f'<p style="margin:6px 0">{_h(block)}</p>')
-            elif isinstance(block, tuple):
-                parts.append('<ul style="margin:4px 0 8px;padding-left:22px">')
-                parts += [f'<li style="margin:2px 0">{_h(item)}</li>' for item in block]
-                parts.append("</ul>")
-            else:
-                parts.append(
-                    '<table style="border-collapse:collapse;width:100%;font-size:13px;'
-                    'margin:4px 0">'
-                )
-                parts.append(
-                    "<thead><tr>"
-                    + "".join(
-                        f'<th style="{_CELL};background:#f6f8fa">{_h(h)}</th>' for h in block.header
-                    )
-                    + "</tr></thead>"
-                )
-                parts.append("<tbody>")
-                for row in block.rows:
-                    cells = []
-                    for i, c in enumerate(row):
-                        style = _CELL
-                        if c in ("RED", "AMBER", "GREEN") and block.header[i] == "RAG":
-                            style += f";color:{_COLOURS[c.lower()]};font-weight:bold"
-                        cells.append(f'<td style="{style}">{_h(c)}</td>')
-                    parts.append("<tr>" + "".join(cells) + "</tr>")
-                parts.append("</tbody></table>")
-                if block.note:
-                    parts.append(
-                        f'<p style="margin:2px 0 8px;color:#59636e;font-size:12px">'
-                        f"{_h(block.note)}</p>"
-                    )
-    parts += [
-        f'<p style="margin:18px 0 0;color:#59636e;font-size:11px">Generated '
-        f"{_h(r.generated.strftime('%Y-%m-%d %H:%M %Z').strip())} by ontrack.</p>",
-        "</div>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(parts) + "\n"
+    )
 
 
 def render(r: StatusReport, fmt: Literal["markdown", "html"]) -> str:
