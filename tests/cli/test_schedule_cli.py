@@ -48,6 +48,32 @@ def test_an_impossible_deadline_is_scheduled_with_a_warning(tmp_path: Path) -> N
     result = runner.invoke(app, ["schedule", str(plan)])
     assert result.exit_code == 0, result.output
     assert "W311" in result.output and "Traceback" not in result.output
+    table = runner.invoke(app, ["schedule", str(plan)], env={"COLUMNS": "200"})
+    first = table.output.splitlines()[0]
+    # Not "optimal" above a late launch: the shortest schedule, and the deadline it misses.
+    assert "optimal" not in first and "the shortest schedule, proven" in first
+    assert "misses a deadline: 'm' due 2026-01-06 by 8 working days" in first
+
+
+def test_the_heading_says_what_was_found_and_the_deadlines() -> None:
+    import dataclasses
+    import datetime as dt
+
+    from ontrack.cli.schedule import heading
+    from ontrack.engines.schedule.planner import ScheduleOptions, schedule
+    from ontrack.planfile import load_plan
+
+    plan, _ = load_plan(FIXTURES / "plans" / "clean.yaml")
+    assert plan is not None
+    result, _ = schedule(plan, ScheduleOptions(time_limit=1))
+    assert result is not None
+    searched = dataclasses.replace(
+        result, status="feasible", seconds=2.0, lower_bound_finish=dt.date(2026, 2, 2)
+    )
+    text = heading(searched, "makespan")
+    assert "the shortest schedule found in 2.0s (none can finish before 2026-02-02)" in text
+    assert "least weighted lateness, proven" in heading(result, "lateness")
+    assert "meets every deadline" in text  # launch, due 2026-04-01
 
 
 def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def schedule_command(
     elif fmt is ScheduleFormat.CSV:
         sys.stdout.write(to_csv(result))
     else:
-        _print_table(result)
+        _print_table(result, _OBJECTIVES[objective])
         print_diagnostics(problems)
 
 
@@ -247,17 +247,46 @@ def to_csv(result: Schedule) -> str:
     return buffer.getvalue()
 
 
-def _print_table(result: Schedule) -> None:
-    bound = (
-        f", proven bound {result.lower_bound_finish}"
-        if result.lower_bound_finish and result.status != "optimal"
-        else ""
+def heading(result: Schedule, objective: Objective) -> str:
+    """The schedule's first line: its finish, what "best" means and whether it was proven, and
+    the deadlines it misses. "Optimal" alone read as "all is well" above a late launch: the
+    shortest schedule can still miss a deadline, by the days the work takes."""
+    goal = "shortest schedule" if objective == "makespan" else "least weighted lateness"
+    if result.status == "optimal":
+        found = f"the {goal}, proven"
+    else:
+        found = f"the {goal} found in {result.seconds:.1f}s"
+        if result.lower_bound_finish:
+            found += f" (none can finish before {result.lower_bound_finish})"
+    late = sorted(
+        (t for t in result.tasks if t.deadline and t.late_days > 0),
+        key=lambda t: (-t.late_days, t.id),
     )
-    stdout.print(
-        f"[bold]Finish {result.finish}[/bold] — {result.status}{bound} · "
-        f"{result.makespan_days} working days from {result.start} · {result.backend}, "
+    if late:
+        named = [
+            f"'{escape(t.id)}' due {t.deadline} by {t.late_days} working "
+            f"day{'' if t.late_days == 1 else 's'}"
+            for t in late[:3]
+        ]
+        more = f" and {len(late) - 3} more" if len(late) > 3 else ""
+        deadlines = (
+            f"[red]misses {'a deadline' if len(late) == 1 else f'{len(late)} deadlines'}: "
+            f"{', '.join(named)}{more}[/red]"
+        )
+    elif any(t.deadline for t in result.tasks):
+        deadlines = "[green]meets every deadline[/green]"
+    else:
+        deadlines = ""
+    return (
+        f"[bold]Finish {result.finish}[/bold] — {found}"
+        + (f" · {deadlines}" if deadlines else "")
+        + f" · {result.makespan_days} working days from {result.start} · {result.backend}, "
         f"{result.seconds:.1f}s"
     )
+
+
+def _print_table(result: Schedule, objective: Objective) -> None:
+    stdout.print(heading(result, objective))
     table = Table(title="Schedule (critical tasks in bold red)", title_justify="left")
     for col in ("id", "start", "finish", "who", "float", "why it starts then"):
         add_column(table, col, wide=col == "why it starts then", right=col == "float")
