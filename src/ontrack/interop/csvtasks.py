@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, warning
-from ontrack.interop.importer import IdMaker, ImportedPlan, nest_tasks
+from ontrack.interop.kit import IdMaker, ImportedPlan, nest_tasks
 
 #: Column names understood, by the plan field they fill (compared without case, spaces, _ or -).
 ALIASES: Mapping[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ from icalendar import Calendar, Event
 
 from ontrack.engines.forecast.result import Forecast, ItemForecast
 from ontrack.engines.schedule.result import Schedule
-from ontrack.interop.importer import slug
+from ontrack.interop.kit import slug
 from ontrack.model import Plan, Release
 
 PRODID = "-//ontrack//ontrack plan export//EN"

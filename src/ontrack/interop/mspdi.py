@@ -28,7 +28,7 @@ from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics, warning
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
-from ontrack.interop.importer import (
+from ontrack.interop.kit import (
     IdMaker,
     ImportedPlan,
     date_ranges,

@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics, warning
-from ontrack.interop.importer import (
+from ontrack.interop.kit import (
     IdMaker,
     ImportedPlan,
     date_ranges,
