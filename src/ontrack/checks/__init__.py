@@ -34,6 +34,11 @@ REGISTRY: tuple[Check, ...] = (
 #: Codes for references to something that does not exist.
 REF_CODES = frozenset(refs.CODES)
 
+#: Codes whose verdict is about the pool of people (nobody has the skills): not reported when a
+#: person failed validation (a bad `allocation`, say), since the pool lacks them and the verdict
+#: would be false; their error is the one to fix.
+POOL_CODES = frozenset({"W300"})
+
 
 def run_checks(plan: Plan, registry: Iterable[Check] = REGISTRY) -> list[Diagnostic]:
     found: list[Diagnostic] = []

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ontrack.checks import REF_CODES, run_checks
+from ontrack.checks import POOL_CODES, REF_CODES, run_checks
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors, sorted_diagnostics
 from ontrack.gcpause import gc_paused
 from ontrack.model import Calendar, Plan
 from ontrack.planfile import schema as s
 from ontrack.planfile.build import Builder
 from ontrack.planfile.validate import Item, validate_item, validate_list, validate_tasks
-from ontrack.planfile.yamlread import PosDict, read_yaml_bytes, read_yaml_file
+from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes, read_yaml_file
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 _ALL_SECTIONS = [*s.SINGLETONS, *s.SECTIONS]
@@ -30,6 +30,7 @@ class _Collected:
     lists: dict[str, list[Item[Any]]] = field(default_factory=lambda: {k: [] for k in s.SECTIONS})
     invalid_ids: set[str] = field(default_factory=set)
     invalid_sections: set[str] = field(default_factory=set)
+    people_dropped: bool = False  # a person failed validation: the pool of people is incomplete
     first_loc: SourceLoc | None = None
 
 
@@ -117,6 +118,7 @@ def _load_docs(
             for d in run_checks(plan)
             # A reference to an item that failed validation was already reported there.
             if not (d.code in REF_CODES and d.subjects and d.subjects[-1] in collected.invalid_ids)
+            and not (d.code in POOL_CODES and collected.people_dropped)
         )
     result = plan if plan is not None and not has_errors(diagnostics) else None
     return result, sorted_diagnostics(diagnostics)
@@ -159,9 +161,10 @@ def _collect(name: str, data: Any, out: _Collected, diagnostics: list[Diagnostic
         elif key == "tasks":
             out.lists[key].extend(validate_tasks(value, where, diagnostics, out.invalid_ids))
         elif key in s.SECTIONS:
-            out.lists[key].extend(
-                validate_list(s.SECTIONS[key], key, value, where, diagnostics, out.invalid_ids)
-            )
+            items = validate_list(s.SECTIONS[key], key, value, where, diagnostics, out.invalid_ids)
+            out.lists[key].extend(items)
+            if key == "people" and isinstance(value, PosList) and len(items) < len(value):
+                out.people_dropped = True
         else:
             close = difflib.get_close_matches(key, _ALL_SECTIONS, n=1, cutoff=0.6)
             diagnostics.append(
