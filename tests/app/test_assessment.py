@@ -59,8 +59,8 @@ def _milestones(data: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
 
 
 def _check_outputs(plan: Path, day: str, extra: tuple[str, ...], tmp: Path) -> dict[str, Any]:
-    args = (plan, "--status-date", day, *extra)
-    truth = as_json("assess", *args)
+    args: tuple[str | Path, ...] = (plan, "--status-date", day, *extra)
+    truth: dict[str, Any] = as_json("assess", *args)
     assert truth["as_of"]["date"] == day
     assert truth["options"]["iterations"] == 10_000  # one default everywhere
 
