@@ -27,6 +27,7 @@ from pathlib import Path
 from ontrack.engines.forecast.backtest import Backtest, BacktestOptions, backtest
 from ontrack.engines.forecast.throughput import (
     DailySeries,
+    WorkItem,
     daily_series,
     forecast_how_many,
     forecast_when,
@@ -37,10 +38,14 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "history
 JIRA = DATA / "jira-agile" / "jira.csv"
 
 
-def load(path: Path, project: str) -> DailySeries:
+def items(path: Path, project: str) -> tuple[WorkItem, ...]:
     history, _ = read_history(path, "created_date", "finished_date", [Filter("project", project)])
     assert history is not None
-    series, _ = daily_series(history.items, str(path))
+    return history.items
+
+
+def load(path: Path, project: str) -> DailySeries:
+    series, _ = daily_series(items(path, project), str(path))
     assert series is not None
     return series
 
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         how_many = best_of(args.repeat, partial(forecast_how_many, series, until))
         when = best_of(args.repeat, partial(forecast_when, series, 100))
         began = time.perf_counter()
-        backtest(load(args.data, project))
+        backtest(items(args.data, project))
         full = time.perf_counter() - began
         print(f"| {project} | {how_many:.3f} | {when:.3f} | {full:.2f} |")
 
@@ -88,10 +93,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for project in ("0", "1"):
-        series = load(args.data, project)
+        rows = items(args.data, project)
         for method in ("paced", "plain"):
             for seed in range(args.seeds):
-                result, _ = backtest(series, BacktestOptions(seed=seed, method=method))
+                result, _ = backtest(rows, BacktestOptions(seed=seed, method=method))
                 assert result is not None
                 print(f"| {project} | {method} | {seed} | {len(result.cuts)} | {rates(result)} |")
 
