@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def _plan(text: str = PLAN) -> Plan:
     return plan
 
 
-def _report(plan: Plan, **options: object) -> ReportData:
+def _report(plan: Plan, **options: Any) -> ReportData:
     data, problems = report_data(
         plan,
         D(2026, 1, 16),
@@ -67,7 +68,7 @@ def _report(plan: Plan, **options: object) -> ReportData:
         generated=dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC),
         **options,
     )
-    assert data is not None, problems
+    assert isinstance(data, ReportData), problems
     return data
 
 
@@ -96,10 +97,12 @@ def test_milestones_releases_and_the_final_one(data: ReportData) -> None:
     assert kinds == {"launch": "milestone", "v1": "release", "c": "deadline"}
     assert data.final.id == "launch" and data.final.deadline == D(2026, 3, 31)
     assert data.final.probability == 1.0
-    # c's deadline has passed: a task with a deadline under 50 % likely is amber; the final
-    # milestone and the release are safe.
-    assert data.rag.colour == "amber" and len(data.rag.reasons) == 1
-    assert "'UI' is 0% likely" in data.rag.reason
+    # c's deadline (15 Jan) passed before the status date (16 Jan) and it is not done: overdue,
+    # so red (an overdue milestone is red); its 0 % odds still fire the amber rule for a task
+    # with a deadline under 50 % likely. The final milestone and the release are safe.
+    assert data.rag.colour == "red" and [c for c, _ in data.rag.reasons] == ["red", "amber"]
+    assert data.rag.reason.startswith("'UI' is overdue: its deadline 15 Jan 2026 passed")
+    assert "'UI' is 0% likely" in data.rag.reasons[1][1]
     assert all(not m.done for m in data.next_milestones)
     assert all(m.p50 >= data.status_date for m in data.next_milestones)
 

@@ -6,12 +6,15 @@ import dataclasses
 import datetime as dt
 import re
 import textwrap
+from typing import Any
 
 import pytest
 
+from ontrack.app.asof import resolve_as_of
+from ontrack.app.assessment import AssessOptions, assess
 from ontrack.planfile import load_plan_text
 from ontrack.planfile.generate import dump_plan, generate_plan
-from ontrack.reports import ComplianceRow, Finding, ReportData
+from ontrack.reports import ComplianceRow, Finding, ReportData, ReportOptions
 from ontrack.reports.html import render_report
 from tests.conftest import report_data
 from tests.reports.test_data import PLAN
@@ -19,7 +22,7 @@ from tests.reports.test_data import PLAN
 EVIL = '<script>alert("x")</script> & "quotes"'
 
 
-def _data(text: str, **options: object) -> ReportData:
+def _data(text: str, **options: Any) -> ReportData:
     plan, diagnostics = load_plan_text(textwrap.dedent(text), "plan.yaml")
     assert plan is not None, diagnostics
     data, problems = report_data(
@@ -30,7 +33,7 @@ def _data(text: str, **options: object) -> ReportData:
         generated=dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC),
         **options,
     )
-    assert data is not None, problems
+    assert isinstance(data, ReportData), problems
     return data
 
 
@@ -72,7 +75,10 @@ def test_one_gantt_bar_per_task_and_the_sections(hostile: ReportData) -> None:
         assert f'<section id="{anchor}"' in page
     assert 'id="tracking"' not in page  # no baseline given
     assert 'id="g-links"' in page  # dependency arrows for a small plan
-    assert "AMBER" in page and hostile.rag.reason.split("'")[0] in page
+    # c's deadline passed before the status date and it is not done: the headline is red, its
+    # reason (quotes escaped) the overdue one.
+    assert hostile.rag.colour == "red" and '<div class="rag rag-red">' in page
+    assert hostile.rag.reason.replace("'", "&#39;") in page
 
 
 def test_findings_and_compliance_render_only_when_present(hostile: ReportData) -> None:
@@ -94,8 +100,23 @@ def test_findings_and_compliance_render_only_when_present(hostile: ReportData) -
 
 
 def test_a_large_plan_folds_and_drops_arrows() -> None:
-    text = dump_plan(generate_plan(tasks=150, people=8, seed=2))
-    data = _data(text, expanded_rows=30, arrows_max_tasks=100, time_limit=0.3)
+    plan, diagnostics = load_plan_text(
+        dump_plan(generate_plan(tasks=150, people=8, seed=2)), "plan.yaml"
+    )
+    assert plan is not None, diagnostics
+    # The schedule's time limit is an assessment option now (AssessOptions), not a report one.
+    assessed, problems = assess(
+        plan,
+        AssessOptions(
+            iterations=200,
+            seed=1,
+            time_limit=0.3,
+            report=ReportOptions(expanded_rows=30, arrows_max_tasks=100),
+        ),
+        as_of=resolve_as_of(plan, (), dt.date(2026, 1, 16)),
+    )
+    assert assessed is not None, problems
+    data = assessed.report
     page = render_report(data)
     assert len(gantt_bars(page)) == len(data.gantt.tasks)
     assert '<details class="g-grp">' in page  # folded groups

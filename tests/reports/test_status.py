@@ -27,9 +27,10 @@ from ontrack.cli.main import app as ontrack
 from ontrack.cli.status import _changes
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
-from ontrack.reports.data import Rag, RagRules, ReportData
+from ontrack.reports.data import Rag, RagRules, ReportData, TrackingInput
 from ontrack.reports.status import (
     LOOSE,
+    PlanChanges,
     Signal,
     StatusReport,
     StatusRules,
@@ -107,10 +108,10 @@ class _Read:
         return list(self.tracked.facts)
 
     @property
-    def tracking(self):  # type: ignore[no-untyped-def]
+    def tracking(self) -> TrackingInput | None:
         return self.tracked.baseline
 
-    def changes(self, since: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+    def changes(self, since: dt.date, end: dt.date) -> PlanChanges:
         store = Store.open(self.example.db, self.example.folder)
         try:
             windowed = read_tracked(store, self.example.plan, None, until=end, window=(since, end))
@@ -286,7 +287,7 @@ def test_changes_since_come_from_the_revisions_in_the_window(
 # -- the RAG ------------------------------------------------------------------------------------
 
 
-def test_the_overall_rag_is_the_worst_workstream(
+def test_the_headline_is_the_program_rag_and_the_summary_names_the_worst_workstream(
     example: Example, tracked: tuple[ReportData, _Read]
 ) -> None:
     data, _ = tracked
@@ -294,13 +295,23 @@ def test_the_overall_rag_is_the_worst_workstream(
     assert report.grouping == "wbs"
     tops = [t.id for t in example.plan.tasks if t.parent is None]
     assert [w.id for w in report.workstreams] == tops
+    # The headline is the program assessment's RAG, the same as the HTML report's; the
+    # workstreams keep their own colours, and the summary names the worst of them after it.
+    assert (report.colour, report.reason) == (data.rag.colour, data.rag.reason)
     rank = {"red": 0, "amber": 1, "green": 2}
     worst = min(rank[w.colour] for w in report.workstreams)
-    assert rank[report.colour] == min(worst, rank[data.rag.colour])
+    if worst < rank["green"]:
+        assert report.worst is not None
     if report.worst is not None:
         stream = next(w for w in report.workstreams if w.id == report.worst)
-        assert report.reason == f"{stream.title}: {stream.reason}"
-        assert f"the worst workstream is '{stream.title}'" in report.summary[0]
+        assert rank[stream.colour] == worst
+        # Its reason, lower-cased unless it starts with an acronym ("SPI") or a name.
+        text = stream.reason
+        reason = text[0].lower() + text[1:] if text[1:2].islower() else text
+        assert (
+            f"the worst workstream is '{stream.title}' ({stream.colour.upper()}), where {reason}"
+            in report.summary[0]
+        )
     by_team = _status(example, tracked, grouping="team")
     assert [w.title for w in by_team.workstreams] == [t.name for t in example.plan.teams]
 
@@ -330,14 +341,19 @@ def _plain(plan: Plan, today: dt.date, **kw: object) -> StatusReport:
 def test_rag_rules_and_their_limits() -> None:
     plan, _ = load_doc(RAG_PLAN)
     assert plan is not None
-    # The final milestone's P80 lies past its deadline: red, the workstream named.
+    # The final milestone's P80 lies past its deadline: red. The headline is the program's RAG;
+    # with a single workstream the summary names no worst one, and the workstream's own signal
+    # says the same.
     report = _plain(plan, dt.date(2026, 1, 5))
-    assert report.colour == "red" and report.worst == "build"
+    assert report.colour == "red" and report.worst is None
+    assert report.reason.startswith("The final milestone 'Code complete' is only 80% likely by")
+    assert report.workstreams[0].colour == "red"
     assert report.workstreams[0].signals[0].rule == "final-late"
-    # Past the deadline and not done: missed.
+    # Past the deadline and not done: overdue (the program's RAG), missed (the workstream's).
     late = _plain(plan, dt.date(2026, 1, 20))
-    assert late.workstreams[0].signals[0].rule == "missed"
-    assert "was due 16 Jan 2026 and is not done" in late.reason
+    assert late.colour == "red" and late.workstreams[0].signals[0].rule == "missed"
+    assert "'Code complete' is overdue: its deadline 16 Jan 2026 passed" in late.reason
+    assert "was due 16 Jan 2026 and is not done" in late.workstreams[0].reason
     # Without tracking data the RAG comes from the forecast alone: no indices anywhere.
     assert all(w.spi is None and w.cpi is None for w in report.workstreams)
     assert report.budget == ("No cost is forecast: the plan has no rates or costs.",)
