@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 from typer.testing import CliRunner, Result
 
@@ -164,3 +165,35 @@ def test_tracking_from_the_store(db_url: str) -> None:
     # Months later with no new reports, the status is stale.
     later = risks_json(*args, "--as-of", "2026-05-01", "--time-limit", "1")
     assert "R143" in codes(later)
+
+
+@pytest.mark.parametrize("width", [100, 70])
+def test_the_register_never_cuts_a_figure(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal of 100 columns the register's text wraps and its figures stay whole; on a
+    narrower one each risk is stacked on its own line rather than cut to `0.…`."""
+    from decimal import Decimal
+
+    from rich.console import Console
+
+    from ontrack.cli import output
+
+    data = risks_json(str(EXAMPLE), "-n", "200")
+    console = Console(force_terminal=True, width=width, record=True, color_system=None)
+    monkeypatch.setattr(output, "stdout", console)
+    monkeypatch.setattr("ontrack.cli.risks.stdout", console)
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = risks(str(EXAMPLE), "-n", "200")
+    assert result.exit_code == 0, result.output
+    text = console.export_text()
+    register = text[text.index("Risk register") : text.index("Heat map")]
+    words = {w.rstrip(":,") for w in register.replace("│", " ").split()}
+    assert "…" not in register
+    for r in data["register"]:
+        figures = {
+            r["id"],
+            f"{r['probability_band']}x{r['impact_band']}={r['score']}",
+            f"{r['exposure_days']:.1f}",
+            f"{Decimal(r['exposure_money']):,.0f}",
+            r["review_date"] or "—",
+        }
+        assert figures <= words, (r["id"], figures - words)

@@ -4,6 +4,7 @@ its forecast and (with ``--baseline``) the tracking data."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from ontrack.cli.assessing import (
@@ -193,6 +195,55 @@ def _wide(table: Table) -> None:
         Console(highlight=False, width=max(stdout.width, 120)).print(table)
 
 
+def _print_register(result: Assessment, ranked: Sequence[Any]) -> None:
+    """The register as a table whose figures are never cut: the text columns wrap (response and
+    status share one, so they wrap between words), and where even that cannot fit the terminal
+    each risk is stacked as one line of its own."""
+    title = "Risk register (by exposure)"
+    currency = escape(result.currency)
+    table = Table(title=title, title_justify="left")
+    for col in ("risk", "PxI", "rating", "days", currency, "owner", "response, status", "review"):
+        if col in ("rating", "owner", "response, status"):
+            table.add_column(col)  # text: wraps between words
+        else:
+            add_column(table, col, right=col in ("PxI", "days", currency))
+    lines: list[str] = []
+    for s in ranked:
+        r = s.risk
+        colour = _COLOUR[s.rating.value]
+        overdue = s.review_overdue_days
+        review = (
+            "—"
+            if r.review_date is None
+            else f"[red]{r.review_date} (+{overdue} d)[/red]"
+            if overdue is not None
+            else str(r.review_date)
+        )
+        cells = (
+            escape(r.id),
+            f"{s.probability_band}x{s.impact_band}={s.score}",
+            f"[{colour}]{s.rating.value}[/{colour}]",
+            f"{float(s.exposure_days):.1f}",
+            _money(s.exposure_money),
+            escape(r.owner) if r.owner else "[red]none[/red]",
+            (r.response.value if r.response else "[red]none[/red]") + f", {r.status.value}",
+            review,
+        )
+        table.add_row(*cells)
+        lines.append(
+            f"[bold]{cells[0]}[/bold]: PxI {cells[1]} {cells[2]} · {cells[3]} days · "
+            f"{cells[4]} {currency} · owner {cells[5]} · {cells[6]} · review {cells[7]}"
+        )
+    width = stdout.width if stdout.is_terminal else max(stdout.width, 120)
+    # Measured unconstrained: the least width with every figure whole and text wrapped.
+    if Measurement.get(stdout, stdout.options.update_width(10_000), table).minimum <= width:
+        _wide(table)
+        return
+    stdout.print(title)
+    for line in lines:
+        stdout.print(line)
+
+
 def _money(value: Decimal) -> str:
     return f"{value:,.0f}"
 
@@ -234,34 +285,7 @@ def _print(program: str, result: Assessment, shown: list[Any], iterations: int |
         stdout.print("[green]no findings[/green]")
     ranked = result.ranked_register()
     if ranked:
-        table = Table(title="Risk register (by exposure)", title_justify="left")
-        currency = escape(result.currency)
-        for col in ("risk", "PxI", "rating", "days", currency, "owner", "response", "status"):
-            add_column(table, col, right=col in ("PxI", "days", currency))
-        add_column(table, "review")
-        for s in ranked:
-            r = s.risk
-            colour = _COLOUR[s.rating.value]
-            overdue = s.review_overdue_days
-            review = (
-                "—"
-                if r.review_date is None
-                else f"[red]{r.review_date} (+{overdue} d)[/red]"
-                if overdue is not None
-                else str(r.review_date)
-            )
-            table.add_row(
-                escape(r.id),
-                f"{s.probability_band}x{s.impact_band}={s.score}",
-                f"[{colour}]{s.rating.value}[/{colour}]",
-                f"{float(s.exposure_days):.1f}",
-                _money(s.exposure_money),
-                escape(r.owner) if r.owner else "[red]none[/red]",
-                r.response.value if r.response else "[red]none[/red]",
-                r.status.value,
-                review,
-            )
-        _wide(table)
+        _print_register(result, ranked)
         grid = Table(
             title="Heat map (open risks; rows probability, columns impact)", title_justify="left"
         )
