@@ -136,6 +136,7 @@ def forecast_command(
             items=items,
             until=until.date() if until else None,
             start=start.date() if start else None,
+            as_of=status_date.date() if status_date else None,  # the export day
             window_days=window,
             created_column=created_column,
             closed_column=closed_column,
