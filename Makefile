@@ -23,10 +23,10 @@ demo: setup  ## the main job: check, summarise, schedule and forecast the medium
 
 test: lint pytest  ## everything CI runs
 
-pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); report tests in Chromium
+pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); report tests in Chromium; the shared data (../shared) required
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 $(VENV)/bin/pytest
+	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 $(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

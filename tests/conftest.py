@@ -32,6 +32,47 @@ EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+#: `make test` sets it: a test that needs the shared data folder (``../shared`` beside the
+#: checkout) then fails when the data is missing instead of skipping, as the PostgreSQL
+#: (ONTRACK_REQUIRE_PG) and browser (ONTRACK_REQUIRE_CHROMIUM) tests do.
+REQUIRE_SHARED = "ONTRACK_REQUIRE_SHARED"
+
+
+def _shared_present(path: Path) -> bool:
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
+
+
+def shared_or_skip(path: Path, what: str) -> None:
+    """Skip the test when the shared ``path`` is missing (or empty), or fail it under
+    ONTRACK_REQUIRE_SHARED."""
+    if _shared_present(path):
+        return
+    message = f"{what} not found at {path}: the tests read ../shared beside the checkout"
+    if os.environ.get(REQUIRE_SHARED):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def needs_shared(path: Path, what: str) -> pytest.MarkDecorator:
+    """Mark a test (or a module, as ``pytestmark``) that reads the shared ``path``: skipped when
+    it is missing, failed under ONTRACK_REQUIRE_SHARED (see pytest_runtest_setup below)."""
+    return pytest.mark.shared_data(path, what)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "shared_data(path, what): the test reads the shared data folder at path"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # First, so that a test parametrized over the files of a missing folder (an empty parameter
+    # set, which pytest skips) fails under ONTRACK_REQUIRE_SHARED too.
+    for mark in item.iter_markers("shared_data"):
+        shared_or_skip(*mark.args)
+
+
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[EW]\d{3}(?:[ ,]+[EW]\d{3})*)")
 
 HEADER = """\

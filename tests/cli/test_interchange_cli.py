@@ -152,11 +152,10 @@ def test_stdout_is_bytes_exact_for_ics() -> None:
 
 def test_every_command_reads_files_other_tools_wrote(tmp_path: Path) -> None:
     from ontrack.cli.main import app as main_app
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA, shared_or_skip
 
     sample = SHARED_DATA / "projects" / "mspdi" / "sample.xml"
-    if not sample.exists():
-        pytest.skip("shared data absent")
+    shared_or_skip(sample, "the shared MS Project files")
     runner = CliRunner()
     scheduled = runner.invoke(main_app, ["schedule", str(sample), "-f", "json", "-t", "1"])
     assert scheduled.exit_code == 0, scheduled.output

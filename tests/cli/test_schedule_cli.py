@@ -7,11 +7,10 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from ontrack.cli.main import app
-from tests.conftest import FIXTURES, SHARED_DATA
+from tests.conftest import FIXTURES, SHARED_DATA, shared_or_skip
 
 runner = CliRunner()
 CLEAN = str(FIXTURES / "plans" / "clean.yaml")
@@ -90,8 +89,7 @@ def test_unschedulable_plan_exits_one(tmp_path: Path) -> None:
 
 def test_psplib_instance() -> None:
     path = SHARED_DATA / "psplib" / "j30" / "j301_1.sm"
-    if not path.exists():
-        pytest.skip("the shared PSPLIB data is not beside this checkout")
+    shared_or_skip(path, "the shared PSPLIB data")
     result = runner.invoke(
         app,
         ["schedule", "--psplib", str(path), "--format", "json", "--backend", "cpsat", "-t", "10"],

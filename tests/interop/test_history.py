@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +15,7 @@ from ontrack.interop.history import (
     parse_where,
     read_history,
 )
-from tests.conftest import FIXTURES, SHARED_DATA, codes
+from tests.conftest import FIXTURES, SHARED_DATA, codes, shared_or_skip
 
 HISTORY = FIXTURES / "history"
 D = dt.date
@@ -133,8 +132,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
 
 def test_the_jira_export() -> None:
     path = SHARED_DATA / "history" / "jira-agile" / "jira.csv"
-    if not path.exists():
-        pytest.skip("the shared history data is not beside this checkout")
+    shared_or_skip(path, "the shared history data")
     history, found = read_history(path, "created_date", "finished_date", [Filter("project", "1")])
     assert history is not None
     assert history.rows == 4123 and history.matched == 1696

@@ -14,7 +14,7 @@ from ontrack.interop.importer import import_file, plan_from_import
 from ontrack.interop.mspdi import export_mspdi
 from ontrack.model import Plan, Task
 from ontrack.planfile import load_plan
-from tests.conftest import EXAMPLES, SHARED_DATA
+from tests.conftest import EXAMPLES, SHARED_DATA, needs_shared, shared_or_skip
 from tests.interop.conftest import Mpxj, MpxjProject
 
 MSPDI_FILES = sorted((SHARED_DATA / "projects" / "mspdi").glob("*.xml"))
@@ -124,7 +124,7 @@ def _ours(path: Path) -> tuple[int, int]:
     return len(plan.tasks), sum(len(t.depends) for t in plan.tasks)
 
 
-@pytest.mark.skipif(not MSPDI_FILES, reason="shared MS Project files not present")
+@needs_shared(SHARED_DATA / "projects" / "mspdi", "the shared MS Project files")
 @pytest.mark.parametrize("path", MSPDI_FILES, ids=lambda p: p.name)
 def test_mspdi_counts_match_mpxj(mpxj: Mpxj, path: Path) -> None:
     read = mpxj.read(path)
@@ -134,7 +134,7 @@ def test_mspdi_counts_match_mpxj(mpxj: Mpxj, path: Path) -> None:
     assert _ours(path) == (len(tasks), read.link_count)
 
 
-@pytest.mark.skipif(not XER_FILES, reason="shared Primavera files not present")
+@needs_shared(SHARED_DATA / "projects" / "xer", "the shared Primavera files")
 @pytest.mark.parametrize("path", XER_FILES, ids=lambda p: p.name)
 def test_xer_counts_match_mpxj(mpxj: Mpxj, path: Path) -> None:
     read = mpxj.read(path)
@@ -145,8 +145,7 @@ def test_xer_counts_match_mpxj(mpxj: Mpxj, path: Path) -> None:
 
 def test_mspdi_lag_and_link_types_match_mpxj(mpxj: Mpxj) -> None:
     path = SHARED_DATA / "projects" / "mspdi" / "sample.xml"
-    if not path.exists():
-        pytest.skip("shared MS Project files not present")
+    shared_or_skip(path, "the shared MS Project files")
     read = mpxj.read(path)
     assert read is not None
     imported, _ = import_file(path)

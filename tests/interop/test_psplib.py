@@ -15,12 +15,12 @@ from ontrack.interop.psplib import (
     read_lower_bounds,
     read_psplib,
 )
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared
 
 PSPLIB = SHARED_DATA / "psplib"
 J301_1 = PSPLIB / "j30" / "j301_1.sm"
 
-pytestmark = pytest.mark.skipif(not PSPLIB.is_dir(), reason="shared PSPLIB data not present")
+pytestmark = needs_shared(PSPLIB, "the shared PSPLIB data")
 
 
 def test_reads_a_j30_instance() -> None:

@@ -11,14 +11,14 @@ import pytest
 from ontrack.interop.importer import import_file, parse_bytes, plan_from_import, plan_yaml
 from ontrack.interop.xer import calendar_of, parse_clndr_data
 from ontrack.model import DepType
-from tests.conftest import SHARED_DATA, codes
+from tests.conftest import SHARED_DATA, codes, needs_shared
 
 XER = SHARED_DATA / "projects" / "xer"
 
-needs_shared = pytest.mark.skipif(not XER.is_dir(), reason="shared Primavera files not present")
+needs_xer = needs_shared(XER, "the shared Primavera files")
 
 
-@needs_shared
+@needs_xer
 @pytest.mark.parametrize("path", sorted(XER.glob("*.xer")), ids=lambda p: p.name)
 def test_shared_files_import(path: Path) -> None:
     imported, diagnostics = import_file(path)
@@ -30,7 +30,7 @@ def test_shared_files_import(path: Path) -> None:
     assert codes(diagnostics) == expected
 
 
-@needs_shared
+@needs_xer
 def test_invalid_calendar_is_named_at_its_line() -> None:
     imported, diagnostics = import_file(XER / "invalid-8.4.xer")
     assert imported is not None
@@ -39,7 +39,7 @@ def test_invalid_calendar_is_named_at_its_line() -> None:
     assert "Test - Invalid" in warning.message
 
 
-@needs_shared
+@needs_xer
 def test_progress_and_rates() -> None:
     imported, _ = import_file(XER / "percent-complete-8.4.xer")
     assert imported is not None

@@ -19,7 +19,7 @@ from ontrack.engines.forecast.throughput import (
     forecast_export,
 )
 from ontrack.interop.history import Filter, read_history
-from tests.conftest import SHARED_DATA, codes
+from tests.conftest import SHARED_DATA, codes, shared_or_skip
 
 FIRST = dt.date(2026, 1, 5)
 DAY = dt.timedelta(days=1)
@@ -135,8 +135,7 @@ def test_bad_options_and_short_histories() -> None:
 
 
 def jira_project(project: str) -> list[WorkItem]:
-    if not JIRA.exists():
-        pytest.skip("the shared history data is not beside this checkout")
+    shared_or_skip(JIRA, "the shared history data")
     history, _ = read_history(JIRA, "created_date", "finished_date", [Filter("project", project)])
     assert history is not None
     return list(history.items)

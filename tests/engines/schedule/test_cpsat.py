@@ -23,7 +23,7 @@ from ontrack.engines.schedule.problem import (
 )
 from ontrack.engines.schedule.problem import ends as job_ends
 from ontrack.interop.psplib import read_best_known, read_psplib
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_shared
 from tests.engines.schedule.test_bounds import random_problem
 
 PSPLIB = SHARED_DATA / "psplib"
@@ -166,7 +166,7 @@ def test_empty_problem() -> None:
     assert CpSatBackend().solve(Problem(()), SolveOptions()).status == "optimal"
 
 
-@pytest.mark.skipif(not PSPLIB.is_dir(), reason="shared PSPLIB data not present")
+@needs_shared(PSPLIB, "the shared PSPLIB data")
 def test_never_worse_than_the_hint_and_reports_progress() -> None:
     problem = read_psplib(PSPLIB / "j120" / "j12013_1.sm")
     hint = HeuristicBackend().solve(problem, SolveOptions(time_limit=0.3))
@@ -202,7 +202,7 @@ def test_energetic_delays_hold_in_optimal_schedules(seed: int) -> None:
     assert all(solution.starts[j] >= ends[i] + gap for i, j, gap in pairs)
 
 
-@pytest.mark.skipif(not PSPLIB.is_dir(), reason="shared PSPLIB data not present")
+@needs_shared(PSPLIB, "the shared PSPLIB data")
 @pytest.mark.parametrize("name", ["j301_1", "j3010_1", "j3025_1", "j3046_3"])
 def test_psplib_j30_optima(name: str) -> None:
     best = read_best_known(PSPLIB / "tables", "j30")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
@@ -22,9 +21,10 @@ from ontrack.engines.schedule.problem import (
     SolveOptions,
     objective_value,
 )
+from tests.conftest import SHARED_DATA, needs_shared
 from tests.engines.schedule.test_bounds import random_problem
 
-PSPLIB = Path(__file__).resolve().parents[4] / "shared" / "data" / "psplib"
+PSPLIB = SHARED_DATA / "psplib"
 
 
 def solve(problem: Problem, time_limit: float = 1.0, **options: object) -> Solution:
@@ -279,7 +279,7 @@ def test_large_plan_like_problem() -> None:
     assert solution.objective >= solution.lower_bound
 
 
-@pytest.mark.skipif(not (PSPLIB / "j30").is_dir(), reason="PSPLIB data not available")
+@needs_shared(PSPLIB / "j30", "the shared PSPLIB data")
 def test_psplib_j30_instance_reaches_its_optimum() -> None:
     from ontrack.interop.psplib import read_psplib
 
