@@ -23,8 +23,7 @@ from typing import Any
 
 from ontrack.engines.calendar import WorkCalendar, WorkGrid
 from ontrack.engines.evm import EvmPoint
-from ontrack.model import Plan
-from ontrack.store.repo import ProgressFact
+from ontrack.model import Plan, ProgressFact
 
 PERIOD_DAYS = 7
 

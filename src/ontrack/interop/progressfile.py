@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.model import ProgressFact
 from ontrack.planfile import values as v
 from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes
-from ontrack.store.repo import ProgressFact
 
 CODES = ("E440", "E441", "E442", "E443", "E444", "E445", "E446", "E447")
 KEYS = (

@@ -1,5 +1,6 @@
 """The plan model: frozen records and exact quantities."""
 
+from ontrack.model.progress import ProgressFact
 from ontrack.model.quantities import ZERO, Duration, Estimate, Rate, RateUnit
 from ontrack.model.records import (
     WEEKDAYS,
@@ -37,6 +38,7 @@ __all__ = [
     "Plan",
     "Priority",
     "Program",
+    "ProgressFact",
     "RaidItem",
     "RaidStatus",
     "Rate",

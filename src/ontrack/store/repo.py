@@ -19,8 +19,18 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ontrack.model.progress import ProgressFact
 from ontrack.store.db import Location, StoreError, connect, locate
 from ontrack.store.tables import BaselineRow, FileRow, ProgramRow, ProgressRow, RevisionRow
+
+__all__ = [  # ProgressFact lives with the model now; it stays importable from here
+    "CODES",
+    "BaselineInfo",
+    "ProgressFact",
+    "RevisionInfo",
+    "Store",
+    "content_hash",
+]
 
 CODES = ("E510", "E511", "E512", "E513")
 
@@ -85,37 +95,6 @@ class BaselineInfo:
         if with_schedule:
             data["tasks"] = self.schedule
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressFact:
-    """What was true of a task on a status date."""
-
-    task_id: str
-    status_date: dt.date
-    actual_start: dt.date | None = None
-    actual_finish: dt.date | None = None
-    percent_complete: Decimal | None = None  # 0..100
-    remaining_days: Decimal | None = None
-    actual_cost: Decimal | None = None
-    note: str = ""
-    source: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        def text(value: object) -> str | None:
-            return None if value is None else str(value)
-
-        return {
-            "task": self.task_id,
-            "status_date": self.status_date.isoformat(),
-            "actual_start": text(self.actual_start),
-            "actual_finish": text(self.actual_finish),
-            "percent_complete": text(self.percent_complete),
-            "remaining_days": text(self.remaining_days),
-            "actual_cost": text(self.actual_cost),
-            "note": self.note,
-            "source": self.source,
-        }
 
 
 def _revision(row: RevisionRow) -> RevisionInfo:

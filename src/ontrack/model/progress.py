@@ -1,0 +1,41 @@
+"""Tracking records: what was reported of a task on a status date. The store keeps them, the
+progress files and the trackers produce them, the engines read them; so they live with the model,
+which imports nothing of theirs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressFact:
+    """What was true of a task on a status date."""
+
+    task_id: str
+    status_date: dt.date
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    percent_complete: Decimal | None = None  # 0..100
+    remaining_days: Decimal | None = None
+    actual_cost: Decimal | None = None
+    note: str = ""
+    source: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        def text(value: object) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "task": self.task_id,
+            "status_date": self.status_date.isoformat(),
+            "actual_start": text(self.actual_start),
+            "actual_finish": text(self.actual_finish),
+            "percent_complete": text(self.percent_complete),
+            "remaining_days": text(self.remaining_days),
+            "actual_cost": text(self.actual_cost),
+            "note": self.note,
+            "source": self.source,
+        }
