@@ -14,8 +14,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ontrack.cli.common import open_store
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
-from ontrack.cli.track import DB_HELP, _store
+from ontrack.cli.track import DB_HELP
 from ontrack.model import Plan
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def read_store(plan: Plan, request: StoreRequest, until: dt.date | None) -> Trac
         return None
     from ontrack.app.tracking import RevisionUnreadable, read_tracked  # noqa: PLC0415
 
-    with _store(request.db, request.where) as store:
+    with open_store(request.db, request.where) as store:
         try:
             return read_tracked(store, plan, request.baseline, until=until, window=request.window)
         except RevisionUnreadable as exc:

@@ -142,9 +142,9 @@ def _tracking(
     status = None
     frozen = None
     if baseline is not None or progress:
-        from ontrack.cli.track import _store  # noqa: PLC0415 - the store is heavy
+        from ontrack.cli.common import open_store  # noqa: PLC0415
 
-        with _store(db, path) as store:
+        with open_store(db, path) as store:
             name = store.program(program or plan.program.name)
             if baseline is not None:
                 frozen = baseline_tasks(store.baseline(name, baseline).schedule)

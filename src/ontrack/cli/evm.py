@@ -187,14 +187,14 @@ def _tracked_points(
     baseline: str, plan: Path, db: str | None, program: str | None
 ) -> tuple[list[EvmPoint], str, DailyPv | None]:
     """The periods, the unit of their amounts, and the baseline's PV per working day."""
-    from ontrack.cli.track import _revision_plan, _store  # noqa: PLC0415 - the store is heavy
+    from ontrack.cli.common import open_store, revision_plan  # noqa: PLC0415
     from ontrack.engines.calendar import WorkGrid  # noqa: PLC0415
     from ontrack.engines.tracking import budgets, evm_points  # noqa: PLC0415
 
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
         info = store.baseline(name, baseline)
-        frozen = _revision_plan(store, name, info.revision)
+        frozen = revision_plan(store, name, info.revision)
         facts = store.progress(name)
     points, unit = evm_points(frozen, info.schedule, facts)
     budget, _ = budgets(info.schedule)

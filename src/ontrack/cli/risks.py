@@ -26,7 +26,7 @@ from ontrack.cli.assessing import (
     StoreRequest,
     assess_or_exit,
 )
-from ontrack.cli.common import load_or_exit
+from ontrack.cli.common import load_or_exit, parse_percent
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -34,7 +34,6 @@ from ontrack.cli.output import (
     print_json,
     stdout,
 )
-from ontrack.cli.scope import _percent
 
 if TYPE_CHECKING:
     from ontrack.engines.risk import Assessment
@@ -91,7 +90,7 @@ def risks_command(
     scope_threshold: Fraction = typer.Option(
         "10%",
         "--scope-threshold",
-        parser=_percent,
+        parser=parse_percent,
         metavar="PERCENT",
         help="R144: scope growth since the baseline above this is creep.",
     ),

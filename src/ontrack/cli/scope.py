@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,34 +10,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.cli.common import open_store, parse_percent, revision_plan
 from ontrack.cli.output import Format, add_column, print_json, stdout
-from ontrack.cli.track import (
-    DB_OPTION,
-    FORMAT_OPTION,
-    PLAN_OPTION,
-    PROGRAM_OPTION,
-    _revision_plan,
-    _store,
-)
+from ontrack.cli.track import DB_OPTION, FORMAT_OPTION, PLAN_OPTION, PROGRAM_OPTION
 
 if TYPE_CHECKING:
     from ontrack.engines.scope import BurnUpWeek, ScopeChange, ScopeWeek
     from ontrack.model import Plan
-
-
-def _percent(text: str) -> Fraction:
-    """--threshold: a percentage such as ``15%`` (the % is required: 0.15 and 15 are both
-    plausible readings of a bare number)."""
-    raw = text.strip()
-    if not raw.endswith("%"):
-        raise typer.BadParameter(f"'{text}': write the threshold as a percentage, e.g. 15%")
-    try:
-        value = Decimal(raw[:-1].strip())
-    except InvalidOperation:
-        raise typer.BadParameter(f"'{text}' is not a percentage, e.g. 15%") from None
-    if not value.is_finite() or value < 0:
-        raise typer.BadParameter(f"{text}: the threshold is 0% or more")
-    return Fraction(value) / 100
 
 
 def scope_command(
@@ -49,7 +27,7 @@ def scope_command(
     threshold: Fraction = typer.Option(
         "10%",
         "--threshold",
-        parser=_percent,
+        parser=parse_percent,
         metavar="PERCENT",
         help="Flag scope creep when scope has grown by more than this since the baseline.",
     ),
@@ -77,7 +55,7 @@ def scope_command(
         weeks,
     )
 
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
         info = store.baseline(name, baseline)
         number = store.resolve(name, rev)
@@ -91,7 +69,7 @@ def scope_command(
         week_revs = [None if i is None else history[i].number for i in picked]
         # Only the revisions some week (or the comparison) uses are loaded.
         wanted = {info.revision, number} | {n for n in week_revs if n is not None}
-        plans: dict[int, Plan] = {n: _revision_plan(store, name, n) for n in sorted(wanted)}
+        plans: dict[int, Plan] = {n: revision_plan(store, name, n) for n in sorted(wanted)}
     versions = [(r.created_at, plans[r.number]) for r in history if r.number in plans]
     base = plans[info.revision]
     change = scope_change(base, plans[number])

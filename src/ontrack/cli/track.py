@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.cli.common import load_or_exit
+from ontrack.cli.common import load_or_exit, open_store, revision_plan
 from ontrack.cli.flags import App
 from ontrack.cli.output import (
     Format,
@@ -28,14 +26,12 @@ from ontrack.cli.output import (
 )
 from ontrack.diagnostics import SourceLoc, error
 from ontrack.model import Plan
-from ontrack.planfile import load_plan_texts, plan_sources
+from ontrack.planfile import plan_sources
 from ontrack.store import ENV
 
 if TYPE_CHECKING:
     from ontrack.engines.diff import PlanDiff
     from ontrack.engines.schedule.progress import Status
-    from ontrack.store.db import StoreError
-    from ontrack.store.repo import Store
 
 DB_HELP = (
     f"Database URL or SQLite file (default: ${ENV}, else .ontrack/ontrack.db beside the plan). "
@@ -53,39 +49,6 @@ baseline_app = App(
     help="Baselines: a revision and its schedule, frozen as agreed with stakeholders.",
     no_args_is_help=True,
 )
-
-
-def _fail(store_label: str, exc: StoreError) -> typer.Exit:
-    print_diagnostics([error(exc.code, SourceLoc(store_label), exc.message, exc.hint)], stderr)
-    return typer.Exit(1)
-
-
-@contextmanager
-def _store(db: str | None, plan: Path | None, *, create: bool = False) -> Iterator[Store]:
-    # The store's libraries load only for the commands that use it (a second off --help).
-    from ontrack.store.db import StoreError  # noqa: PLC0415
-    from ontrack.store.repo import Store  # noqa: PLC0415
-
-    label = db or os.environ.get(ENV) or str(plan or ".")
-    try:
-        store = Store.open(db, plan, create=create)
-    except StoreError as exc:
-        raise _fail(label, exc) from None
-    try:
-        yield store
-    except StoreError as exc:
-        raise _fail(store.location.label, exc) from None
-    finally:
-        store.close()
-
-
-def _revision_plan(store: Store, program: str, number: int) -> Plan:
-    plan, diagnostics = load_plan_texts(store.files(program, number))
-    if plan is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] revision {number} of '{program}' no longer loads")
-        raise typer.Exit(1)
-    return plan
 
 
 def apply(
@@ -111,7 +74,7 @@ def apply(
         print_diagnostics([error("E001", SourceLoc(str(plan)), f"cannot read: {exc}")], stderr)
         raise typer.Exit(1) from None
     who = author or os.environ.get("ONTRACK_AUTHOR") or getpass.getuser()
-    with _store(db, plan, create=True) as store:
+    with open_store(db, plan, create=True) as store:
         info, created = store.apply(
             loaded.program.name,
             files,
@@ -146,7 +109,7 @@ def log(
 
     Example: ontrack log --plan examples/platform-migration
     """
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
         revisions = store.revisions(name)
         baselines: dict[int, list[str]] = {}
@@ -201,12 +164,12 @@ def diff(
 
     Example: ontrack diff 3 5 --plan examples/platform-migration
     """
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
         newer = store.resolve(name, new)
         older = store.resolve(name, old) if old is not None else max(1, newer - 1)
-        before = _revision_plan(store, name, older)
-        after = _revision_plan(store, name, newer)
+        before = revision_plan(store, name, older)
+        after = revision_plan(store, name, newer)
     from ontrack.engines.diff import diff_plans  # noqa: PLC0415
 
     old_dates = _dates(before, time_limit) if dates else None
@@ -273,10 +236,10 @@ def baseline_set(
     from ontrack.engines.cost import task_costs  # noqa: PLC0415
     from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
 
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name_ = store.program(program)
         number = store.resolve(name_, rev)
-        frozen = _revision_plan(store, name_, number)
+        frozen = revision_plan(store, name_, number)
         result, problems = schedule(frozen, ScheduleOptions(time_limit=time_limit))
         if result is None:
             print_diagnostics(problems, stderr)
@@ -324,7 +287,7 @@ def baseline_list(
 
     Example: ontrack baseline list --plan examples/platform-migration
     """
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
         baselines = store.baselines(name)
     if fmt is Format.JSON:
@@ -380,9 +343,9 @@ def progress(
     from ontrack.app.asof import today  # noqa: PLC0415 - ONTRACK_TODAY pins it, as elsewhere
     from ontrack.interop.progressfile import read_progress  # noqa: PLC0415
 
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
-        latest = _revision_plan(store, name, store.resolve(name, None))
+        latest = revision_plan(store, name, store.resolve(name, None))
         facts, diagnostics = read_progress(
             file,
             task_ids=latest.task_by_id,
@@ -415,7 +378,7 @@ def store_status(
     (default: the latest status date); None when nothing is recorded."""
     from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
 
-    with _store(db, plan_path) as store:
+    with open_store(db, plan_path) as store:
         name = store.program(plan.program.name)
         facts = store.progress(name)
     return facts_status(plan, facts, status_date)
@@ -459,9 +422,9 @@ def budget(
     from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
     day = status_date.date() if status_date else None
-    with _store(db, plan) as store:
+    with open_store(db, plan) as store:
         name = store.program(program)
-        current = _revision_plan(store, name, store.resolve(name, None))
+        current = revision_plan(store, name, store.resolve(name, None))
         tracked = read_tracked(store, current, baseline, until=day)
     assessed, problems = assess(
         current,
