@@ -28,9 +28,10 @@ pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); repo
 	scripts/ensure-chromium
 	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 $(VENV)/bin/pytest
 
-lint: setup
+lint: setup  ## ruff, mypy, and the import contracts of pyproject.toml (the layers)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 docs: setup  ## regenerate docs/plan-format.md from the schema
 	$(VENV)/bin/ontrack schema --format markdown > docs/plan-format.md.tmp
