@@ -16,11 +16,17 @@ runner = CliRunner()
 CLEAN = str(FIXTURES / "plans" / "clean.yaml")
 
 
+# As of the Friday before the fixtures start (with no status date, "today" would make all of
+# their work overdue and plan it from today).
+BEFORE = ("--as-of", "2026-01-02")
+
+
 def test_json_has_the_documented_shape() -> None:
-    result = runner.invoke(app, ["schedule", CLEAN, "--format", "json", "-t", "1"])
+    result = runner.invoke(app, ["schedule", CLEAN, "--format", "json", "-t", "1", *BEFORE])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["finish"] == "2026-02-05"
+    assert data["as_of"]["date"] == "2026-01-02" and data["as_of"]["source"] == "option"
     assert data["status"] in ("optimal", "feasible")
     assert "lower_bound_finish" in data
     task = data["tasks"][0]
@@ -30,11 +36,16 @@ def test_json_has_the_documented_shape() -> None:
 
 
 def test_csv_and_table() -> None:
-    out = runner.invoke(app, ["schedule", CLEAN, "--format", "csv", "-t", "1"]).output
+    out = runner.invoke(app, ["schedule", CLEAN, "--format", "csv", "-t", "1", *BEFORE]).output
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows][:3] == ["build", "design", "api"]
-    table = runner.invoke(app, ["schedule", CLEAN, "-t", "1"])
+    table = runner.invoke(app, ["schedule", CLEAN, "-t", "1", *BEFORE])
     assert table.exit_code == 0 and "Finish 2026-02-05" in table.output
+    # Run later with no progress, the same work is overdue and planned from the as-of date.
+    late = runner.invoke(app, ["schedule", CLEAN, "-f", "json", "-t", "1", "--as-of", "2026-03-02"])
+    data = json.loads(late.output)
+    assert data["as_of"]["statement"].endswith("no progress has been recorded")
+    assert min(t["start"] for t in data["tasks"]) == "2026-03-03"
 
 
 def test_an_impossible_deadline_is_scheduled_with_a_warning(tmp_path: Path) -> None:
@@ -44,10 +55,10 @@ def test_an_impossible_deadline_is_scheduled_with_a_warning(tmp_path: Path) -> N
         "tasks:\n  - {id: a, title: A, estimate: 10d}\n"
         "  - {id: m, title: M, milestone: true, depends: [a], deadline: 2026-01-06}\n"
     )
-    result = runner.invoke(app, ["schedule", str(plan)])
+    result = runner.invoke(app, ["schedule", str(plan), *BEFORE])
     assert result.exit_code == 0, result.output
     assert "W311" in result.output and "Traceback" not in result.output
-    table = runner.invoke(app, ["schedule", str(plan)], env={"COLUMNS": "200"})
+    table = runner.invoke(app, ["schedule", str(plan), *BEFORE], env={"COLUMNS": "200"})
     first = table.output.splitlines()[0]
     # Not "optimal" above a late launch: the shortest schedule, and the deadline it misses.
     assert "optimal" not in first and "the shortest schedule, proven" in first

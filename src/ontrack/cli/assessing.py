@@ -20,8 +20,10 @@ from ontrack.cli.track import DB_HELP
 from ontrack.model import Plan
 
 if TYPE_CHECKING:
+    from ontrack.app.asof import AsOf
     from ontrack.app.assessment import Assessment, AssessOptions
     from ontrack.app.tracking import Tracked
+    from ontrack.engines.schedule.progress import Status
 
 #: The default of every command's --iterations (ontrack.app.assessment.DEFAULT_ITERATIONS,
 #: repeated here so --help does not load the engines; a test keeps them equal).
@@ -137,6 +139,20 @@ def assess_or_exit(
         )
         raise typer.Exit(1)
     return result, tracked
+
+
+def as_of_status(
+    plan: Plan, request: StoreRequest, as_of: dt.datetime | dt.date | None
+) -> tuple[AsOf, Status]:
+    """The as-of date by the one rule and each task's progress as of it: what a command that
+    schedules without the whole assessment (schedule, export) plans around."""
+    from ontrack.app.asof import resolve_as_of, status_as_of  # noqa: PLC0415
+
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    tracked = read_store(plan, request, day)
+    facts = list(tracked.facts) if tracked is not None else []
+    when = resolve_as_of(plan, facts, day)
+    return when, status_as_of(plan, [f for f in facts if f.status_date <= when.date], when)
 
 
 @contextmanager

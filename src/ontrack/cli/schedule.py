@@ -14,13 +14,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ontrack.cli.common import (
+from ontrack.cli.assessing import (
+    AS_OF_OPTION,
+    DB_OPTION,
     PROGRESS_OPTION,
-    STATUS_DATE_OPTION,
-    STORE_OPTION,
-    load_or_exit,
-    recorded_status,
+    StoreRequest,
+    as_of_status,
 )
+from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     add_column,
     counts_line,
@@ -91,8 +92,8 @@ def schedule_command(
         None, "--psplib", help="Schedule a PSPLIB .sm instance instead of a plan."
     ),
     progress: bool = PROGRESS_OPTION,
-    status_date: dt.datetime | None = STATUS_DATE_OPTION,
-    db: str | None = STORE_OPTION,
+    status_date: dt.datetime | None = AS_OF_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Schedule a plan: assign people, level their work, find the critical path.
 
@@ -109,7 +110,8 @@ def schedule_command(
         stderr.print("give a PLAN (or --psplib FILE); see `ontrack schedule --help`")
         raise typer.Exit(2)
     loaded = load_or_exit(plan)
-    status = recorded_status(progress, plan, loaded, db, status_date)
+    # The same as-of date and progress as every other output (ontrack.app.asof).
+    as_of, status = as_of_status(loaded, StoreRequest(plan, db, None, progress), status_date)
     with _progress(time_limit, enabled=fmt is ScheduleFormat.TABLE) as report:
         result, problems = schedule(
             loaded,
@@ -127,11 +129,15 @@ def schedule_command(
         stderr.print(f"[red]✗[/red] {plan} cannot be scheduled: {counts_line(problems)}")
         raise typer.Exit(1)
     if fmt is ScheduleFormat.JSON:
-        print_json(result.to_json() | {"diagnostics": [d.to_json() for d in problems]})
+        print_json(
+            result.to_json()
+            | {"as_of": as_of.to_json(), "diagnostics": [d.to_json() for d in problems]}
+        )
     elif fmt is ScheduleFormat.CSV:
         sys.stdout.write(to_csv(result))
     else:
         _print_table(result, _OBJECTIVES[objective])
+        stdout.print(f"[dim]{escape(as_of.statement)}[/dim]")
         print_diagnostics(problems)
 
 
