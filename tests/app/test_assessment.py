@@ -1,14 +1,16 @@
 """One truth: every output that shows a figure shows the program assessment's figure.
 
-Each example is rendered by `forecast`, `risks`, `budget`, `report` and `status` at three as-of
-dates — before the program starts, while it runs, and after its planned finish — and every
-number they show is compared with `ontrack assess --format json` for the same inputs.
+Each example is rendered by `forecast`, `risks`, `export`, `budget`, `report` and `status` at
+three as-of dates — before the program starts, while it runs, and after its planned finish — and
+every number they show is compared with `ontrack assess --format json` for the same inputs.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
+import io
 import json
 import shutil
 from dataclasses import replace
@@ -79,6 +81,17 @@ def _check_outputs(plan: Path, day: str, extra: tuple[str, ...], tmp: Path) -> d
         r["id"]: (r["probability"], r["impact"], r["score"], r["rating"]) for r in truth["risks"]
     }
     assert [f["code"] for f in risks["findings"]] == [f["code"] for f in truth["findings"]]
+
+    # the CSV export: each milestone's P50 and P80 columns.
+    tracked = ["--progress"] if extra else []
+    exported = runner.invoke(
+        app, ["export", str(plan), "--to", "csv", "--status-date", day, *tracked]
+    )
+    assert exported.exit_code == 0, exported.output
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
+    for m in truth["milestones"]:
+        if m["id"] in rows:
+            assert (rows[m["id"]]["p50"], rows[m["id"]]["p80"]) == (m["p50"], m["p80"]), m["id"]
 
     # the HTML report: the RAG, and each milestone's P50 and P80 as the page writes them.
     page = tmp / f"report-{day}.html"

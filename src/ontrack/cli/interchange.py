@@ -134,6 +134,22 @@ def export_command(
     time_limit: float = typer.Option(
         5.0, "--time-limit", min=0.1, help="Seconds for the schedule."
     ),
+    status_date: dt.datetime | None = typer.Option(
+        None,
+        "--status-date",
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="The day to export as of (default: the one rule of every command; see README).",
+    ),
+    progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Plan around the progress recorded in the store (`ontrack progress`), as the "
+        "other commands do with --progress.",
+    ),
+    db: str | None = typer.Option(
+        None, "--db", help="With --progress: the store's database (default: beside the plan)."
+    ),
 ) -> None:
     """Export the plan with its schedule for other tools.
 
@@ -159,16 +175,41 @@ def export_command(
     loaded, diagnostics = load_any(plan)
     if loaded is None:
         raise _fail(diagnostics, f"{plan}; run `ontrack check`")
+    from ontrack.app.assessment import AssessOptions, assess  # noqa: PLC0415
+    from ontrack.cli.assessing import StoreRequest, as_of_status, read_store  # noqa: PLC0415
     from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
+    from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
-    scheduled, problems = schedule(
-        loaded, ScheduleOptions(backend="heuristic", time_limit=time_limit, seed=seed)
-    )
-    if scheduled is None:
-        raise _fail(problems, f"{plan} cannot be scheduled")
-    forecast = None
+    # The dates and percentiles of the program assessment, as of the same day as every output.
+    request = StoreRequest(plan, db, None, progress)
+    as_of, status = as_of_status(loaded, request, status_date)
+    forecast: Forecast | None = None
+    scheduled: Schedule | None = None
     if fmt in WITH_FORECAST and not no_forecast:
-        forecast = _forecast(loaded, iterations, seed, time_limit)
+        assessed, problems = assess(
+            loaded,
+            AssessOptions(
+                iterations=iterations,
+                seed=seed,
+                time_limit=time_limit,
+                report=ReportOptions(audit=False, findings=False),
+            ),
+            as_of=as_of,
+            facts=read.facts if (read := read_store(loaded, request, as_of.date)) else (),
+        )
+        if assessed is not None:
+            scheduled, forecast = assessed.schedule, assessed.forecast
+        else:
+            print_diagnostics([d for d in problems if d.code.startswith("E33")], stderr)
+    if scheduled is None:
+        scheduled, problems = schedule(
+            loaded,
+            ScheduleOptions(backend="heuristic", time_limit=time_limit, seed=seed, status=status),
+        )
+        if scheduled is None:
+            raise _fail(problems, f"{plan} cannot be scheduled")
+        if fmt in WITH_FORECAST and not no_forecast:
+            stderr.print("[yellow]![/yellow] exporting without the forecast columns")
     data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
     if to_stdout:
         sys.stdout.buffer.write(data)
@@ -178,21 +219,6 @@ def export_command(
     _write_or_exit(output, data)
     detail = f"{fmt.value}, with the forecast" if forecast is not None else fmt.value
     stderr.print(f"[green]✓[/green] wrote {escape(str(output))} ({detail})")
-
-
-def _forecast(plan: Plan, iterations: int, seed: int, time_limit: float) -> Forecast | None:
-    """The forecast for the columns, or None (said on stderr) when the plan has nothing to
-    simulate: the export goes on without them."""
-    from ontrack.engines.forecast.montecarlo import ForecastOptions, forecast  # noqa: PLC0415
-
-    result, problems = forecast(
-        plan,
-        ForecastOptions(iterations=iterations, seed=seed, schedule_time_limit=time_limit),
-    )
-    if result is None:
-        print_diagnostics(problems, stderr)
-        stderr.print("[yellow]![/yellow] exporting without the forecast columns")
-    return result
 
 
 def render(
