@@ -145,6 +145,15 @@ def test_every_output_of_the_tracked_example_equals_the_assessment(
     if day == TRACKED_DATES[1]:
         assert truth["as_of"]["last_progress"] == "2026-03-13"
         assert truth["evm"] is not None
+    if day == TRACKED_DATES[-1]:  # every status file recorded: `evm` reads them all
+        evm = as_json("evm", "--baseline", "approved", "--plan", tracked)
+        latest = evm["periods"][-1]
+        assert truth["evm"]["status_date"] == latest["date"] == "2026-03-27"
+        assert (truth["evm"]["spi"], truth["evm"]["spi_t"]) == (latest["spi"], latest["spi_t"])
+        assert truth["evm"]["planned_finish"] == evm["planned_finish"]
+        assert truth["evm"]["forecast_finish"] == latest["forecast_finish"]
+        # Dates are working days: no forecast finish on a weekend.
+        assert dt.date.fromisoformat(latest["forecast_finish"]).weekday() < 5
 
 
 def test_the_as_of_rule() -> None:

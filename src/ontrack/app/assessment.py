@@ -141,9 +141,7 @@ class Assessment:
             ],
             "cost": None if cost is None else cost.to_json(),
             "budget": None if budget is None else budget.to_json(),
-            "evm": None
-            if data.tracking is None or data.tracking.evm is None
-            else {"spi": data.tracking.spi, "cpi": data.tracking.cpi},
+            "evm": None if data.tracking is None else _evm(data.tracking),
             "risks": [
                 {
                     "id": s.risk.id,
@@ -278,3 +276,23 @@ def assess(
         ),
         diagnostics,
     )
+
+
+def _evm(tracking: Any) -> dict[str, Any] | None:
+    """The latest earned-value figures, rounded as `ontrack evm --format json` prints them."""
+    series = tracking.evm
+    if series is None:
+        return None
+    latest = series.latest
+
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
+
+    return {
+        "status_date": latest.date.isoformat() if latest.date else None,
+        "spi": r(tracking.spi),
+        "cpi": r(tracking.cpi),
+        "spi_t": r(latest.spi_t),
+        "planned_finish": series.planned_finish.isoformat() if series.planned_finish else None,
+        "forecast_finish": latest.forecast_finish.isoformat() if latest.forecast_finish else None,
+    }

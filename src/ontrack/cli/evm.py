@@ -5,7 +5,6 @@ baseline of the store and the progress recorded against it."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import sys
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
@@ -31,8 +30,6 @@ from ontrack.engines.evm import (
     EvmPoint,
     EvmSeries,
     PeriodEvm,
-    PlannedWork,
-    daily_pv,
     evm_series,
 )
 from ontrack.interop.periods import read_periods
@@ -188,8 +185,7 @@ def _tracked_points(
 ) -> tuple[list[EvmPoint], str, DailyPv | None]:
     """The periods, the unit of their amounts, and the baseline's PV per working day."""
     from ontrack.cli.common import open_store, revision_plan  # noqa: PLC0415
-    from ontrack.engines.calendar import WorkGrid  # noqa: PLC0415
-    from ontrack.engines.tracking import budgets, evm_points  # noqa: PLC0415
+    from ontrack.engines.tracking import baseline_daily_pv, evm_points  # noqa: PLC0415
 
     with open_store(db, plan) as store:
         name = store.program(program)
@@ -197,18 +193,7 @@ def _tracked_points(
         frozen = revision_plan(store, name, info.revision)
         facts = store.progress(name)
     points, unit = evm_points(frozen, info.schedule, facts)
-    budget, _ = budgets(info.schedule)
-    work = [
-        PlannedWork(
-            dt.date.fromisoformat(t["start"]),
-            dt.date.fromisoformat(t["finish"]),
-            int(t["days"]),
-            budget[k],
-        )
-        for k, t in info.schedule.items()
-        if k in budget
-    ]
-    return points, unit, daily_pv(work, WorkGrid.for_plan(frozen).calendar)
+    return points, unit, baseline_daily_pv(frozen, info.schedule)
 
 
 def _money(value: Decimal | None) -> str:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from ontrack.engines.calendar import WorkCalendar, WorkGrid
-from ontrack.engines.evm import EvmPoint
+from ontrack.engines.evm import DailyPv, EvmPoint, PlannedWork, daily_pv
 from ontrack.model import Plan, ProgressFact
 
 PERIOD_DAYS = 7
@@ -126,3 +126,22 @@ def _percent(history: Sequence[ProgressFact]) -> Decimal:
     if latest.actual_finish is not None:
         return Decimal(100)
     return latest.percent_complete if latest.percent_complete is not None else Decimal(0)
+
+
+def baseline_daily_pv(plan: Plan, schedule: Mapping[str, Any]) -> DailyPv | None:
+    """The baseline's PV per working day of its calendar (earned schedule reads ES off it):
+    each task's budget spread over its frozen working days, as :func:`evm_points` spreads it
+    over periods."""
+
+    budget, _ = budgets(schedule)
+    work = [
+        PlannedWork(
+            dt.date.fromisoformat(t["start"]),
+            dt.date.fromisoformat(t["finish"]),
+            int(t["days"]),
+            budget[k],
+        )
+        for k, t in schedule.items()
+        if k in budget
+    ]
+    return daily_pv(work, WorkGrid.for_plan(plan).calendar)

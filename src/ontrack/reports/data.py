@@ -881,12 +881,14 @@ def _tracking(
         scope_change,
         scope_series,
     )
-    from ontrack.engines.tracking import evm_points  # noqa: PLC0415
+    from ontrack.engines.tracking import baseline_daily_pv, evm_points  # noqa: PLC0415
 
     facts: list[Any] = [f for f in inp.facts if f.status_date <= status_date]
     points, unit = evm_points(inp.plan, inp.schedule, facts)
     measured = any(p.ev is not None for p in points)
-    series = evm_series(points)[0] if points and measured else None
+    # Earned schedule in working days off the baseline's daily PV, as `ontrack evm` reads it.
+    daily = baseline_daily_pv(inp.plan, inp.schedule)
+    series = evm_series(points, daily=daily)[0] if points and measured else None
     money = unit == "money"
     bac = (
         inp.cost
