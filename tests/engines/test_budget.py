@@ -37,7 +37,7 @@ def test_position() -> None:
     assert position.burn_per_week == 400  # 900 - 500 over 7 days
     assert position.average_burn_per_week == 400
     assert position.weeks_of_budget_left == 0.75  # (1200 - 900) / 400
-    assert position.headline.startswith("forecast at completion 1,320 USD: over the approved")
+    assert position.headline.startswith("forecast at completion 1,320 USD (P80): over the approved")
     assert position.to_json()["eac"]["simulation_p80"] == 1320.0
 
 
@@ -47,3 +47,31 @@ def test_nothing_spent_yet() -> None:
     )
     assert position.actual_cost is None and position.burn_per_week is None
     assert "nothing spent is recorded yet" in position.headline
+
+
+def test_the_headline_says_why_over_the_baseline_and_within_the_budget_both_hold() -> None:
+    from ontrack.engines.budget import BudgetPosition
+
+    position = BudgetPosition(
+        currency="USD",
+        budget=Decimal(2_400_000),
+        bac=Decimal(359_420),
+        status_date=None,
+        actual_cost=Decimal(235_787),
+        earned_value=Decimal(216_570),
+        cpi=0.92,
+        eac_budget_rate=None,
+        eac_cpi=None,
+        eac_cpi_spi=None,
+        eac_p50=Decimal(462_847),
+        eac_p80=Decimal(593_767),
+        burn_per_week=None,
+        average_burn_per_week=None,
+        weeks_of_budget_left=None,
+    )
+    # 593,767 - 359,420 = 234,347 over the baseline's cost: 65.2 %; 359,420 / 2,400,000 = 15 %.
+    assert position.headline == (
+        "forecast at completion 593,767 USD (P80): within the approved budget 2,400,000 by "
+        "1,806,233 (75.3 %); that is 65.2 % over the baseline's planned cost 359,420 (CPI 0.92), "
+        "which prices only 15 % of the approved budget"
+    )

@@ -54,12 +54,23 @@ class BudgetPosition:
             return f"{what} {limit:,.0f} {self.currency}; nothing spent is recorded yet"
         verdict = "over" if eac > limit else "within"
         gap = abs(eac - limit)
-        return (
-            f"forecast at completion {eac:,.0f} {self.currency}: {verdict} the {what} "
+        if not limit:
+            return f"forecast at completion {eac:,.0f} {self.currency}"
+        basis = " (P80)" if self.eac_p80 is not None else ""
+        line = (
+            f"forecast at completion {eac:,.0f} {self.currency}{basis}: {verdict} the {what} "
             f"{limit:,.0f} by {gap:,.0f} ({100 * gap / limit:.1f} %)"
-            if limit
-            else f"forecast at completion {eac:,.0f} {self.currency}"
         )
+        if self.budget is not None and self.bac and eac > self.bac:
+            # Both can hold: the baseline's planned cost is what the plan prices (people's days
+            # at their rates, fixed costs); the approved budget may hold far more than that.
+            index = f" (CPI {self.cpi:.2f})" if self.cpi is not None else ""
+            line += (
+                f"; that is {100 * (eac - self.bac) / self.bac:.1f} % over the baseline's planned "
+                f"cost {self.bac:,.0f}{index}, which prices only "
+                f"{100 * self.bac / self.budget:.0f} % of the approved budget"
+            )
+        return line
 
     def to_json(self) -> dict[str, Any]:
         return {
