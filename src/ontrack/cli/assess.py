@@ -103,10 +103,9 @@ def assess_command(
     print_wide(table)
     cost = result.forecast.cost
     if cost is not None:
-        stdout.print(
-            f"Cost ({cost.currency}): P50 {cost.p50:,.0f} · P80 {cost.p80:,.0f} · "
-            f"P95 {cost.p95:,.0f}"
-        )
+        from ontrack.cli.forecast import cost_line  # noqa: PLC0415
+
+        stdout.print(cost_line(cost, result.status.date if result.status.tasks else None))
     register = result.risks.ranked_register()
     if register:
         table = Table(title="Risk register", title_justify="left")

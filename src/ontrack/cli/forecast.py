@@ -35,7 +35,7 @@ from ontrack.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from ontrack.engines.forecast.result import DriverContribution, Forecast
+    from ontrack.engines.forecast.result import CostForecast, DriverContribution, Forecast
 
 MAX_ITERATIONS = 10_000_000  # checked against the engine's own limit in the tests
 
@@ -252,22 +252,27 @@ def print_forecast(result: Forecast, *, remaining_from: dt.date | None = None) -
             )
         print_wide(table)
     if result.cost is not None:
-        c = result.cost
-        odds = _pct(c.probability_within_budget)
-        label, within = f"Cost ({c.currency})", ""
-        if remaining_from is not None:  # the work already done (and paid) is not simulated
-            label = f"Cost of the remaining work from {remaining_from} ({c.currency})"
-        if c.budget is not None and remaining_from is None:
-            within = f"; budget {c.budget:,.0f} ({odds} chance within)"
-        elif c.budget is not None:
-            within = (
-                f"; the whole program's budget is {c.budget:,.0f} ({odds} chance the "
-                "remaining work alone fits; add the actual cost to date: ontrack budget)"
-            )
-        stdout.print(
-            f"{label}: planned {c.planned:,.0f}; P50 {c.p50:,.0f} · "
-            f"P80 {c.p80:,.0f} · P95 {c.p95:,.0f}{within}"
+        stdout.print(cost_line(result.cost, remaining_from))
+
+
+def cost_line(c: CostForecast, remaining_from: dt.date | None) -> str:
+    """The cost range in one line; with ``remaining_from`` the cost of the work left after that
+    status date (the work done is paid and not simulated)."""
+    odds = _pct(c.probability_within_budget)
+    label, within = f"Cost ({c.currency})", ""
+    if remaining_from is not None:
+        label = f"Cost of the remaining work from {remaining_from} ({c.currency})"
+    if c.budget is not None and remaining_from is None:
+        within = f"; budget {c.budget:,.0f} ({odds} chance within)"
+    elif c.budget is not None:
+        within = (
+            f"; the whole program's budget is {c.budget:,.0f} ({odds} chance the "
+            "remaining work alone fits; add the actual cost to date: ontrack budget)"
         )
+    return (
+        f"{label}: planned {c.planned:,.0f}; P50 {c.p50:,.0f} · "
+        f"P80 {c.p80:,.0f} · P95 {c.p95:,.0f}{within}"
+    )
 
 
 TOP_DRIVERS = 10
