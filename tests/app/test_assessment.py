@@ -183,3 +183,51 @@ def test_today_is_the_as_of_date_of_a_plan_with_no_status(
     when = resolve_as_of(undated)
     assert when == AsOf(dt.date(2026, 7, 1), "today", None)
     assert when.statement.endswith("no progress has been recorded")
+
+
+IMPOSSIBLE = """\
+program: {name: Late, start: 2026-01-05, status_date: 2026-01-02}
+people: [{id: ann, skills: [be]}, {id: bob, skills: [be]}]
+tasks:
+  - {id: build, title: Build, estimate: 10d/15d/20d, skills: [be]}
+  - {id: test, title: Test, estimate: 5d, skills: [be], depends: [build]}
+  - {id: ship, title: Ship, milestone: true, depends: [test], deadline: 2026-01-20}
+risks:
+  - {id: vendor, title: Vendor late, probability: 30%, impact: 5d, affects: [build], owner: ann}
+"""
+
+
+def test_a_deadline_no_schedule_can_meet_is_analysed_not_refused(tmp_path: Path) -> None:
+    plan = tmp_path / "late.yaml"
+    plan.write_text(IMPOSSIBLE)
+    # Every command runs (exit 0) and says how late: W311 with the earliest and levelled finish.
+    for args in (
+        ("schedule", plan),
+        ("forecast", plan),
+        ("report", plan, "-o", tmp_path / "r.html"),
+        ("status", plan),
+        ("export", plan, "--to", "csv", "-o", tmp_path / "t.csv"),
+        ("audit", plan),
+    ):
+        result = runner.invoke(app, [str(a) for a in args])
+        assert result.exit_code == 0, (args[0], result.output)
+        assert "W311" in result.output or args[0] == "status", args[0]
+    truth = as_json("assess", plan)
+    ship = next(m for m in truth["milestones"] if m["id"] == "ship")
+    # Build 15d then test 5d from 5 Jan: done 30 Jan at the earliest, 8 working days late.
+    assert (ship["planned"], ship["probability_on_time"], ship["state"]) == ("2026-01-30", 0, "late")
+    assert truth["rag"]["rating"] == "red"
+    schedule = as_json("schedule", plan)
+    floats = {t["id"]: t["total_float_days"] for t in schedule["tasks"]}
+    assert floats["build"] == floats["test"] == floats["ship"] == -8  # negative float
+    risks = as_json("risks", plan)
+    missed = next(f for f in risks["findings"] if f["code"] == "R106")
+    assert missed["severity"] == "critical" and "ship" in missed["subjects"]
+    # The register is scored against the real program length, not "0 working days".
+    assert risks["program_days"] > 0
+    assert {r["id"]: r["score"] for r in risks["register"]} == {
+        r["id"]: r["score"] for r in truth["risks"]
+    }
+    audit = as_json("audit", plan)
+    hard = next(c for c in audit["dcma"] if c["number"] == 5)
+    assert hard["pass"] is True  # a deadline is not a hard constraint

@@ -210,6 +210,7 @@ def export_command(
             raise _fail(problems, f"{plan} cannot be scheduled")
         if fmt in WITH_FORECAST and not no_forecast:
             stderr.print("[yellow]![/yellow] exporting without the forecast columns")
+    print_diagnostics([d for d in problems if not d.is_error], stderr)
     data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
     if to_stdout:
         sys.stdout.buffer.write(data)

@@ -87,6 +87,7 @@ def report_command(
             stderr,
         )
         raise typer.Exit(1) from None
+    print_diagnostics([d for d in result.diagnostics if not d.is_error], stderr)
     stderr.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {data.rag.colour.upper()}, "
         f"{escape(data.rag.reason)}"
