@@ -83,9 +83,9 @@ def _check_outputs(plan: Path, day: str, extra: tuple[str, ...], tmp: Path) -> d
     assert [f["code"] for f in risks["findings"]] == [f["code"] for f in truth["findings"]]
 
     # the CSV export: each milestone's P50 and P80 columns.
-    tracked = ["--progress"] if extra else []
+    store_args = ["--progress"] if extra else []
     exported = runner.invoke(
-        app, ["export", str(plan), "--to", "csv", "--status-date", day, *tracked]
+        app, ["export", str(plan), "--to", "csv", "--status-date", day, *store_args]
     )
     assert exported.exit_code == 0, exported.output
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exported.stdout))}
@@ -215,7 +215,8 @@ def test_a_deadline_no_schedule_can_meet_is_analysed_not_refused(tmp_path: Path)
     truth = as_json("assess", plan)
     ship = next(m for m in truth["milestones"] if m["id"] == "ship")
     # Build 15d then test 5d from 5 Jan: done 30 Jan at the earliest, 8 working days late.
-    assert (ship["planned"], ship["probability_on_time"], ship["state"]) == ("2026-01-30", 0, "late")
+    assert (ship["planned"], ship["probability_on_time"]) == ("2026-01-30", 0)
+    assert ship["state"] == "late"
     assert truth["rag"]["rating"] == "red"
     schedule = as_json("schedule", plan)
     floats = {t["id"]: t["total_float_days"] for t in schedule["tasks"]}
