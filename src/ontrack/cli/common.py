@@ -4,7 +4,6 @@ progress, and the percentage thresholds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,6 @@ from ontrack.planfile import load_plan, load_plan_texts
 from ontrack.store import ENV
 
 if TYPE_CHECKING:
-    from ontrack.engines.schedule.progress import Status
     from ontrack.store.db import StoreError
     from ontrack.store.repo import Store
 
@@ -39,35 +37,6 @@ def load_or_exit(
         stderr.print(f"[red]✗[/red] {path}: {counts_line(diagnostics)}; {consequence}")
         raise typer.Exit(1)
     return plan
-
-
-PROGRESS_OPTION = typer.Option(
-    False,
-    "--progress",
-    help="Plan around the progress recorded in the store (`ontrack progress`): done work "
-    "stays where it happened, work under way continues with what is left. Progress written "
-    "in the plan itself is always used.",
-)
-STATUS_DATE_OPTION = typer.Option(
-    None,
-    "--status-date",
-    formats=["%Y-%m-%d"],
-    help="With --progress: the progress as of this day (default: the latest recorded).",
-)
-STORE_OPTION = typer.Option(
-    None, "--db", help="With --progress: the store's database (default: beside the plan)."
-)
-
-
-def recorded_status(
-    use: bool, plan_path: Path, plan: Plan, db: str | None, status_date: dt.datetime | None
-) -> Status | None:
-    """The store's progress for ``--progress`` (None without it)."""
-    if not use:
-        return None
-    from ontrack.cli.track import store_status  # noqa: PLC0415 - the store is heavy
-
-    return store_status(plan_path, plan, db, status_date.date() if status_date else None)
 
 
 def _fail(store_label: str, exc: StoreError) -> typer.Exit:

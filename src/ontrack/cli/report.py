@@ -22,10 +22,6 @@ from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import print_diagnostics, stderr
 from ontrack.diagnostics import SourceLoc, error
 
-# Shared with `ontrack status`: both reports are dated and tracked the same way.
-REPORT_STATUS_DATE_OPTION = AS_OF_OPTION
-REPORT_STORE_PLAN_OPTION = STORE_PLAN_OPTION
-
 
 def report_command(
     plan: Path = typer.Argument(..., help="A plan file, or a folder of plan files."),
@@ -43,8 +39,8 @@ def report_command(
         help="Plan around the progress recorded in the store (`ontrack progress`): done work "
         "stays where it happened, the status date is the latest recorded.",
     ),
-    status_date: dt.datetime | None = REPORT_STATUS_DATE_OPTION,
-    store_plan: Path | None = REPORT_STORE_PLAN_OPTION,
+    status_date: dt.datetime | None = AS_OF_OPTION,
+    store_plan: Path | None = STORE_PLAN_OPTION,
     db: str | None = DB_OPTION,
     iterations: int = ITERATIONS_OPTION,
     seed: int = SEED_OPTION,
