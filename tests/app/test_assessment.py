@@ -81,6 +81,11 @@ def _check_outputs(plan: Path, day: str, extra: tuple[str, ...], tmp: Path) -> d
         r["id"]: (r["probability"], r["impact"], r["score"], r["rating"]) for r in truth["risks"]
     }
     assert [f["code"] for f in risks["findings"]] == [f["code"] for f in truth["findings"]]
+    # A finding that quotes a risk's score quotes the register's (one matrix).
+    scores = {r["id"]: r["score"] for r in truth["risks"]}
+    for f in truth["findings"]:
+        if "score" in f.get("evidence", {}) and f["subjects"] and f["subjects"][0] in scores:
+            assert f["evidence"]["score"] == scores[f["subjects"][0]], f["code"]
 
     # the CSV export: each milestone's P50 and P80 columns.
     store_args = ["--progress"] if extra else []
