@@ -22,11 +22,11 @@ import statistics
 import time
 from fractions import Fraction
 
-from ontrack.engines.compliance import Audit, AuditOptions, BaselineTask, Tracking, audit
+from ontrack.engines.compliance import Audit, AuditOptions, Tracking, audit
 from ontrack.engines.schedule.planner import ScheduleOptions, schedule
 from ontrack.engines.schedule.progress import Status, TaskProgress
 from ontrack.gcpause import gc_paused
-from ontrack.model import Plan
+from ontrack.model import BaselineTask, Plan
 from ontrack.planfile import load_plan_text
 from ontrack.planfile.generate import dump_plan, generate_plan
 
@@ -44,7 +44,9 @@ def tracking_of(plan: Plan, time_limit: float, seed: int) -> Tracking:
     result, diagnostics = schedule(plan, ScheduleOptions(time_limit=time_limit))
     assert result is not None, diagnostics
     baseline = {
-        t.id: BaselineTask(t.start, t.finish, t.duration_days, t.summary, t.milestone)
+        t.id: BaselineTask(
+            t.start, t.finish, t.duration_days, summary=t.summary, milestone=t.milestone
+        )
         for t in result.tasks
     }
     date = result.start + (result.finish - result.start) / 3

@@ -203,16 +203,12 @@ def test_the_example_with_tracking_data(db_url: str) -> None:
     # by the status date over due.
     store = Store.open(db_url, None)
     try:
-        frozen = store.baseline("Platform Migration 2026", "approved").schedule
+        frozen = store.baseline("Platform Migration 2026", "approved").tasks
     finally:
         store.close()
     status = dt.date(2026, 3, 27)
     done = finished(STATUS / "2026-03-27.csv", status)
-    due = {
-        k: dt.date.fromisoformat(t["finish"])
-        for k, t in frozen.items()
-        if not t["summary"] and dt.date.fromisoformat(t["finish"]) <= status
-    }
+    due = {k: t.finish for k, t in frozen.items() if not t.summary and t.finish <= status}
     missed = {k for k, finish in due.items() if k not in done or done[k] > finish}
     assert (checks["missed-tasks"]["count"], checks["missed-tasks"]["total"]) == (
         len(missed),

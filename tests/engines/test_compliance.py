@@ -14,16 +14,14 @@ import pytest
 from ontrack.engines.compliance import (
     Audit,
     AuditOptions,
-    BaselineTask,
     Check,
     Tracking,
     audit,
-    baseline_tasks,
     lint,
 )
 from ontrack.engines.schedule.planner import ScheduleOptions
 from ontrack.engines.schedule.progress import Status, TaskProgress
-from ontrack.model import Plan
+from ontrack.model import BaselineTask, Plan
 from tests.conftest import HEADER, load_doc
 
 D = dt.date
@@ -323,17 +321,6 @@ def test_done_work_leaves_the_incomplete_task_counts() -> None:
     # a is done: 9 incomplete tasks; the relationships into a (from start) no longer count: 7.
     assert check(result, "logic").total == 9
     assert check(result, "leads").total == 7
-
-
-def test_baseline_tasks_reads_the_store_schedule() -> None:
-    stored = {
-        "a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5, "cost": "0"},
-        "s": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5, "summary": True},
-    }
-    assert baseline_tasks(stored) == {
-        "a": BaselineTask(D(2026, 1, 5), D(2026, 1, 9), 5),
-        "s": BaselineTask(D(2026, 1, 5), D(2026, 1, 9), 5, summary=True),
-    }
 
 
 # -- lint ----------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import json
 import math
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -29,6 +28,7 @@ from ontrack.engines.evm import (
     evm_series,
 )
 from ontrack.engines.tracking import evm_points
+from ontrack.model import BaselineTask
 from ontrack.model.records import Calendar
 from ontrack.store.repo import ProgressFact
 from tests.conftest import HEADER, load_doc
@@ -483,22 +483,15 @@ def test_daily_pv_agrees_with_the_period_pv_of_tracking() -> None:
     # The daily curve is the period PV of evm_points, read at every working day.
     plan, diagnostics = load_doc(HEADER + "tasks:\n  - {id: a, title: A, estimate: 5d}\n")
     assert plan is not None, diagnostics
-    schedule: dict[str, dict[str, Any]] = {
-        "a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5, "cost": "500"},
-        "b": {"start": "2026-01-07", "finish": "2026-01-20", "days": 10, "cost": "1000"},
-        "c": {"start": "2026-01-21", "finish": "2026-01-21", "days": 0, "cost": "30"},
+    day = dt.date.fromisoformat
+    schedule = {
+        "a": BaselineTask(day("2026-01-05"), day("2026-01-09"), 5, D(500)),
+        "b": BaselineTask(day("2026-01-07"), day("2026-01-20"), 10, D(1000)),
+        "c": BaselineTask(day("2026-01-21"), day("2026-01-21"), 0, D(30)),
     }
     facts = [ProgressFact("a", JAN[1].replace(year=2026, day=d)) for d in (6, 9, 13, 15)]
     points, _ = evm_points(plan, schedule, facts)
-    work = [
-        PlannedWork(
-            dt.date.fromisoformat(t["start"]),
-            dt.date.fromisoformat(t["finish"]),
-            int(t["days"]),
-            D(t["cost"]),
-        )
-        for t in schedule.values()
-    ]
+    work = [PlannedWork(t.start, t.finish, t.days, t.cost) for t in schedule.values()]
     daily = daily_pv(work, WEEKDAYS)
     assert daily is not None
     assert len(points) == 7  # 01-06, 01-09, 01-13, 01-15, then every 2 days to 01-21

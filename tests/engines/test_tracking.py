@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from ontrack.engines.tracking import evm_points
-from ontrack.model import Plan
+from ontrack.model import BaselineTask, Plan
 from ontrack.store.repo import ProgressFact
 from tests.conftest import HEADER, load_doc
 
@@ -21,9 +22,9 @@ def plan() -> Plan:
 
 SCHEDULE = {
     # Week 1 and week 2 of January 2026, 500 each (a person at 100/day for 5 days).
-    "a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5, "cost": "500"},
-    "b": {"start": "2026-01-12", "finish": "2026-01-16", "days": 5, "cost": "500"},
-    "all": {"start": "2026-01-05", "finish": "2026-01-16", "days": 10, "summary": True},
+    "a": BaselineTask(D(2026, 1, 5), D(2026, 1, 9), 5, Decimal(500)),
+    "b": BaselineTask(D(2026, 1, 12), D(2026, 1, 16), 5, Decimal(500)),
+    "all": BaselineTask(D(2026, 1, 5), D(2026, 1, 16), 10, summary=True),
 }
 
 
@@ -60,7 +61,7 @@ def test_pv_spreads_over_working_days_and_runs_to_the_planned_end() -> None:
 
 
 def test_without_rates_the_budget_is_working_days() -> None:
-    schedule = {k: v | {"cost": "0"} for k, v in SCHEDULE.items()}
+    schedule = {k: replace(v, cost=Decimal(0)) for k, v in SCHEDULE.items()}
     points, unit = evm_points(plan(), schedule, [])
     assert unit == "days"
     assert [(p.date, p.pv, p.ev) for p in points] == [

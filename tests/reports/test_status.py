@@ -174,13 +174,13 @@ def test_milestone_variance_is_p50_minus_baseline_in_working_days(
     data, read = tracked
     report = _status(example, tracked)
     assert read.tracking is not None
-    frozen = read.tracking.schedule
+    frozen = read.tracking.tasks
     rows = {m.id: m for m in data.milestones}
     checked = 0
     for m in report.milestones:
         if m.kind == "release" or m.id not in frozen:
             continue
-        baseline = dt.date.fromisoformat(frozen[m.id]["finish"])
+        baseline = frozen[m.id].finish
         assert m.baseline == baseline
         p50 = m.done_on or rows[m.id].p50
         assert m.variance_days == _workdays(example.plan, baseline, p50), m.id
@@ -207,12 +207,10 @@ def test_a_slip_is_traced_to_the_late_work_behind_it(
     _, read = tracked
     report = _status(example, tracked)
     assert read.tracking is not None
-    frozen = read.tracking.schedule
+    frozen = read.tracking.tasks
     latest = _facts(example.folder / "status" / "2026-03-27.csv")
     finished = dt.date.fromisoformat(latest["plat-dc-link-order"]["actual_finish"])
-    late = _workdays(
-        example.plan, dt.date.fromisoformat(frozen["plat-dc-link-order"]["finish"]), finished
-    )
+    late = _workdays(example.plan, frozen["plat-dc-link-order"].finish, finished)
     db = next(m for m in report.milestones if m.id == "data-db-ready")
     by_task = {c.subject: c for c in db.causes}
     circuit = by_task["plat-dc-link-order"]

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text, update
 
+from ontrack.model import BaselineTask
 from ontrack.planfile import load_plan_texts
 from ontrack.planfile.generate import dump_plan, generate_plan
 from ontrack.store import ENV
 from ontrack.store import db as store_db
 from ontrack.store.db import StoreError, locate
 from ontrack.store.repo import ProgressFact, Store, content_hash
+from ontrack.store.tables import BaselineRow
 from tests.conftest import HEADER
 
 PLAN = HEADER + "tasks:\n  - {id: a, title: A, estimate: 2d}\n"
@@ -76,14 +78,14 @@ def test_programs_are_kept_apart(db_url: str) -> None:
 def test_baselines(db_url: str) -> None:
     store = open_store(db_url)
     store.apply("P", [("plan.yaml", PLAN)], author="a", message="", tasks=1)
-    schedule = {"a": {"start": "2026-01-05", "finish": "2026-01-06", "days": 2, "cost": "0"}}
+    tasks = {"a": BaselineTask(dt.date(2026, 1, 5), dt.date(2026, 1, 6), 2)}
     info = store.set_baseline(
         "P",
         "approved",
         1,
         finish=dt.date(2026, 1, 6),
         cost=Decimal("1234.50"),
-        schedule=schedule,
+        tasks=tasks,
         replace=False,
     )
     assert info.revision == 1
@@ -94,7 +96,7 @@ def test_baselines(db_url: str) -> None:
             1,
             finish=dt.date(2026, 1, 6),
             cost=Decimal(0),
-            schedule={},
+            tasks={},
             replace=False,
         )
     assert duplicate.value.code == "E513"
@@ -105,7 +107,7 @@ def test_baselines(db_url: str) -> None:
         2,
         finish=dt.date(2026, 1, 9),
         cost=Decimal("99.99"),
-        schedule={},
+        tasks={},
         replace=True,
     )
     assert moved.revision == 2
@@ -116,9 +118,52 @@ def test_baselines(db_url: str) -> None:
         Decimal("99.99"),
         dt.date(2026, 1, 9),
     )
-    assert store.baseline("P", "approved").schedule == {}
+    assert store.baseline("P", "approved").tasks == {}
     with pytest.raises(StoreError):
         store.baseline("P", "nope")
+    store.close()
+
+
+def test_baseline_tasks_are_read_into_records_and_stored_as_before(db_url: str) -> None:
+    store = open_store(db_url)
+    store.apply("P", [("plan.yaml", PLAN2)], author="a", message="", tasks=2)
+    tasks = {
+        "a": BaselineTask(dt.date(2026, 1, 5), dt.date(2026, 1, 6), 2, Decimal("1700.50")),
+        "b": BaselineTask(dt.date(2026, 1, 7), dt.date(2026, 1, 9), 3, Decimal(0)),
+        "m": BaselineTask(dt.date(2026, 1, 9), dt.date(2026, 1, 9), 0, milestone=True),
+        "s": BaselineTask(dt.date(2026, 1, 5), dt.date(2026, 1, 9), 5, summary=True),
+    }
+    store.set_baseline(
+        "P",
+        "approved",
+        1,
+        finish=dt.date(2026, 1, 9),
+        cost=Decimal("1700.50"),
+        tasks=tasks,
+        replace=False,
+    )
+    info = store.baseline("P", "approved")
+    assert info.tasks == tasks
+    # On disk (and in --format json with the schedule) the form the store has always kept.
+    with store.engine.connect() as conn:
+        [stored] = conn.execute(select(BaselineRow.schedule)).scalars()
+    assert stored["a"] == {
+        "start": "2026-01-05",
+        "finish": "2026-01-06",
+        "days": 2,
+        "cost": "1700.50",
+        "summary": False,
+        "milestone": False,
+    }
+    assert info.to_json(with_schedule=True)["tasks"] == stored
+    assert "tasks" not in info.to_json()
+    # An entry without the optional keys reads with the record's defaults.
+    entry = {"a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5}}
+    with store.engine.begin() as conn:
+        conn.execute(update(BaselineRow).values(schedule=entry))
+    assert store.baseline("P", "approved").tasks == {
+        "a": BaselineTask(dt.date(2026, 1, 5), dt.date(2026, 1, 9), 5, Decimal(0))
+    }
     store.close()
 
 

@@ -229,7 +229,7 @@ def assess(
     known = risk.Tracking(
         baseline=tracking.baseline if tracking else None,
         baseline_plan=tracking.plan if tracking else None,
-        baseline_tasks=tracking.schedule if tracking else {},
+        baseline_tasks=tracking.tasks if tracking else {},
         facts=tuple(chosen),
         status=status,
     )
@@ -241,7 +241,7 @@ def assess(
             plan,
             compliance.Tracking(
                 status=status,
-                baseline=compliance.baseline_tasks(tracking.schedule) if tracking else None,
+                baseline=tracking.tasks if tracking else None,
                 baseline_name=tracking.baseline if tracking else None,
             ),
             replace(options.audit or compliance.AuditOptions(), solved=solved),

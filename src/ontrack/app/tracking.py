@@ -75,7 +75,7 @@ def read_tracked(
         tracking = TrackingInput(
             baseline=info.name,
             revision=info.revision,
-            schedule=info.schedule,
+            tasks=info.tasks,
             cost=info.cost,
             plan=revision_plan(store, name, info.revision),
             revisions=[

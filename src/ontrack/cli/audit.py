@@ -136,7 +136,7 @@ def _tracking(
     db: str | None,
     program: str | None,
 ) -> Tracking:
-    from ontrack.engines.compliance import Tracking, baseline_tasks  # noqa: PLC0415
+    from ontrack.engines.compliance import Tracking  # noqa: PLC0415
     from ontrack.engines.schedule.progress import Status, facts_status, plan_status  # noqa: PLC0415
 
     status = None
@@ -147,7 +147,7 @@ def _tracking(
         with open_store(db, path) as store:
             name = store.program(program or plan.program.name)
             if baseline is not None:
-                frozen = baseline_tasks(store.baseline(name, baseline).schedule)
+                frozen = store.baseline(name, baseline).tasks
             facts = store.progress(name)
         status = facts_status(plan, facts, status_date)
     if status is None and status_date is not None:  # the plan's own progress, read at that day

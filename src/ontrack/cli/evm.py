@@ -192,8 +192,8 @@ def _tracked_points(
         info = store.baseline(name, baseline)
         frozen = revision_plan(store, name, info.revision)
         facts = store.progress(name)
-    points, unit = evm_points(frozen, info.schedule, facts)
-    return points, unit, baseline_daily_pv(frozen, info.schedule)
+    points, unit = evm_points(frozen, info.tasks, facts)
+    return points, unit, baseline_daily_pv(frozen, info.tasks)
 
 
 def _money(value: Decimal | None) -> str:

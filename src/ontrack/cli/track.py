@@ -7,7 +7,7 @@ import getpass
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -25,7 +25,7 @@ from ontrack.cli.output import (
     stdout,
 )
 from ontrack.diagnostics import SourceLoc, error
-from ontrack.model import Plan
+from ontrack.model import BaselineTask, Plan
 from ontrack.planfile import plan_sources
 from ontrack.store import ENV
 
@@ -246,15 +246,15 @@ def baseline_set(
             stderr.print(f"[red]✗[/red] revision {number} cannot be scheduled; no baseline set")
             raise typer.Exit(1)
         costs = task_costs(frozen, result)
-        tasks: dict[str, Any] = {
-            t.id: {
-                "start": t.start.isoformat(),
-                "finish": t.finish.isoformat(),
-                "days": t.duration_days,
-                "cost": str(costs.get(t.id, Decimal(0))),
-                "summary": t.summary,
-                "milestone": t.milestone,
-            }
+        tasks = {
+            t.id: BaselineTask(
+                t.start,
+                t.finish,
+                t.duration_days,
+                costs.get(t.id, Decimal(0)),
+                summary=t.summary,
+                milestone=t.milestone,
+            )
             for t in result.tasks
         }
         total = sum(costs.values(), Decimal(0))
@@ -264,7 +264,7 @@ def baseline_set(
             number,
             finish=result.finish,
             cost=total,
-            schedule=tasks,
+            tasks=tasks,
             replace=replace,
         )
     if fmt is Format.JSON:

@@ -30,7 +30,7 @@ from ontrack.engines.schedule.planner import ScheduleOptions, SolvedPlan, solve_
 from ontrack.engines.schedule.planproblem import PlanProblem, build_network, candidates
 from ontrack.engines.schedule.problem import Job, Mode
 from ontrack.engines.schedule.progress import Status, TaskProgress, plan_status
-from ontrack.model import DepType, Plan, RiskStatus, Task
+from ontrack.model import BaselineTask, DepType, Plan, RiskStatus, Task
 
 Basis = Literal["levelled", "network"]
 
@@ -87,31 +87,6 @@ class Check:
         if self.note:
             data["note"] = self.note
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class BaselineTask:
-    """A task as a baseline froze it (the store's per-task schedule entry)."""
-
-    start: dt.date
-    finish: dt.date
-    days: int
-    summary: bool = False
-    milestone: bool = False
-
-
-def baseline_tasks(schedule: Mapping[str, Any]) -> dict[str, BaselineTask]:
-    """The store's baseline schedule (``{id: {start, finish, days, ...}}``) as records."""
-    return {
-        task_id: BaselineTask(
-            dt.date.fromisoformat(str(entry["start"])),
-            dt.date.fromisoformat(str(entry["finish"])),
-            int(entry.get("days", 0)),
-            bool(entry.get("summary", False)),
-            bool(entry.get("milestone", False)),
-        )
-        for task_id, entry in schedule.items()
-    }
 
 
 @dataclass(frozen=True, slots=True)

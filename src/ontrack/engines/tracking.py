@@ -19,39 +19,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
 
 from ontrack.engines.calendar import WorkCalendar, WorkGrid
 from ontrack.engines.evm import DailyPv, EvmPoint, PlannedWork, daily_pv
-from ontrack.model import Plan, ProgressFact
+from ontrack.model import BaselineTask, Plan, ProgressFact
 
 PERIOD_DAYS = 7
 
 
-def budgets(schedule: Mapping[str, Any]) -> tuple[dict[str, Decimal], str]:
+def budgets(baseline: Mapping[str, BaselineTask]) -> tuple[dict[str, Decimal], str]:
     """Per leaf task its budget, and the unit: money when the baseline has costs, else days."""
-    leaves = {k: t for k, t in schedule.items() if not t.get("summary")}
-    costs = {k: Decimal(str(t.get("cost", "0"))) for k, t in leaves.items()}
+    leaves = {k: t for k, t in baseline.items() if not t.summary}
+    costs = {k: t.cost for k, t in leaves.items()}
     if sum(costs.values(), Decimal(0)) > 0:
         return costs, "money"
-    return {k: Decimal(int(t.get("days", 0))) for k, t in leaves.items()}, "days"
+    return {k: Decimal(t.days) for k, t in leaves.items()}, "days"
 
 
 def evm_points(
     plan: Plan,
-    schedule: Mapping[str, Any],
+    baseline: Mapping[str, BaselineTask],
     facts: Sequence[ProgressFact],
     *,
     period_days: int = PERIOD_DAYS,
 ) -> tuple[list[EvmPoint], str]:
     """Weekly cumulative PV, EV and AC; and the unit of the amounts ("money" or "days")."""
-    budget, unit = budgets(schedule)
+    budget, unit = budgets(baseline)
     calendar = WorkGrid.for_plan(plan).calendar  # the program's working days
-    tasks = {
-        k: (dt.date.fromisoformat(t["start"]), dt.date.fromisoformat(t["finish"]), int(t["days"]))
-        for k, t in schedule.items()
-        if k in budget
-    }
+    tasks = {k: (t.start, t.finish, t.days) for k, t in baseline.items() if k in budget}
     if not tasks:
         return [], unit
     start = min(s for s, _, _ in tasks.values())
@@ -128,20 +123,15 @@ def _percent(history: Sequence[ProgressFact]) -> Decimal:
     return latest.percent_complete if latest.percent_complete is not None else Decimal(0)
 
 
-def baseline_daily_pv(plan: Plan, schedule: Mapping[str, Any]) -> DailyPv | None:
+def baseline_daily_pv(plan: Plan, baseline: Mapping[str, BaselineTask]) -> DailyPv | None:
     """The baseline's PV per working day of its calendar (earned schedule reads ES off it):
     each task's budget spread over its frozen working days, as :func:`evm_points` spreads it
     over periods."""
 
-    budget, _ = budgets(schedule)
+    budget, _ = budgets(baseline)
     work = [
-        PlannedWork(
-            dt.date.fromisoformat(t["start"]),
-            dt.date.fromisoformat(t["finish"]),
-            int(t["days"]),
-            budget[k],
-        )
-        for k, t in schedule.items()
+        PlannedWork(t.start, t.finish, t.days, budget[k])
+        for k, t in baseline.items()
         if k in budget
     ]
     return daily_pv(work, WorkGrid.for_plan(plan).calendar)

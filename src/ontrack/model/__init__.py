@@ -1,5 +1,6 @@
 """The plan model: frozen records and exact quantities."""
 
+from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import ProgressFact
 from ontrack.model.quantities import ZERO, Duration, Estimate, Rate, RateUnit
 from ontrack.model.records import (
@@ -27,6 +28,7 @@ from ontrack.model.records import (
 __all__ = [
     "WEEKDAYS",
     "ZERO",
+    "BaselineTask",
     "Calendar",
     "DateRange",
     "DepType",

@@ -37,7 +37,7 @@ from ontrack.engines.forecast.result import (
 from ontrack.engines.schedule.planner import SolvedPlan
 from ontrack.engines.schedule.progress import Fact, Status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
-from ontrack.model import Plan, RiskStatus
+from ontrack.model import BaselineTask, Plan, RiskStatus
 
 if TYPE_CHECKING:
     from ontrack.engines.budget import BudgetPosition
@@ -327,7 +327,7 @@ class TrackingInput:
 
     baseline: str
     revision: int
-    schedule: Mapping[str, Any]  # the baseline's frozen schedule, per task
+    tasks: Mapping[str, BaselineTask]  # the baseline's frozen schedule, per task id
     cost: Decimal  # the baseline's planned cost
     plan: Plan  # the baseline's revision
     revisions: Sequence[tuple[dt.datetime, Plan]]  # recorded revisions, with their times
@@ -358,7 +358,7 @@ def build_report(
     ``status`` is the progress planned around, as of ``status_date``; ``last_progress`` the
     latest day any progress was recorded for (None: none)."""
     result = solved.schedule
-    base = tracking.schedule if tracking is not None else None
+    base = tracking.tasks if tracking is not None else None
     gantt = _gantt(plan, result, status, status_date, base, options)
     milestones = _milestones(plan, simulated.milestones, gantt, base)
     final = _final(milestones, simulated.finish)
@@ -565,14 +565,14 @@ def _milestones(
     plan: Plan,
     items: Sequence[ItemForecast],
     gantt: Gantt,
-    base: Mapping[str, Any] | None,
+    base: Mapping[str, BaselineTask] | None,
 ) -> tuple[MilestoneRow, ...]:
     tasks = gantt.by_id
 
     def baseline_of(ids: Sequence[str]) -> dt.date | None:
         if base is None:
             return None
-        dates = [dt.date.fromisoformat(base[i]["finish"]) for i in ids if i in base]
+        dates = [base[i].finish for i in ids if i in base]
         return max(dates) if len(dates) == len(ids) and dates else None
 
     releases = {r.id: r for r in plan.releases}
@@ -623,7 +623,7 @@ def _gantt(
     result: Schedule,
     status: Status | None,
     status_date: dt.date,
-    base: Mapping[str, Any] | None,
+    base: Mapping[str, BaselineTask] | None,
     options: ReportOptions,
 ) -> Gantt:
     scheduled = {t.id: t for t in result.tasks}
@@ -670,8 +670,8 @@ def _gantt(
                 else None,
                 percent=percent,
                 deadline=task.deadline,
-                baseline_start=dt.date.fromisoformat(planned["start"]) if planned else None,
-                baseline_finish=dt.date.fromisoformat(planned["finish"]) if planned else None,
+                baseline_start=planned.start if planned else None,
+                baseline_finish=planned.finish if planned else None,
                 open=depth[task.id] < limit,
             )
         )
@@ -715,7 +715,9 @@ def _open_depth(depths: Sequence[int], most: int) -> int:
     return deepest + 1
 
 
-def _state(ts: TaskSchedule, base: Mapping[str, Any] | None, status_date: dt.date) -> TaskState:
+def _state(
+    ts: TaskSchedule, base: Mapping[str, BaselineTask] | None, status_date: dt.date
+) -> TaskState:
     """Done, in progress or planned as recorded; late when not done and past its deadline,
     or when the baseline had it finished before the status date."""
     if ts.state == "done":
@@ -723,7 +725,7 @@ def _state(ts: TaskSchedule, base: Mapping[str, Any] | None, status_date: dt.dat
     if ts.late_days > 0 or (ts.deadline is not None and ts.deadline < status_date):
         return "late"
     planned = base.get(ts.id) if base is not None else None
-    if planned is not None and dt.date.fromisoformat(planned["finish"]) < status_date:
+    if planned is not None and planned.finish < status_date:
         return "late"
     return "in-progress" if ts.state == "in-progress" else "planned"
 
@@ -884,19 +886,16 @@ def _tracking(
     from ontrack.engines.tracking import baseline_daily_pv, evm_points  # noqa: PLC0415
 
     facts: list[Any] = [f for f in inp.facts if f.status_date <= status_date]
-    points, unit = evm_points(inp.plan, inp.schedule, facts)
+    points, unit = evm_points(inp.plan, inp.tasks, facts)
     measured = any(p.ev is not None for p in points)
     # Earned schedule in working days off the baseline's daily PV, as `ontrack evm` reads it.
-    daily = baseline_daily_pv(inp.plan, inp.schedule)
+    daily = baseline_daily_pv(inp.plan, inp.tasks)
     series = evm_series(points, daily=daily)[0] if points and measured else None
     money = unit == "money"
     bac = (
         inp.cost
         if money
-        else sum(
-            (Decimal(str(t.get("days", 0))) for t in inp.schedule.values() if not t.get("summary")),
-            Decimal(0),
-        )
+        else sum((Decimal(t.days) for t in inp.tasks.values() if not t.summary), Decimal(0))
     )
     budget = budget_position(
         currency=plan.program.currency if money else "working days",
@@ -906,8 +905,8 @@ def _tracking(
         series=series,
         remaining_cost=cost if money else None,
     )
-    starts = [dt.date.fromisoformat(t["start"]) for t in inp.schedule.values()]
-    finishes = [dt.date.fromisoformat(t["finish"]) for t in inp.schedule.values()]
+    starts = [t.start for t in inp.tasks.values()]
+    finishes = [t.finish for t in inp.tasks.values()]
     baseline_finish = max(finishes, default=status_date)
     start = min(starts, default=status_date)
     end = max(status_date, baseline_finish, forecast_p80)
@@ -916,7 +915,7 @@ def _tracking(
     revisions = [*inp.revisions, (now, plan)]
     weekly = scope_series(inp.plan, revisions, start, end)
     burned = burn_up(inp.plan, revisions, facts, start, end)
-    planned = _planned_work(inp.plan, inp.schedule, [b.week for b in burned])
+    planned = _planned_work(inp.plan, inp.tasks, [b.week for b in burned])
     status_week = monday(status_date)
     return TrackingData(
         baseline=inp.baseline,
@@ -941,7 +940,7 @@ def _tracking(
 
 
 def _planned_work(
-    baseline: Plan, frozen: Mapping[str, Any], weeks: Sequence[dt.date]
+    baseline: Plan, frozen: Mapping[str, BaselineTask], weeks: Sequence[dt.date]
 ) -> list[float]:
     """Days of work the baseline planned done by the end of each week: each leaf task's
     likely work spread evenly over its baseline working days."""
@@ -956,9 +955,9 @@ def _planned_work(
         if planned is None or amount == 0:
             continue
         work.append(float(amount))
-        starts.append(dt.date.fromisoformat(planned["start"]))
-        finishes.append(dt.date.fromisoformat(planned["finish"]))
-        days.append(max(1, int(planned.get("days", 1))))
+        starts.append(planned.start)
+        finishes.append(planned.finish)
+        days.append(max(1, planned.days))
     if not work:
         return [0.0] * len(weeks)
     amounts = np.array(work)

@@ -681,9 +681,9 @@ def _indices(ctx: _Ctx, stream: _Workstream) -> tuple[float | None, float | None
     from ontrack.engines.evm import evm_series  # noqa: PLC0415 - tracked reports only
     from ontrack.engines.tracking import evm_points  # noqa: PLC0415
 
-    schedule = {k: v for k, v in tracking.schedule.items() if k in stream.tasks}
+    frozen = {k: v for k, v in tracking.tasks.items() if k in stream.tasks}
     facts: list[Any] = list(ctx.facts)  # the engine reads them by attribute, as data.py does
-    points, _ = evm_points(tracking.plan, schedule, facts)
+    points, _ = evm_points(tracking.plan, frozen, facts)
     if not any(p.ev is not None for p in points):
         return None, None
     series, _ = evm_series(points)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import ProgressFact
 from ontrack.store.db import Location, StoreError, connect, locate
 from ontrack.store.tables import BaselineRow, FileRow, ProgramRow, ProgressRow, RevisionRow
@@ -82,7 +83,7 @@ class BaselineInfo:
     created_at: dt.datetime
     finish: dt.date
     cost: Decimal
-    schedule: dict[str, Any]
+    tasks: Mapping[str, BaselineTask]  # the frozen schedule, per task id
 
     def to_json(self, with_schedule: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -93,8 +94,42 @@ class BaselineInfo:
             "cost": str(self.cost),
         }
         if with_schedule:
-            data["tasks"] = self.schedule
+            data["tasks"] = _frozen_schedule(self.tasks)
         return data
+
+
+# A baseline's schedule on disk (a JSON column): per task id ``start`` and ``finish`` (ISO
+# dates), ``days``, ``cost`` (a decimal string), ``summary`` and ``milestone``. These two
+# functions are the only ones that know that form; everything else reads BaselineTask.
+
+
+def _frozen_schedule(tasks: Mapping[str, BaselineTask]) -> dict[str, dict[str, Any]]:
+    return {
+        task_id: {
+            "start": t.start.isoformat(),
+            "finish": t.finish.isoformat(),
+            "days": t.days,
+            "cost": str(t.cost),
+            "summary": t.summary,
+            "milestone": t.milestone,
+        }
+        for task_id, t in tasks.items()
+    }
+
+
+def _baseline_tasks(schedule: Mapping[str, Any]) -> dict[str, BaselineTask]:
+    """The stored schedule as records (keys an older row lacks take the record's defaults)."""
+    return {
+        task_id: BaselineTask(
+            dt.date.fromisoformat(str(entry["start"])),
+            dt.date.fromisoformat(str(entry["finish"])),
+            int(entry.get("days", 0)),
+            Decimal(str(entry.get("cost", "0"))),
+            bool(entry.get("summary", False)),
+            bool(entry.get("milestone", False)),
+        )
+        for task_id, entry in schedule.items()
+    }
 
 
 def _revision(row: RevisionRow) -> RevisionInfo:
@@ -259,7 +294,7 @@ class Store:
         *,
         finish: dt.date,
         cost: Decimal,
-        schedule: dict[str, Any],
+        tasks: Mapping[str, BaselineTask],
         replace: bool,
     ) -> BaselineInfo:
         with Session(self.engine) as session, session.begin():
@@ -290,11 +325,11 @@ class Store:
                 created_at=_now(),
                 finish=finish,
                 cost=cost,
-                schedule=schedule,
+                schedule=_frozen_schedule(tasks),
             )
             session.add(row)
             session.flush()
-            return BaselineInfo(name, number, row.created_at, finish, cost, schedule)
+            return BaselineInfo(name, number, row.created_at, finish, cost, dict(tasks))
 
     def baselines(self, program: str) -> list[BaselineInfo]:
         with Session(self.engine) as session:
@@ -307,7 +342,12 @@ class Store:
             )
             return [
                 BaselineInfo(
-                    b.name, number, _aware(b.created_at), b.finish, Decimal(b.cost), b.schedule
+                    b.name,
+                    number,
+                    _aware(b.created_at),
+                    b.finish,
+                    Decimal(b.cost),
+                    _baseline_tasks(b.schedule),
                 )
                 for b, number in rows
             ]

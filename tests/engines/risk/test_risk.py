@@ -32,7 +32,7 @@ from ontrack.engines.risk import (
 )
 from ontrack.engines.schedule.planner import ScheduleOptions, schedule
 from ontrack.engines.schedule.progress import facts_status
-from ontrack.model import Plan
+from ontrack.model import BaselineTask, Plan
 from ontrack.store.repo import ProgressFact
 from tests.conftest import EXAMPLES, HEADER, load_doc
 
@@ -640,10 +640,10 @@ tasks:
 """
 
 # The baseline: a in week 1, b in week 2, m on Friday 2026-01-16.
-BASELINE_TASKS: dict[str, dict[str, Any]] = {
-    "a": {"start": "2026-01-05", "finish": "2026-01-09", "days": 5},
-    "b": {"start": "2026-01-12", "finish": "2026-01-16", "days": 5},
-    "m": {"start": "2026-01-16", "finish": "2026-01-16", "days": 0, "milestone": True},
+BASELINE_TASKS = {
+    "a": BaselineTask(dt.date(2026, 1, 5), dt.date(2026, 1, 9), 5),
+    "b": BaselineTask(dt.date(2026, 1, 12), dt.date(2026, 1, 16), 5),
+    "m": BaselineTask(dt.date(2026, 1, 16), dt.date(2026, 1, 16), 0, milestone=True),
 }
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 from ontrack.diagnostics import UNKNOWN_LOC, SourceLoc
 from ontrack.engines.calendar import WorkGrid
@@ -24,7 +23,7 @@ from ontrack.engines.risk.register import (
 )
 from ontrack.engines.schedule.progress import Fact, Status, plan_status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
-from ontrack.model import Plan, Task
+from ontrack.model import BaselineTask, Plan, Task
 
 #: Tags that mark a task as done by someone outside the program (a vendor, a carrier, ...).
 EXTERNAL_TAGS = frozenset(
@@ -58,15 +57,12 @@ class RiskOptions:
 
 @dataclass(frozen=True, slots=True)
 class Tracking:
-    """What the store knows: a baseline (its plan and frozen schedule) and progress facts.
-
-    ``baseline_tasks`` is the baseline's frozen schedule as the store keeps it: per task id a
-    mapping with ``start``, ``finish`` (ISO dates), ``days``, ``summary`` and ``milestone``.
-    """
+    """What the store knows: a baseline (its plan and frozen schedule, per task id) and
+    progress facts."""
 
     baseline: str | None = None
     baseline_plan: Plan | None = None
-    baseline_tasks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    baseline_tasks: Mapping[str, BaselineTask] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
     status: Status | None = None
 
@@ -227,10 +223,3 @@ def moot(ctx: Context, scored: ScoredRisk) -> bool:
     """Every task the risk affects is done (it can no longer delay anything it names)."""
     affected = [t for t in scored.risk.affects if t in ctx.plan.task_by_id]
     return bool(affected) and all(ctx.done(t) for t in affected)
-
-
-def iso_date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ontrack.engines.risk.context import Context, iso_date
+from ontrack.engines.risk.context import Context
 from ontrack.engines.risk.findings import Finding
 from ontrack.engines.risk.register import Rating
 
@@ -21,12 +21,12 @@ def late_tasks(ctx: Context) -> list[Finding]:
     late: list[dict[str, Any]] = []
     for task_id, base in t.baseline_tasks.items():
         task = ctx.plan.task_by_id.get(task_id)
-        if task is None or task.is_summary or base.get("summary") or task.milestone:
+        if task is None or task.is_summary or base.summary or task.milestone:
             continue
         progress = ctx.status.tasks.get(task_id)
         state = progress.state if progress is not None else "planned"
-        start, finish = iso_date(base.get("start")), iso_date(base.get("finish"))
-        if start is None or finish is None or state == "done":
+        start, finish = base.start, base.finish
+        if state == "done":
             continue
         if finish <= today:
             kind, since = "not finished", finish

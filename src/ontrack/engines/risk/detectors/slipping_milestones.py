@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ontrack.engines.risk.context import Context, iso_date
+from ontrack.engines.risk.context import Context
 from ontrack.engines.risk.findings import Finding
 from ontrack.engines.risk.register import Rating
 
@@ -19,8 +19,8 @@ def slipping_milestones(ctx: Context) -> list[Finding]:
         if not (task.milestone or task.deadline) or task.id not in t.baseline_tasks:
             continue
         s = ctx.scheduled.get(task.id)
-        base = iso_date(t.baseline_tasks[task.id].get("finish"))
-        if s is None or base is None or s.state == "done":
+        base = t.baseline_tasks[task.id].finish
+        if s is None or s.state == "done":
             continue
         slip = grid.working_days_between(base, s.finish)
         if slip < ctx.options.slip_days:
