@@ -615,3 +615,20 @@ def test_notes_of_the_window_are_quoted(
     )
     assert "Progress notes:" in render_markdown(report)
     assert "delivery &lt;for&gt; 26 Mar" in render_html(report)
+
+
+def test_a_stale_overdue_program_says_so_plainly() -> None:
+    """The small example's progress is written as of 23 Jan; as of 1 Jun nothing more is
+    recorded: every deadline has passed with the work not done, and the report says so."""
+    plan, _ = load_plan(EXAMPLES / "small")
+    assert plan is not None
+    day = dt.date(2026, 6, 1)
+    data, problems = report_data(plan, day, iterations=200, seed=0, audit=False)
+    assert data is not None, problems
+    report = build_status(data, plan, since=day - dt.timedelta(days=7), audience="team")
+    assert report.colour == "red" and "is overdue" in report.reason
+    overdue = [t for t in report.lowlights if "is overdue" in t]
+    # ready-for-ab (13 Mar), the release and the launch (3 Apr): all past 1 Jun, none done.
+    assert len(overdue) == 3
+    assert "No progress has been recorded since 23 Jan 2026 (129 days)." in report.lowlights
+    assert any("No progress has been recorded since 23 Jan 2026" in s for s in report.summary)

@@ -31,7 +31,6 @@ from ontrack.store import ENV
 
 if TYPE_CHECKING:
     from ontrack.engines.diff import PlanDiff
-    from ontrack.engines.schedule.progress import Status
 
 DB_HELP = (
     f"Database URL or SQLite file (default: ${ENV}, else .ontrack/ontrack.db beside the plan). "
@@ -369,19 +368,6 @@ def progress(
         + (f", replaced {replaced}" if replaced else "")
         + f" for '{escape(name)}' (status {span})"
     )
-
-
-def store_status(
-    plan_path: Path, plan: Plan, db: str | None, status_date: dt.date | None
-) -> Status | None:
-    """The progress recorded in the store for the plan's program, as of ``status_date``
-    (default: the latest status date); None when nothing is recorded."""
-    from ontrack.engines.schedule.progress import facts_status  # noqa: PLC0415
-
-    with open_store(db, plan_path) as store:
-        name = store.program(plan.program.name)
-        facts = store.progress(name)
-    return facts_status(plan, facts, status_date)
 
 
 def budget(

@@ -56,6 +56,9 @@ Audience = Literal["exec", "team"]
 Grouping = Literal["auto", "wbs", "team"]
 
 _RANK: Mapping[str, int] = {"red": 0, "amber": 1, "green": 2}
+# Progress older than this (calendar days) is a lowlight: the picture is stale (risks' R143 too).
+STALE_DAYS = 14
+
 # Within a colour, rules rank in this order (docs/status-report.md), then by their value.
 _RULE_ORDER: Mapping[str, int] = {
     "missed": 0,
@@ -1077,9 +1080,29 @@ def _highlights(
 def _lowlights(
     ctx: _Ctx, milestones: Sequence[MilestoneStatus], diff: PlanDiff | None
 ) -> list[tuple[str, str]]:
-    """(kind, sentence), the most serious first: milestones slipping against the baseline,
-    risks that occurred, work behind the baseline, indices below 1, risks raised."""
+    """(kind, sentence), the most serious first: milestones overdue, progress gone stale,
+    milestones slipping against the baseline, risks that occurred, work behind the baseline,
+    indices below 1, risks raised."""
     out: list[tuple[str, str]] = []
+    # Work is done only when progress says so: a deadline that passed first is missed.
+    for due in ctx.data.milestones:
+        if due.deadline is not None and due.deadline < ctx.today and not due.done:
+            out.append(
+                (
+                    "overdue",
+                    f"'{due.title}' is overdue: it was due {day_text(due.deadline)} and is not "
+                    f"done; forecast {day_text(due.p50)} at P50.",
+                )
+            )
+    last = ctx.data.last_progress
+    if last is not None and (ctx.today - last).days > STALE_DAYS:
+        out.append(
+            (
+                "stale",
+                f"No progress has been recorded since {day_text(last)} "
+                f"({(ctx.today - last).days} days).",
+            )
+        )
     reached = {m.id for m in milestones if m.done and m.done_on and ctx.since < m.done_on}
     slipped = [
         m
@@ -1492,6 +1515,14 @@ def _summary(
             out.append(text + ".")
         else:
             out.append(f"No task finished or started since {day_text(ctx.since)}.")
+    last = data.last_progress
+    if ctx.now and last is not None and last < ctx.since:
+        # Say plainly how stale the picture is: nothing recorded is not the same as nothing done.
+        out.append(
+            f"No progress has been recorded since {day_text(last)} "
+            f"({(data.status_date - last).days} days before this report): the dates above "
+            "assume the work not reported done since then has not happened."
+        )
     extra: list[str] = []
     # The biggest slip, among dated milestones and releases first (the dates people were
     # promised), with the cause that accounts for most of it.
