@@ -237,3 +237,20 @@ def test_a_deadline_no_schedule_can_meet_is_analysed_not_refused(tmp_path: Path)
     audit = as_json("audit", plan)
     hard = next(c for c in audit["dcma"] if c["number"] == 5)
     assert hard["pass"] is True  # a deadline is not a hard constraint
+
+
+def test_a_deadline_before_the_start_constraint_is_a_target_too(tmp_path: Path) -> None:
+    plan = tmp_path / "squeeze.yaml"
+    plan.write_text(
+        "program: {name: S, start: 2026-01-05, status_date: 2026-01-02}\n"
+        "tasks:\n"
+        "  - {id: a, title: A, duration: 2d, start_no_earlier_than: 2026-03-02, "
+        "deadline: 2026-02-02}\n"
+    )
+    checked = runner.invoke(app, ["check", str(plan)])
+    assert checked.exit_code == 0 and "W309" in checked.output, checked.output
+    schedule = as_json("schedule", plan)
+    task = schedule["tasks"][0]
+    # Starts on its constraint, finishes 3 Mar: 19 working days 3-27 Feb, then 2 and 3 Mar.
+    assert (task["start"], task["finish"], task["late_days"]) == ("2026-03-02", "2026-03-03", 21)
+    assert [d["code"] for d in schedule["diagnostics"]] == ["W311"]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ontrack.diagnostics import Diagnostic, error, warning
 from ontrack.model import Plan, Task
 
-CODES = ("E220", "E221", "E222", "E223", "E224", "E225", "E226", "W301", "W304", "W307")
+CODES = ("E220", "E221", "E222", "E223", "E225", "E226", "W301", "W304", "W307", "W309")
 
 
 def check_tasks(plan: Plan) -> Iterator[Diagnostic]:
@@ -72,10 +72,13 @@ def check_tasks(plan: Plan) -> Iterator[Diagnostic]:
             )
         snet = task.start_no_earlier_than
         if task.deadline is not None and snet is not None and task.deadline < snet:
-            yield error(
-                "E224",
+            # A deadline is a target: the task is scheduled from its start constraint and shows
+            # how late it is (W311 when scheduled), never refused.
+            yield warning(
+                "W309",
                 at("deadline", task.loc),
-                f"task '{task.id}' must finish by {task.deadline} but cannot start before {snet}",
+                f"task '{task.id}' is due {task.deadline} but cannot start before {snet}: it "
+                "will miss its deadline",
                 "move the deadline or the start constraint",
                 subjects=(task.id,),
             )
