@@ -219,7 +219,9 @@ def export_command(
     assert output is not None
     _write_or_exit(output, data)
     detail = f"{fmt.value}, with the forecast" if forecast is not None else fmt.value
-    stderr.print(f"[green]✓[/green] wrote {escape(str(output))} ({detail})")
+    stderr.print(
+        f"[green]✓[/green] wrote {escape(str(output))} ({detail}); {escape(as_of.statement)}"
+    )
 
 
 def render(

@@ -178,7 +178,7 @@ def risks_command(
             }
         )
         return
-    _print(loaded.program.name, result, shown, simulated.iterations)
+    _print(loaded.program.name, result, shown, simulated.iterations, assessed.as_of.statement)
     if problems:
         print_diagnostics(problems)
 
@@ -247,7 +247,9 @@ def _money(value: Decimal) -> str:
     return f"{value:,.0f}"
 
 
-def _print(program: str, result: Assessment, shown: list[Any], iterations: int | None) -> None:
+def _print(
+    program: str, result: Assessment, shown: list[Any], iterations: int | None, statement: str
+) -> None:
     from ontrack.engines.risk import rating  # noqa: PLC0415
 
     counts = {k: sum(f.severity.value == k for f in shown) for k in _RANK}
@@ -261,8 +263,7 @@ def _print(program: str, result: Assessment, shown: list[Any], iterations: int |
         f"{_money(money)} {escape(result.currency)}"
     )
     stdout.print(
-        f"[dim]as of {result.as_of}"
-        + (f" · progress as of {result.status_date}" if result.status_date else "")
+        f"[dim]{escape(statement)}"
         + (f" · baseline {escape(result.baseline)}" if result.baseline else "")
         + (f" · forecast {iterations:,} iterations" if iterations else " · no forecast")
         + f" · program {result.program_days} working days[/dim]"
