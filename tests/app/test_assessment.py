@@ -168,7 +168,11 @@ def test_the_as_of_rule() -> None:
     assert resolve_as_of(plan) == AsOf(dt.date(2026, 1, 23), "program", dt.date(2026, 1, 23))
     # A day asked for wins; progress after it is not "recorded" as of then.
     asked = resolve_as_of(plan, (), dt.date(2026, 1, 10))
-    assert asked == AsOf(dt.date(2026, 1, 10), "option", dt.date(2026, 1, 10))
+    # As of 10 Jan, the latest actual date written that had happened then: api-contract's start
+    # on 8 Jan (funnel-analysis finished on the 7th; everything else is later).
+    assert asked == AsOf(dt.date(2026, 1, 10), "option", dt.date(2026, 1, 8))
+    # Before the program started, nothing had happened.
+    assert resolve_as_of(plan, (), dt.date(2025, 12, 15)).last_progress is None
 
 
 def test_today_is_the_as_of_date_of_a_plan_with_no_status(

@@ -90,10 +90,12 @@ def resolve_as_of(plan: Plan, facts: Iterable[Fact] = (), given: dt.date | None 
     )
     last_candidates = [*recorded]
     if has_plan_progress:
-        last_candidates.append(written or max(_plan_dates(plan), default=plan.program.start))
+        as_written = written or max(_plan_dates(plan), default=plan.program.start)
+        if given is None or as_written <= given:
+            last_candidates.append(as_written)
+        else:  # seen from an earlier day: only what had happened by then (status_as_of)
+            last_candidates += [d for d in _plan_dates(plan) if d <= given]
     last = max(last_candidates, default=None)
-    if last is not None and given is not None:
-        last = min(last, given)
     if given is not None:
         return AsOf(given, "option", last)
     if written is not None and (not recorded or written >= max(recorded)):
