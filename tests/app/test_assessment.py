@@ -258,3 +258,11 @@ def test_a_deadline_before_the_start_constraint_is_a_target_too(tmp_path: Path) 
     # Starts on its constraint, finishes 3 Mar: 19 working days 3-27 Feb, then 2 and 3 Mar.
     assert (task["start"], task["finish"], task["late_days"]) == ("2026-03-02", "2026-03-03", 21)
     assert [d["code"] for d in schedule["diagnostics"]] == ["W311"]
+
+
+def test_the_same_inputs_give_the_same_assessment() -> None:
+    args = (EXAMPLES / "small", "--as-of", "2026-02-16", "-n", "2000", "--seed", "7")
+    first, second = as_json("assess", *args), as_json("assess", *args)
+    assert first == second
+    other = as_json("assess", *args[:-1], "8")  # another seed: other draws
+    assert other["milestones"] != first["milestones"] or other["cost"] != first["cost"]
