@@ -157,6 +157,12 @@ def test_every_output_of_the_tracked_example_equals_the_assessment(
         assert (truth["evm"]["spi"], truth["evm"]["spi_t"]) == (latest["spi"], latest["spi_t"])
         assert truth["evm"]["planned_finish"] == evm["planned_finish"]
         assert truth["evm"]["forecast_finish"] == latest["forecast_finish"]
+        # The budget's earned-value EACs are the evm command's.
+        assert (budget["eac"]["cpi"], budget["eac"]["cpi_spi"], budget["eac"]["budget_rate"]) == (
+            latest["eac_cpi"],
+            latest["eac_cpi_spi"],
+            latest["eac_budget_rate"],
+        )
         # Dates are working days: no forecast finish on a weekend.
         assert dt.date.fromisoformat(latest["forecast_finish"]).weekday() < 5
 
