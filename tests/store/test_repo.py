@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, inspect, select, text, update
 from ontrack.model import BaselineTask
 from ontrack.planfile import load_plan_texts
 from ontrack.planfile.generate import dump_plan, generate_plan
-from ontrack.store import ENV
+from ontrack.store import ENV, StoreError
 from ontrack.store import db as store_db
-from ontrack.store.db import StoreError, locate
+from ontrack.store.db import locate
 from ontrack.store.repo import ProgressFact, Store, content_hash
 from ontrack.store.tables import BaselineRow
 from tests.conftest import HEADER

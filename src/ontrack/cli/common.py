@@ -22,7 +22,7 @@ from ontrack.planfile import load_plan, load_plan_texts
 from ontrack.store import ENV
 
 if TYPE_CHECKING:
-    from ontrack.store.db import StoreError
+    from ontrack.store import StoreError
     from ontrack.store.repo import Store
 
 
@@ -49,7 +49,7 @@ def open_store(db: str | None, plan: Path | None, *, create: bool = False) -> It
     """The store (``db``, else $ONTRACK_DB, else beside ``plan``), closed afterwards; a store
     error becomes its diagnostic on stderr and exit code 1."""
     # The store's libraries load only for the commands that use it (a second off --help).
-    from ontrack.store.db import StoreError  # noqa: PLC0415
+    from ontrack.store import StoreError  # noqa: PLC0415
     from ontrack.store.repo import Store  # noqa: PLC0415
 
     label = db or os.environ.get(ENV) or str(plan or ".")

@@ -25,22 +25,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ontrack.store import ENV
+from ontrack.store import ENV, StoreError
 
 CODES = ("E501", "E502", "E503", "E504")
 DEFAULT_NAME = Path(".ontrack") / "ontrack.db"
 BUSY_TIMEOUT_MS = 30_000
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class StoreError(Exception):
-    """A store that cannot be used, with a stable code and a hint."""
-
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
 
 
 @dataclass(frozen=True, slots=True)

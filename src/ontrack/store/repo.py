@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import ProgressFact
-from ontrack.store.db import Location, StoreError, connect, locate
+from ontrack.store import StoreError
+from ontrack.store.db import Location, connect, locate
 from ontrack.store.tables import BaselineRow, FileRow, ProgramRow, ProgressRow, RevisionRow
 
 __all__ = [  # ProgressFact lives with the model now; it stays importable from here
