@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
 from ontrack.planfile import load_plan_texts
-from ontrack.reports.data import TrackingInput
 
 if TYPE_CHECKING:
+    from ontrack.reports.data import TrackingInput
     from ontrack.store.repo import ProgressFact, RevisionInfo, Store
 
 
@@ -66,6 +66,9 @@ def read_tracked(
 ) -> Tracked:
     """Facts (up to ``until``), revisions, the baseline when named, and the two revisions a
     status window ``(since, end)`` compares."""
+    # The report's records (and numpy) load only when tracking data is read.
+    from ontrack.reports.data import TrackingInput  # noqa: PLC0415
+
     name = store.program(plan.program.name)
     facts = tuple(f for f in store.progress(name) if until is None or f.status_date <= until)
     revisions = tuple(sorted(store.revisions(name), key=lambda r: r.created_at))
