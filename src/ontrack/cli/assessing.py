@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ontrack.cli.common import open_store
+from ontrack.cli.common import open_workspace
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
 from ontrack.cli.track import DB_HELP
 from ontrack.model import Plan
@@ -92,15 +92,8 @@ def read_store(plan: Plan, request: StoreRequest, until: dt.date | None) -> Trac
     """The store's tracking data, or None when not asked for; stops with E5xx on store errors."""
     if not request.wanted:
         return None
-    from ontrack.app.tracking import RevisionUnreadable, read_tracked  # noqa: PLC0415
-
-    with open_store(request.db, request.where) as store:
-        try:
-            return read_tracked(store, plan, request.baseline, until=until, window=request.window)
-        except RevisionUnreadable as exc:
-            print_diagnostics(exc.diagnostics, stderr)
-            stderr.print(f"[red]✗[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
+    with open_workspace(request.db, request.where) as workspace:
+        return workspace.read_tracked(plan, request.baseline, until=until, window=request.window)
 
 
 def assess_or_exit(

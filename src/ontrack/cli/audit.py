@@ -142,13 +142,13 @@ def _tracking(
     status = None
     frozen = None
     if baseline is not None or progress:
-        from ontrack.cli.common import open_store  # noqa: PLC0415
+        from ontrack.cli.common import open_workspace  # noqa: PLC0415
 
-        with open_store(db, path) as store:
-            name = store.program(program or plan.program.name)
+        with open_workspace(db, path) as workspace:
+            name = workspace.program(program or plan.program.name)
             if baseline is not None:
-                frozen = store.baseline(name, baseline).tasks
-            facts = store.progress(name)
+                frozen = workspace.baseline(name, baseline).tasks
+            facts = workspace.progress(name)
         status = facts_status(plan, facts, status_date)
     if status is None and status_date is not None:  # the plan's own progress, read at that day
         own = plan_status(plan)

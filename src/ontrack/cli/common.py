@@ -1,6 +1,6 @@
 """What several commands share: loading the plan or stopping with its diagnostics, opening the
-store or stopping with its error, a revision's plan, the options that plan around recorded
-progress, and the percentage thresholds."""
+store (through the application layer) or stopping with its error, and the percentage
+thresholds."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
+from ontrack.app.workspace import ENV, RevisionUnreadable, StoreError, Workspace
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
 from ontrack.diagnostics import SourceLoc, error
 from ontrack.interop.importer import load_any
 from ontrack.model import Plan
-from ontrack.planfile import load_plan, load_plan_texts
-from ontrack.store import ENV
-
-if TYPE_CHECKING:
-    from ontrack.store import StoreError
-    from ontrack.store.repo import Store
+from ontrack.planfile import load_plan
 
 
 def load_or_exit(
@@ -45,34 +41,27 @@ def _fail(store_label: str, exc: StoreError) -> typer.Exit:
 
 
 @contextmanager
-def open_store(db: str | None, plan: Path | None, *, create: bool = False) -> Iterator[Store]:
-    """The store (``db``, else $ONTRACK_DB, else beside ``plan``), closed afterwards; a store
-    error becomes its diagnostic on stderr and exit code 1."""
-    # The store's libraries load only for the commands that use it (a second off --help).
-    from ontrack.store import StoreError  # noqa: PLC0415
-    from ontrack.store.repo import Store  # noqa: PLC0415
-
+def open_workspace(
+    db: str | None, plan: Path | None, *, create: bool = False
+) -> Iterator[Workspace]:
+    """The plan's store (``db``, else $ONTRACK_DB, else beside ``plan``), closed afterwards. A
+    store error becomes its diagnostic on stderr and exit code 1; so does a recorded revision
+    that no longer loads."""
     label = db or os.environ.get(ENV) or str(plan or ".")
     try:
-        store = Store.open(db, plan, create=create)
+        workspace = Workspace.open(db, plan, create=create)
     except StoreError as exc:
         raise _fail(label, exc) from None
     try:
-        yield store
+        yield workspace
     except StoreError as exc:
-        raise _fail(store.location.label, exc) from None
+        raise _fail(workspace.label, exc) from None
+    except RevisionUnreadable as exc:
+        print_diagnostics(exc.diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
     finally:
-        store.close()
-
-
-def revision_plan(store: Store, program: str, number: int) -> Plan:
-    """The plan of a recorded revision, or exit 1 when it no longer loads."""
-    plan, diagnostics = load_plan_texts(store.files(program, number))
-    if plan is None:
-        print_diagnostics(diagnostics, stderr)
-        stderr.print(f"[red]✗[/red] revision {number} of '{program}' no longer loads")
-        raise typer.Exit(1)
-    return plan
+        workspace.close()
 
 
 def parse_percent(text: str) -> Fraction:

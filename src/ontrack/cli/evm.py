@@ -184,14 +184,14 @@ def _tracked_points(
     baseline: str, plan: Path, db: str | None, program: str | None
 ) -> tuple[list[EvmPoint], str, DailyPv | None]:
     """The periods, the unit of their amounts, and the baseline's PV per working day."""
-    from ontrack.cli.common import open_store, revision_plan  # noqa: PLC0415
+    from ontrack.cli.common import open_workspace  # noqa: PLC0415
     from ontrack.engines.tracking import baseline_daily_pv, evm_points  # noqa: PLC0415
 
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        info = store.baseline(name, baseline)
-        frozen = revision_plan(store, name, info.revision)
-        facts = store.progress(name)
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        info = workspace.baseline(name, baseline)
+        frozen = workspace.revision_plan(name, info.revision)
+        facts = workspace.progress(name)
     points, unit = evm_points(frozen, info.tasks, facts)
     return points, unit, baseline_daily_pv(frozen, info.tasks)
 

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.cli.common import open_store, parse_percent, revision_plan
+from ontrack.cli.common import open_workspace, parse_percent
 from ontrack.cli.output import Format, add_column, print_json, stdout
 from ontrack.cli.track import DB_OPTION, FORMAT_OPTION, PLAN_OPTION, PROGRAM_OPTION
 
@@ -55,12 +55,12 @@ def scope_command(
         weeks,
     )
 
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        info = store.baseline(name, baseline)
-        number = store.resolve(name, rev)
-        history = [r for r in store.revisions(name) if r.number <= number]
-        facts = store.progress(name)
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        info = workspace.baseline(name, baseline)
+        number = workspace.resolve(name, rev)
+        history = [r for r in workspace.revisions(name) if r.number <= number]
+        facts = workspace.progress(name)
         # Weeks are those of the progress's status dates, not of the days data was entered.
         start, end = series_span(facts, info.created_at.date(), history[-1].created_at.date())
         times = [r.created_at for r in history]
@@ -69,7 +69,7 @@ def scope_command(
         week_revs = [None if i is None else history[i].number for i in picked]
         # Only the revisions some week (or the comparison) uses are loaded.
         wanted = {info.revision, number} | {n for n in week_revs if n is not None}
-        plans: dict[int, Plan] = {n: revision_plan(store, name, n) for n in sorted(wanted)}
+        plans: dict[int, Plan] = {n: workspace.revision_plan(name, n) for n in sorted(wanted)}
     versions = [(r.created_at, plans[r.number]) for r in history if r.number in plans]
     base = plans[info.revision]
     change = scope_change(base, plans[number])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.cli.common import load_or_exit, open_store, revision_plan
+from ontrack.app.workspace import ENV
+from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.flags import App
 from ontrack.cli.output import (
     Format,
@@ -25,9 +25,7 @@ from ontrack.cli.output import (
     stdout,
 )
 from ontrack.diagnostics import SourceLoc, error
-from ontrack.model import BaselineTask, Plan
 from ontrack.planfile import plan_sources
-from ontrack.store import ENV
 
 if TYPE_CHECKING:
     from ontrack.engines.diff import PlanDiff
@@ -73,23 +71,18 @@ def apply(
         print_diagnostics([error("E001", SourceLoc(str(plan)), f"cannot read: {exc}")], stderr)
         raise typer.Exit(1) from None
     who = author or os.environ.get("ONTRACK_AUTHOR") or getpass.getuser()
-    with open_store(db, plan, create=True) as store:
-        info, created = store.apply(
-            loaded.program.name,
-            files,
-            author=who,
-            message=message,
-            tasks=len(loaded.tasks),
-        )
+    with open_workspace(db, plan, create=True) as workspace:
+        applied = workspace.apply(loaded, files, author=who, message=message)
+        info = applied.revision
         if fmt is Format.JSON:
             print_json(
-                {"recorded": created, "program": loaded.program.name, "store": store.location.label}
+                {"recorded": applied.recorded, "program": applied.program, "store": workspace.label}
                 | info.to_json()
             )
-        elif created:
+        elif applied.recorded:
             stdout.print(
                 f"[green]✓[/green] recorded revision [bold]{info.number}[/bold] of "
-                f"'{escape(loaded.program.name)}' ({info.tasks} tasks) in {store.location.label}"
+                f"'{escape(applied.program)}' ({info.tasks} tasks) in {workspace.label}"
             )
         else:
             stdout.print(
@@ -108,19 +101,15 @@ def log(
 
     Example: ontrack log --plan examples/platform-migration
     """
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        revisions = store.revisions(name)
-        baselines: dict[int, list[str]] = {}
-        for b in store.baselines(name):
-            baselines.setdefault(b.revision, []).append(b.name)
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        entries = workspace.log(name)
     if fmt is Format.JSON:
         print_json(
             {
                 "program": name,
                 "revisions": [
-                    r.to_json() | {"baselines": baselines.get(r.number, [])}
-                    for r in reversed(revisions)
+                    e.revision.to_json() | {"baselines": list(e.baselines)} for e in entries
                 ],
             }
         )
@@ -128,13 +117,14 @@ def log(
     table = Table(title=f"Revisions of {escape(name)}", title_justify="left")
     for col in ("rev", "when (UTC)", "author", "tasks", "baselines", "message"):
         add_column(table, col, wide=col == "message", right=col in ("rev", "tasks"))
-    for r in reversed(revisions):
+    for e in entries:
+        r = e.revision
         table.add_row(
             str(r.number),
             f"{r.created_at:%Y-%m-%d %H:%M}",
             escape(r.author),
             str(r.tasks),
-            escape(", ".join(baselines.get(r.number, []))),
+            escape(", ".join(e.baselines)),
             escape(r.message),
         )
     stdout.print(table)
@@ -163,29 +153,17 @@ def diff(
 
     Example: ontrack diff 3 5 --plan examples/platform-migration
     """
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        newer = store.resolve(name, new)
-        older = store.resolve(name, old) if old is not None else max(1, newer - 1)
-        before = revision_plan(store, name, older)
-        after = revision_plan(store, name, newer)
-    from ontrack.engines.diff import diff_plans  # noqa: PLC0415
+    from ontrack.app.workspace import plan_changes  # noqa: PLC0415
 
-    old_dates = _dates(before, time_limit) if dates else None
-    new_dates = _dates(after, time_limit) if dates else None
-    changes = diff_plans(before, after, old_dates, new_dates)
+    with open_workspace(db, plan) as workspace:
+        pair = workspace.revision_pair(workspace.program(program), old, new)
+    changes = plan_changes(pair.before, pair.after, dates=dates, time_limit=time_limit)
     if fmt is Format.JSON:
-        print_json({"program": name, "from": older, "to": newer} | changes.to_json())
+        print_json(
+            {"program": pair.program, "from": pair.older, "to": pair.newer} | changes.to_json()
+        )
         return
-    _print_diff(name, older, newer, changes)
-
-
-def _dates(plan: Plan, time_limit: float) -> dict[str, tuple[dt.date, dt.date]] | None:
-    """The plan's scheduled dates per task, or None when it cannot be scheduled."""
-    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
-
-    result, _ = schedule(plan, ScheduleOptions(time_limit=time_limit))
-    return None if result is None else {t.id: (t.start, t.finish) for t in result.tasks}
+    _print_diff(pair.program, pair.older, pair.newer, changes)
 
 
 def _print_diff(name: str, older: int, newer: int, changes: PlanDiff) -> None:
@@ -232,46 +210,23 @@ def baseline_set(
 
     Example: ontrack baseline set approved --plan examples/platform-migration
     """
-    from ontrack.engines.cost import task_costs  # noqa: PLC0415
-    from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
-
-    with open_store(db, plan) as store:
-        name_ = store.program(program)
-        number = store.resolve(name_, rev)
-        frozen = revision_plan(store, name_, number)
-        result, problems = schedule(frozen, ScheduleOptions(time_limit=time_limit))
-        if result is None:
-            print_diagnostics(problems, stderr)
-            stderr.print(f"[red]✗[/red] revision {number} cannot be scheduled; no baseline set")
-            raise typer.Exit(1)
-        costs = task_costs(frozen, result)
-        tasks = {
-            t.id: BaselineTask(
-                t.start,
-                t.finish,
-                t.duration_days,
-                costs.get(t.id, Decimal(0)),
-                summary=t.summary,
-                milestone=t.milestone,
-            )
-            for t in result.tasks
-        }
-        total = sum(costs.values(), Decimal(0))
-        info = store.set_baseline(
-            name_,
-            name,
-            number,
-            finish=result.finish,
-            cost=total,
-            tasks=tasks,
-            replace=replace,
+    with open_workspace(db, plan) as workspace:
+        outcome = workspace.set_baseline(
+            workspace.program(program), name, rev, replace=replace, time_limit=time_limit
         )
+    info = outcome.baseline
+    if info is None:
+        print_diagnostics(outcome.diagnostics, stderr)
+        stderr.print(
+            f"[red]✗[/red] revision {outcome.revision} cannot be scheduled; no baseline set"
+        )
+        raise typer.Exit(1)
     if fmt is Format.JSON:
         print_json(info.to_json())
         return
     stdout.print(
-        f"[green]✓[/green] baseline [bold]{escape(name)}[/bold] = revision {number}: finish "
-        f"{info.finish}, planned cost {info.cost:,} {frozen.program.currency}"
+        f"[green]✓[/green] baseline [bold]{escape(name)}[/bold] = revision {outcome.revision}: "
+        f"finish {info.finish}, planned cost {info.cost:,} {outcome.plan.program.currency}"
     )
 
 
@@ -286,9 +241,9 @@ def baseline_list(
 
     Example: ontrack baseline list --plan examples/platform-migration
     """
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        baselines = store.baselines(name)
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        baselines = workspace.baselines(name)
     if fmt is Format.JSON:
         print_json({"program": name, "baselines": [b.to_json() for b in baselines]})
         return
@@ -340,24 +295,19 @@ def progress(
     Example: ontrack progress status-2026-03-13.csv --plan examples/platform-migration
     """
     from ontrack.app.asof import today  # noqa: PLC0415 - ONTRACK_TODAY pins it, as elsewhere
-    from ontrack.interop.progressfile import read_progress  # noqa: PLC0415
 
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        latest = revision_plan(store, name, store.resolve(name, None))
-        facts, diagnostics = read_progress(
+    with open_workspace(db, plan) as workspace:
+        outcome = workspace.record_progress_file(
+            workspace.program(program),
             file,
-            task_ids=latest.task_by_id,
-            hours_per_day=latest.calendar.hours_per_day,
-            days_per_week=len(latest.calendar.workweek),
             status_date=status_date.date() if status_date else None,
             latest=None if allow_future else today(),
         )
-        if diagnostics:
-            print_diagnostics(diagnostics, stderr)
-            stderr.print(f"[red]✗[/red] {file}: {counts_line(diagnostics)}; nothing recorded")
-            raise typer.Exit(1)
-        added, replaced = store.record_progress(name, facts)
+    if not outcome.recorded:
+        print_diagnostics(outcome.diagnostics, stderr)
+        stderr.print(f"[red]✗[/red] {file}: {counts_line(outcome.diagnostics)}; nothing recorded")
+        raise typer.Exit(1)
+    name, facts, added, replaced = outcome.program, outcome.facts, outcome.added, outcome.replaced
     if fmt is Format.JSON:
         print_json({"program": name, "added": added, "replaced": replaced, "facts": len(facts)})
         return
@@ -404,14 +354,13 @@ def budget(
     """
     from ontrack.app.asof import resolve_as_of  # noqa: PLC0415
     from ontrack.app.assessment import AssessOptions, assess  # noqa: PLC0415
-    from ontrack.app.tracking import read_tracked  # noqa: PLC0415
     from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
     day = status_date.date() if status_date else None
-    with open_store(db, plan) as store:
-        name = store.program(program)
-        current = revision_plan(store, name, store.resolve(name, None))
-        tracked = read_tracked(store, current, baseline, until=day)
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        current = workspace.latest_plan(name)
+        tracked = workspace.read_tracked(current, baseline, until=day)
     assessed, problems = assess(
         current,
         AssessOptions(iterations=iterations, seed=seed, report=ReportOptions(audit=False)),
