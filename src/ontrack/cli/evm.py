@@ -360,10 +360,13 @@ def print_summary(series: EvmSeries) -> None:
     # Finance lags: the cost line speaks for the last period that has a CPI, and says so.
     c = next((q for q in reversed(series.periods) if q.cpi is not None), None)
     if c is not None and c.cpi is not None:
+        # Earned value measures against the baseline's planned cost (BAC), not the approved
+        # budget (`ontrack budget` compares both): say which.
         standing = "under" if c.cpi > 1 else "over" if c.cpi < 1 else "on"
         as_of = "" if c is p else f" as of period {escape(c.label)} (the last with AC)"
         stdout.print(
-            f"Cost{as_of}: {standing} budget (CPI {c.cpi:.2f}, CV {_money(c.cv)}); EAC "
+            f"Cost{as_of}: {standing} the baseline's planned cost (CPI {c.cpi:.2f}, CV "
+            f"{_money(c.cv)}); EAC "
             f"{_or_dash(_money(c.eac_cpi))} (BAC/CPI), "
             f"{_or_dash(_money(c.eac_budget_rate))} (AC + BAC − EV), "
             f"{_or_dash(_money(c.eac_cpi_spi))} (CPI·SPI); ETC {_or_dash(_money(c.etc))}, "
