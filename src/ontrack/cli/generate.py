@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ontrack.cli.output import stderr
+from ontrack.cli.output import print_diagnostics, stderr
+from ontrack.diagnostics import SourceLoc, error
 from ontrack.fileio import write_text_atomic
 from ontrack.planfile.generate import dump_plan, generate_plan
 
@@ -35,5 +36,13 @@ def generate(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        write_text_atomic(output, text)
+        try:
+            write_text_atomic(output, text)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            print_diagnostics(
+                [error("E701", SourceLoc(str(output)), f"cannot write the plan: {reason}")],
+                stderr,
+            )
+            raise typer.Exit(1) from None
         stderr.print(f"wrote {tasks} tasks and {people} people to {output}")

@@ -8,11 +8,8 @@ never leaves half a file where the last good one was.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -22,6 +19,7 @@ from rich.markup import escape
 
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
+from ontrack.fileio import NotAFileError, write_bytes_atomic
 from ontrack.interop.importer import (
     FORMAT_NAMES,
     ImportFormat,
@@ -65,21 +63,9 @@ WITH_FORECAST = frozenset({ExportFormat.ICS, ExportFormat.CSV, ExportFormat.XLSX
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not exports
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write to a temporary file beside ``path``'s target, then rename it over that target (see
+    ``ontrack.fileio.write_bytes_atomic``: links written through, modes kept, devices refused)."""
+    write_bytes_atomic(path, data)
 
 
 def _write_or_exit(path: Path, data: bytes) -> None:
@@ -92,7 +78,9 @@ def _write_or_exit(path: Path, data: bytes) -> None:
                     "E462",
                     SourceLoc(str(path)),
                     f"cannot write the file: {exc.strerror or type(exc).__name__}",
-                    "check that the folder exists and can be written",
+                    "give the path of a file to write"
+                    if isinstance(exc, NotAFileError)
+                    else "check that the folder exists and can be written",
                 )
             ],
             stderr,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, warning
 from ontrack.engines.forecast.throughput import WorkItem
+from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 
 CODES = ("E410", "E411", "E412", "E413", "E414", "E415", "E416", "E417", "W410")
 ROW_REPORT_LIMIT = 5  # rows listed one by one per code; the rest are counted
@@ -89,7 +90,7 @@ def read_history(
     path = Path(path)
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = read_bytes_limited(path, MAX_INPUT_BYTES)
     except FileNotFoundError:
         return None, [error("E410", SourceLoc(name), "no such file", "check the path")]
     except IsADirectoryError:

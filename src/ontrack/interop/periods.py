@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.engines.evm import EvmPoint
+from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 
 CODES = ("E430", "E431", "E432", "E433", "E434", "E435", "E436")
 COLUMNS = ("period", "pv", "ev", "ac")
@@ -50,7 +51,7 @@ def read_periods(path: Path | str) -> tuple[list[EvmPoint], list[Diagnostic]]:
     path = Path(path)
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = read_bytes_limited(path, MAX_INPUT_BYTES)
     except FileNotFoundError:
         return [], [error("E430", SourceLoc(name), "no such file", "check the path")]
     except IsADirectoryError:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 from ontrack.model import ProgressFact
 from ontrack.planfile import values as v
 from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes
@@ -61,7 +62,7 @@ def read_progress(
     if status_date is not None and latest is not None and status_date > latest:
         return [], [_future(SourceLoc(name), status_date, latest, "--status-date")]
     try:
-        raw = path.read_bytes()
+        raw = read_bytes_limited(path, MAX_INPUT_BYTES)
     except OSError as exc:
         return [], [error("E440", SourceLoc(name), f"cannot read: {exc.strerror or exc}")]
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,12 +12,14 @@ from typing import Any
 
 from ontrack.checks import POOL_CODES, REF_CODES, run_checks
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors, sorted_diagnostics
+from ontrack.fileio import is_inside, read_text_limited
 from ontrack.gcpause import gc_paused
 from ontrack.model import Calendar, Plan
 from ontrack.planfile import schema as s
+from ontrack.planfile import yamlread
 from ontrack.planfile.build import Builder
 from ontrack.planfile.validate import Item, validate_item, validate_list, validate_tasks
-from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes, read_yaml_file
+from ontrack.planfile.yamlread import PosDict, PosList, YamlDoc, read_yaml_bytes, read_yaml_file
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 _ALL_SECTIONS = [*s.SINGLETONS, *s.SECTIONS]
@@ -43,17 +46,49 @@ def plan_files(path: Path) -> list[Path]:
     return found
 
 
-def load_plan(path: str | os.PathLike[str]) -> tuple[Plan | None, list[Diagnostic]]:
+#: Set to 1 to let a plan folder's symlinks reach files outside it (see ``load_plan``).
+ALLOW_OUTSIDE_LINKS_ENV = "ONTRACK_ALLOW_OUTSIDE_LINKS"
+
+
+def load_plan(
+    path: str | os.PathLike[str], *, allow_outside_links: bool | None = None
+) -> tuple[Plan | None, list[Diagnostic]]:
     """Load a plan file or a folder of plan files.
 
     Returns the plan (None when there are errors) and all diagnostics, sorted by position.
     Never raises for bad input.
+
+    A symlink in a folder that leads out of it is refused (E010) unless ``allow_outside_links``;
+    None (the default) takes it from ``$ONTRACK_ALLOW_OUTSIDE_LINKS`` (1, true or yes).
     """
+    if allow_outside_links is None:
+        allow_outside_links = outside_links_allowed()
     with gc_paused():
-        return _load_path(Path(path))
+        return _load_path(Path(path), allow_outside_links=allow_outside_links)
 
 
-def _load_path(root: Path) -> tuple[Plan | None, list[Diagnostic]]:
+def outside_links_allowed() -> bool:
+    """Whether ``$ONTRACK_ALLOW_OUTSIDE_LINKS`` says to follow links out of a plan folder."""
+    value = os.environ.get(ALLOW_OUTSIDE_LINKS_ENV, "")
+    return value.strip().lower() in {"1", "true", "yes"}
+
+
+def _outside_link(file: Path) -> Diagnostic:
+    return error(
+        "E010",
+        SourceLoc(str(file)),
+        "symlink leads out of the plan folder; not read",
+        "copy the file into the folder, or set ONTRACK_ALLOW_OUTSIDE_LINKS=1 to follow it",
+    )
+
+
+def _read_folder_file(file: Path, root: Path, allow_outside_links: bool) -> YamlDoc:
+    if not allow_outside_links and not is_inside(file, root):
+        return YamlDoc(str(file), None, [_outside_link(file)])
+    return read_yaml_file(file)
+
+
+def _load_path(root: Path, *, allow_outside_links: bool) -> tuple[Plan | None, list[Diagnostic]]:
     if root.is_dir():
         files = plan_files(root)
         if not files:
@@ -65,8 +100,8 @@ def _load_path(root: Path) -> tuple[Plan | None, list[Diagnostic]]:
                     "point at a plan file, or a folder that holds some",
                 )
             ]
-        docs = [read_yaml_file(f) for f in files]
-    elif root.exists():
+        docs = [_read_folder_file(f, root, allow_outside_links) for f in files]
+    elif root.exists() or root.is_symlink():
         docs = [read_yaml_file(root)]
     else:
         return None, [
@@ -92,13 +127,25 @@ def load_plan_texts(files: Sequence[tuple[str, str]]) -> tuple[Plan | None, list
         return _load_docs([(d.path, d.data, d.diagnostics) for d in docs])
 
 
-def plan_sources(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
+def plan_sources(
+    path: str | os.PathLike[str], *, allow_outside_links: bool | None = None
+) -> list[tuple[str, str]]:
     """The files of a plan as (name relative to the plan's folder, text), in loading order.
-    Raises OSError or UnicodeDecodeError; callers load the plan first, which reports those."""
+    Raises OSError or UnicodeDecodeError; callers load the plan first, which reports those.
+    Reads as ``load_plan`` does: regular files only, within the size limit, and no symlink out
+    of the folder unless ``allow_outside_links`` (None: from the environment)."""
+    if allow_outside_links is None:
+        allow_outside_links = outside_links_allowed()
     root = Path(path)
+    limit = yamlread.MAX_FILE_BYTES
     if root.is_dir():
-        return [(f.relative_to(root).as_posix(), f.read_text("utf-8")) for f in plan_files(root)]
-    return [(root.name, root.read_text("utf-8"))]
+        found: list[tuple[str, str]] = []
+        for f in plan_files(root):
+            if not allow_outside_links and not is_inside(f, root):
+                raise OSError(errno.EPERM, "symlink leads out of the plan folder", str(f))
+            found.append((f.relative_to(root).as_posix(), read_text_limited(f, limit)))
+        return found
+    return [(root.name, read_text_limited(root, limit))]
 
 
 def _load_docs(

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.fileio import FileTooLargeError, NotAFileError, read_bytes_limited
 from ontrack.gcpause import gc_paused
 
 try:  # libyaml is in PyYAML's wheels; the pure-Python loader is the slow fallback
@@ -89,13 +90,18 @@ class _Refused(Exception):
 
 
 def read_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
-    """Read and compose one file; every failure becomes a diagnostic on the returned doc."""
+    """Read and compose one file; every failure becomes a diagnostic on the returned doc.
+
+    Only a regular file is read (a FIFO or a device is refused without blocking or reading it),
+    and no more than ``MAX_FILE_BYTES`` of it, counted as read.
+    """
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return YamlDoc(name, None, [_too_large(name, size)])
-        raw = path.read_bytes()
+        raw = read_bytes_limited(path, MAX_FILE_BYTES)
+    except NotAFileError as exc:
+        return YamlDoc(name, None, [_not_regular(name, exc.kind)])
+    except FileTooLargeError as exc:
+        return YamlDoc(name, None, [_too_large(name, exc.size)])
     except OSError as exc:
         return YamlDoc(
             name,
@@ -104,7 +110,7 @@ def read_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
                 error(
                     "E001",
                     SourceLoc(name),
-                    f"cannot read file: {exc.strerror}",
+                    f"cannot read file: {exc.strerror or type(exc).__name__}",
                     "check the path and its permissions",
                 )
             ],
@@ -112,11 +118,22 @@ def read_yaml_file(path: Path, display: str | None = None) -> YamlDoc:
     return read_yaml_bytes(raw, name)
 
 
-def _too_large(name: str, size: int) -> Diagnostic:
+def _not_regular(name: str, kind: str) -> Diagnostic:
+    """E009: a plan path that is a device, FIFO, socket or folder where a file belongs."""
+    return error(
+        "E009",
+        SourceLoc(name),
+        f"not a regular file: this is a {kind}",
+        "plan files are ordinary .yaml files; remove it or point at the real file",
+    )
+
+
+def _too_large(name: str, size: int | None) -> Diagnostic:
+    said = f"{size:,} bytes" if size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
     return error(
         "E004",
         SourceLoc(name),
-        f"file is {size:,} bytes; plan files are limited to {MAX_FILE_BYTES:,}",
+        f"file is {said}; plan files are limited to {MAX_FILE_BYTES:,}",
         "split the plan into a folder of smaller files",
     )
 
