@@ -55,7 +55,8 @@ def milestones_ics(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"{plan.program.name}: milestones and releases")
+    # An X- property is not escaped like TEXT: a line break in the name would break the file.
+    cal.add("x-wr-calname", f"{_one_line(plan.program.name)}: milestones and releases")
     stamp = stamp.astimezone(dt.UTC) if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
     finishes = {t.id: t.finish for t in schedule.tasks}
     items: dict[tuple[str, str], ItemForecast] = (
@@ -104,6 +105,10 @@ def milestones_ics(
         )
     data: bytes = cal.to_ical()
     return data
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _event(
