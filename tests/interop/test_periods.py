@@ -155,3 +155,11 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
 
 def test_codes_are_in_the_evm_range() -> None:
     assert all(code[0] == "E" and 430 <= int(code[1:]) <= 439 for code in CODES)
+
+
+def test_a_superscript_digit_is_not_a_period() -> None:
+    """Found by the fuzz suite: '²' passed str.isdigit() and crashed int()."""
+    from ontrack.interop.periods import parse_periods
+
+    _, diagnostics = parse_periods("period,pv,ev,ac\n²,100,90,95\n", "p.csv")
+    assert [d.code for d in diagnostics if d.is_error] == ["E436"]

@@ -111,3 +111,13 @@ def test_multi_mode_files_are_refused() -> None:
     text = text.replace("   2        1          3", "   2        3          3", 1)
     with pytest.raises(PsplibError, match="single-mode"):
         parse_psplib(text)
+
+
+def test_a_superscript_digit_is_a_psplib_error_not_a_crash() -> None:
+    """Found by the fuzz suite's sibling readers: '²' passed str.isdigit() and crashed int()."""
+    text = J301_1.read_text()
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[:1] == ["2"])
+    lines[at] = lines[at].replace("2", "²", 1)
+    with pytest.raises(PsplibError):  # a coded E401 in the CLI, never a bare ValueError
+        parse_psplib("\n".join(lines))

@@ -230,7 +230,8 @@ def _row(
             date = dt.date.fromisoformat(text)
         except ValueError:
             problems.append(error("E436", loc, f"period '{text}' is not a valid date"))
-    elif text.isdigit() and int(text) >= 1:
+    elif text.isascii() and text.isdigit() and len(text) <= 6 and int(text) >= 1:
+        # ASCII digits only: str.isdigit() is also true of '²', which int() refuses.
         period = int(text)
     else:
         problems.append(

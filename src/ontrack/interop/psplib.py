@@ -48,12 +48,12 @@ class _Lines:
         """The following rows that start with a number (blanks and dashes skipped)."""
         while self.index < len(self.lines):
             words = self.lines[self.index].split()
-            if words and not words[0].isdigit() and not re.fullmatch(r"-+", words[0]):
+            if words and not _digits(words[0]) and not re.fullmatch(r"-+", words[0]):
                 return
             self.index += 1
             if not words or re.fullmatch(r"-+", words[0]):
                 continue
-            if bad := next((w for w in words if not w.isdigit()), None):
+            if bad := next((w for w in words if not _digits(w)), None):
                 raise PsplibError(f"expected numbers, found {bad!r}", self.index)
             yield self.index, [int(word) for word in words]
 
@@ -175,7 +175,7 @@ def _read_rows(table: Path, set_name: str, column: int) -> dict[str, int]:
     values: dict[str, int] = {}
     for lineno, line in enumerate(table.read_text(encoding=ENCODING).splitlines(), start=1):
         words = line.split()
-        if len(words) <= column or not all(w.isdigit() for w in words[: column + 1]):
+        if len(words) <= column or not all(_digits(w) for w in words[: column + 1]):
             continue  # headers, rules, notes
         key = f"{set_name}{words[0]}_{words[1]}"
         if key in values:
@@ -184,3 +184,8 @@ def _read_rows(table: Path, set_name: str, column: int) -> dict[str, int]:
     if not values:
         raise PsplibError(f"no 'parameter instance makespan' rows in {table.name}", 0)
     return values
+
+
+def _digits(word: str) -> bool:
+    """ASCII digits only: str.isdigit() is also true of '²', which int() refuses."""
+    return word.isascii() and word.isdigit()
