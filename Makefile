@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 EXAMPLE ?= examples/platform-migration
 
-.PHONY: setup demo test pytest lint docs bench clean
+.PHONY: setup demo test pytest lint docs bench fuzz clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: setup  ## benchmarks (figures go to bench/RESULTS.md by hand)
 	$(PY) bench/loader.py
 	$(PY) bench/schedule.py
 	$(PY) bench/psplib.py --set j120 --sample-every 30 --time-limit 10
+
+fuzz: setup  ## deep fuzzing of every input entry point: FUZZ_MINUTES=60 by default
+	$(PY) bench/fuzz.py --minutes $(or $(FUZZ_MINUTES),60)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
