@@ -175,3 +175,30 @@ def test_budget(db_url: str, tmp_path: Path) -> None:
     assert eac["simulation_p80"] >= eac["simulation_p50"] > data["actual_cost"]
     assert data["burn_per_week"] > 0
     assert "Budget against 'approved'" in invoke("budget", "-b", "approved", "-n", "200", *db)
+
+
+def test_what_is_not_a_store_is_refused_with_its_code(tmp_path: Path) -> None:
+    import os
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = {
+        str(empty): "E503",
+        str(folder): "E502",
+        str(fifo): "E502",
+        "sqlite://": "E501",
+        ":memory:": "E501",
+    }
+    for db, code in cases.items():
+        for args in (["log"], ["baseline", "list"], ["evm", "--baseline", "x"]):
+            result = runner.invoke(app, [*args, "--db", db])
+            assert result.exit_code == 1 and code in result.output, (args, db, result.output)
+            assert "Traceback" not in result.output
+    assert empty.stat().st_size == 0  # reading never turns an empty file into a store
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "folder", "pipe.db"]
+    invoke("apply", str(EXAMPLES / "small"), "--db", str(empty))  # recording may
+    assert "Revisions of" in invoke("log", "--db", str(empty))

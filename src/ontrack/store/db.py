@@ -6,12 +6,18 @@ two commands at once queue instead of failing. ``--db URL`` or ``ONTRACK_DB`` se
 database, e.g. ``postgresql+psycopg://user@host/db``. Alembic migrates an older schema on first
 use; a file that is not a SQLite database, or a database that holds something else, is refused
 with a clear error.
+
+Only a command that records (``create``) makes a store: a missing file, an empty file or an empty
+database is "no store here" (E503) to every other command, and stays as it was. A path that is a
+folder, a pipe or a device, and an in-memory database (which keeps nothing between commands), are
+refused before anything is opened.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +28,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ontrack.store import ENV, StoreError
@@ -43,6 +49,8 @@ def locate(db: str | None, plan: Path | None) -> Location:
     """``--db``, else ``ONTRACK_DB``, else ``.ontrack/ontrack.db`` beside the plan."""
     url = db or os.environ.get(ENV)
     if url:
+        if url.strip() == ":memory:":
+            raise _in_memory(url)
         if "://" not in url:  # a plain path means a SQLite file
             path = Path(url).expanduser().resolve()
             return Location(f"sqlite+pysqlite:///{path}", str(path))
@@ -58,49 +66,76 @@ def locate(db: str | None, plan: Path | None) -> Location:
 
 
 _URL_HINT = "use a path, sqlite:///path.db, or postgresql+psycopg://user@host/database"
+_NO_STORE_HINT = "record a revision first: ontrack apply PLAN"
+
+
+def _in_memory(label: str) -> StoreError:
+    return StoreError(
+        "E501",
+        f"'{label}' is an in-memory database: it would keep nothing between commands",
+        "give a file instead, e.g. --db ontrack.db",
+    )
 
 
 def connect(location: Location, *, create: bool = True) -> Engine:
-    """An engine on an up-to-date schema. ``create``: make the SQLite file if it is missing."""
+    """An engine on an up-to-date schema. ``create``: make the store (a missing SQLite file, or
+    the tables of an empty database) if there is none; otherwise there must be one (E503)."""
     url = make_url(location.url)
     is_sqlite = url.get_backend_name() == "sqlite"
-    if is_sqlite and url.database and url.database != ":memory:":
-        path = Path(url.database)
-        if not path.exists():
-            if not create:
-                raise StoreError(
-                    "E503",
-                    f"no store at {location.label}",
-                    "record a revision first: ontrack apply PLAN",
-                )
-            path.parent.mkdir(parents=True, exist_ok=True)
-        elif not _looks_like_sqlite(path):
-            raise StoreError(
-                "E502",
-                f"{location.label} is not an ontrack store (not a SQLite database)",
-                "move the file away, or point --db at the right database",
-            )
+    if is_sqlite:
+        memory = str(url.query.get("mode", "")) == "memory"
+        if not url.database or url.database == ":memory:" or memory:
+            raise _in_memory(location.label)
+        _check_sqlite_file(Path(url.database), location, create=create)
     try:
         engine = create_engine(url, poolclass=NullPool, future=True)
-    except (ArgumentError, ImportError) as exc:
+    except (ArgumentError, ImportError, ValueError, TypeError) as exc:
         raise StoreError("E501", f"cannot use {location.label}: {exc}", _URL_HINT) from None
     if is_sqlite:
         _sqlite_pragmas(engine)
     try:
-        _migrate(engine, location)
-    except OperationalError as exc:
-        raise StoreError(
-            "E504",
-            f"cannot open the store {location.label}: {_reason(exc)}",
-            "check the database is running and the URL, user and permissions are right",
-        ) from None
-    except DatabaseError as exc:
+        _migrate(engine, location, create=create)
+    except StoreError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise database_error(location, exc, is_sqlite=is_sqlite) from None
+    except (sqlite3.Error, ValueError, TypeError, KeyError, UnicodeError) as exc:
+        # Raised as is from the connection's set-up (the pragmas) on a damaged file.
+        engine.dispose()
         raise StoreError(
             "E502",
-            f"{location.label} is damaged or not an ontrack store: {_reason(exc)}",
+            f"{location.label} is damaged or not an ontrack store: {type(exc).__name__}: {exc}",
             "restore it from a backup, or move it away to start a new store",
         ) from None
     return engine
+
+
+def database_error(location: Location, exc: SQLAlchemyError, *, is_sqlite: bool) -> StoreError:
+    """The store error for a database's own error: the database cannot be reached or is busy
+    (E504), or what it holds is damaged or not ontrack's (E502)."""
+    reason = _reason(exc)
+    if isinstance(exc, OperationalError) and not (is_sqlite and _damage(reason)):
+        return StoreError(
+            "E504",
+            f"cannot open the store {location.label}: {reason}",
+            "check the database is running and the URL, user and permissions are right",
+        )
+    return StoreError(
+        "E502",
+        f"{location.label} is damaged or not an ontrack store: {reason}",
+        "restore it from a backup, or move it away to start a new store",
+    )
+
+
+# SQLite's own words for a file whose content is broken (rather than one it cannot reach).
+_DAMAGE = ("malformed", "not a database", "decode", "no such table", "no such column", "corrupt")
+
+
+def _damage(reason: str) -> bool:
+    lowered = reason.lower()
+    return any(word in lowered for word in _DAMAGE)
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -108,10 +143,60 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(orig) if orig is not None else str(exc)
 
 
-def _looks_like_sqlite(path: Path) -> bool:
-    with path.open("rb") as f:
-        head = f.read(16)
-    return head in {b"SQLite format 3\x00", b""}
+def _check_sqlite_file(path: Path, location: Location, *, create: bool) -> None:
+    """Refuse what cannot be a store before SQLite opens it (a folder, a pipe that would block,
+    a file of something else), and make the folder of a new one."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _unreachable(location, exc) from None
+    if info is None:
+        if not create:
+            raise StoreError("E503", f"no store at {location.label}", _NO_STORE_HINT)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unreachable(location, exc) from None
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(
+            "E502",
+            f"{location.label} is a folder, not an ontrack store",
+            f"point --db at a file, e.g. {path / 'ontrack.db'}",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(
+            "E502",
+            f"{location.label} is not a regular file (a pipe, socket or device)",
+            "point --db at a SQLite file",
+        )
+    if info.st_size == 0:
+        if not create:  # an empty file is no store yet; reading it must not make one
+            raise StoreError(
+                "E503", f"no store at {location.label} (the file is empty)", _NO_STORE_HINT
+            )
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise _unreachable(location, exc) from None
+    if head != b"SQLite format 3\x00":
+        raise StoreError(
+            "E502",
+            f"{location.label} is not an ontrack store (not a SQLite database)",
+            "move the file away, or point --db at the right database",
+        )
+
+
+def _unreachable(location: Location, exc: OSError) -> StoreError:
+    return StoreError(
+        "E504",
+        f"cannot open the store {location.label}: {exc.strerror or exc}",
+        "check the path and its permissions",
+    )
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -141,7 +226,7 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
-def _migrate(engine: Engine, location: Location) -> None:
+def _migrate(engine: Engine, location: Location, *, create: bool) -> None:
     config = _alembic_config(engine)
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
@@ -150,6 +235,8 @@ def _migrate(engine: Engine, location: Location) -> None:
     if current == head:
         return
     known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is None and not tables - {"alembic_version"} and not create:
+        raise StoreError("E503", f"no store in {location.label} (it is empty)", _NO_STORE_HINT)
     if current is None and tables - {"alembic_version"}:
         raise StoreError(
             "E502",

@@ -3,13 +3,21 @@
 Writers are serialised per program: on SQLite by ``BEGIN IMMEDIATE`` (see ``db``), on
 PostgreSQL by locking the program's row, so two ``apply`` runs at once land as two numbered
 revisions (or the second finds nothing changed), never as a lost or half-written one.
+
+Every row is checked against its columns before it is written (``limits``: E514), so SQLite and
+PostgreSQL accept and refuse the same inputs. Whatever the database answers, and whatever it
+hands back, comes out as a StoreError: a database that cannot be reached is E504, and a store
+whose content no longer reads (damaged bytes, a hand-edited row) is E502, never a traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+import sqlite3
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +25,14 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import ProgressFact
 from ontrack.store import StoreError
-from ontrack.store.db import Location, connect, locate
+from ontrack.store.db import Location, connect, database_error, locate
+from ontrack.store.limits import fit, text_length, text_problem
 from ontrack.store.tables import BaselineRow, FileRow, ProgramRow, ProgressRow, RevisionRow
 
 __all__ = [  # ProgressFact lives with the model now; it stays importable from here
@@ -34,7 +44,7 @@ __all__ = [  # ProgressFact lives with the model now; it stays importable from h
     "content_hash",
 ]
 
-CODES = ("E510", "E511", "E512", "E513")
+CODES = ("E510", "E511", "E512", "E513", "E514")
 
 
 def content_hash(files: Sequence[tuple[str, str]]) -> str:
@@ -118,25 +128,92 @@ def _frozen_schedule(tasks: Mapping[str, BaselineTask]) -> dict[str, dict[str, A
     }
 
 
-def _baseline_tasks(schedule: Mapping[str, Any]) -> dict[str, BaselineTask]:
-    """The stored schedule as records (keys an older row lacks take the record's defaults)."""
-    return {
-        task_id: BaselineTask(
-            dt.date.fromisoformat(str(entry["start"])),
-            dt.date.fromisoformat(str(entry["finish"])),
-            int(entry.get("days", 0)),
-            Decimal(str(entry.get("cost", "0"))),
-            bool(entry.get("summary", False)),
-            bool(entry.get("milestone", False)),
-        )
-        for task_id, entry in schedule.items()
-    }
+def _baseline_tasks(schedule: object) -> dict[str, BaselineTask]:
+    """The stored schedule as records (keys an older row lacks take the record's defaults).
+    Raises ValueError when it is not that form (a hand-edited row)."""
+    if not isinstance(schedule, Mapping):
+        raise ValueError(f"the schedule is {type(schedule).__name__}, not a mapping of tasks")
+    tasks = {}
+    for task_id, entry in schedule.items():
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"task '{task_id}' is {type(entry).__name__}, not a mapping")
+        try:
+            days = entry.get("days", 0)
+            cost = Decimal(str(entry.get("cost", "0")))
+            if isinstance(days, bool) or not isinstance(days, int) or not cost.is_finite():
+                raise ValueError("days or cost is not a number")
+            tasks[str(task_id)] = BaselineTask(
+                dt.date.fromisoformat(_text(entry["start"])),
+                dt.date.fromisoformat(_text(entry["finish"])),
+                days,
+                cost,
+                _flag(entry.get("summary", False)),
+                _flag(entry.get("milestone", False)),
+            )
+        except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
+            raise ValueError(f"task '{task_id}': {type(exc).__name__}: {exc}") from None
+    return tasks
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not a whole number")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{value!r} is not true or false")
+    return value
+
+
+def _day(value: object) -> dt.date:
+    if type(value) is not dt.date:
+        raise TypeError(f"{value!r} is not a date")
+    return value
+
+
+def _moment(value: object) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"{value!r} is not a time")
+    return _aware(value)
+
+
+def _decimal(value: object) -> Decimal:
+    number = Decimal(value) if isinstance(value, int | Decimal) else None
+    if number is None or not number.is_finite():
+        raise TypeError(f"{value!r} is not a number")
+    return number
 
 
 def _revision(row: RevisionRow) -> RevisionInfo:
     return RevisionInfo(
-        row.number, _aware(row.created_at), row.author, row.message, row.content_hash, row.tasks
+        _whole(row.number),
+        _moment(row.created_at),
+        _text(row.author),
+        _text(row.message),
+        _text(row.content_hash),
+        _whole(row.tasks),
     )
+
+
+# What a row read back may raise when the store was damaged or edited by hand: the database
+# driver's decoding, SQLAlchemy's result processing (dates, decimals, JSON) and the checks above.
+_UNREADABLE = (
+    sqlite3.Error,  # raised as is by a new connection's set-up (the pragmas) on a damaged file
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    ArithmeticError,
+    UnicodeError,
+)
 
 
 class Store:
@@ -154,11 +231,37 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session (in one transaction when ``write``) whose failures are store errors: the
+        database's own (E504 unreachable, E502 damaged) and a row that no longer reads (E502)."""
+        try:
+            with Session(self.engine) as session:
+                if write:
+                    with session.begin():
+                        yield session
+                else:
+                    yield session
+        except StoreError:
+            raise
+        except SQLAlchemyError as exc:
+            sqlite_ = self.engine.dialect.name == "sqlite"
+            raise database_error(self.location, exc, is_sqlite=sqlite_) from None
+        except _UNREADABLE as exc:
+            raise StoreError(
+                "E502",
+                f"{self.location.label} holds a row that does not read: "
+                f"{type(exc).__name__}: {exc}",
+                "it was damaged or edited by hand: restore the store from a backup",
+            ) from None
+
     # -- programs --------------------------------------------------------------------------
 
     def programs(self) -> list[str]:
-        with Session(self.engine) as session:
-            return list(session.scalars(select(ProgramRow.name).order_by(ProgramRow.name)))
+        with self._session() as session:
+            return [
+                _text(n) for n in session.scalars(select(ProgramRow.name).order_by(ProgramRow.name))
+            ]
 
     def program(self, name: str | None) -> str:
         """The program to work on: the one named, or the store's only one."""
@@ -186,6 +289,8 @@ class Store:
         return names[0]
 
     def _program_row(self, session: Session, name: str, *, lock: bool) -> ProgramRow:
+        if text_problem(name, single_line=True) is not None:  # no such name can be stored
+            raise StoreError("E510", f"no program {name!r} in the store", "see ontrack log")
         query = select(ProgramRow).where(ProgramRow.name == name)
         if lock:
             query = query.with_for_update()
@@ -208,7 +313,22 @@ class Store:
         """Record the files as the next revision. Returns it and True, or the latest revision
         and False when the files are unchanged since then."""
         digest = content_hash(files)
-        with Session(self.engine) as session, session.begin():
+        fit(ProgramRow(name=program, created_at=_now()), "the program", labels=_LABELS)
+        candidate = RevisionRow(
+            number=1,
+            created_at=_now(),
+            author=author,
+            message=message,
+            content_hash=digest,
+            tasks=tasks,
+        )
+        fit(candidate, f"the revision of '{program}'", labels=_LABELS)
+        plan_files = [
+            FileRow(position=i, path=path, content=text) for i, (path, text) in enumerate(files)
+        ]
+        for file in plan_files:
+            fit(file, f"the plan file '{file.path}'", labels=_LABELS)
+        with self._session(write=True) as session:
             insert = (
                 postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
             )
@@ -228,23 +348,20 @@ class Store:
                 return _revision(latest), False
             row = RevisionRow(
                 program_id=owner.id,
-                number=(latest.number if latest else 0) + 1,
+                number=(_whole(latest.number) if latest else 0) + 1,
                 created_at=_now(),
-                author=author,
-                message=message,
+                author=candidate.author,
+                message=candidate.message,
                 content_hash=digest,
                 tasks=tasks,
-                files=[
-                    FileRow(position=i, path=path, content=text)
-                    for i, (path, text) in enumerate(files)
-                ],
+                files=plan_files,
             )
             session.add(row)
             session.flush()
             return _revision(row), True
 
     def revisions(self, program: str) -> list[RevisionInfo]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             rows = session.scalars(
                 select(RevisionRow)
@@ -256,7 +373,7 @@ class Store:
     def resolve(self, program: str, number: int | None, *, back: int = 0) -> int:
         """A revision number: the one given (negative counts back from the latest: -1 is the
         one before it), or the latest minus ``back``."""
-        with Session(self.engine) as session:
+        with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             latest = session.scalar(
                 select(func.max(RevisionRow.number)).where(RevisionRow.program_id == owner.id)
@@ -274,7 +391,7 @@ class Store:
         return wanted
 
     def files(self, program: str, number: int) -> list[tuple[str, str]]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             row = session.scalars(
                 select(RevisionRow).where(
@@ -283,7 +400,7 @@ class Store:
             ).one_or_none()
             if row is None:
                 raise StoreError("E512", f"no revision {number} of '{program}'", "see ontrack log")
-            return [(f.path, f.content) for f in row.files]
+            return [(_text(f.path), _text(f.content)) for f in row.files]
 
     # -- baselines -------------------------------------------------------------------------
 
@@ -298,7 +415,15 @@ class Store:
         tasks: Mapping[str, BaselineTask],
         replace: bool,
     ) -> BaselineInfo:
-        with Session(self.engine) as session, session.begin():
+        row = BaselineRow(
+            name=name,
+            created_at=_now(),
+            finish=finish,
+            cost=cost,
+            schedule=_frozen_schedule(tasks),
+        )
+        fit(row, f"baseline '{name}'", labels=_LABELS)
+        with self._session(write=True) as session:
             owner = self._program_row(session, program, lock=True)
             revision = session.scalars(
                 select(RevisionRow).where(
@@ -319,21 +444,14 @@ class Store:
             if existing is not None:
                 session.delete(existing)
                 session.flush()
-            row = BaselineRow(
-                program_id=owner.id,
-                name=name,
-                revision_id=revision.id,
-                created_at=_now(),
-                finish=finish,
-                cost=cost,
-                schedule=_frozen_schedule(tasks),
-            )
+            row.program_id = owner.id
+            row.revision_id = revision.id
             session.add(row)
             session.flush()
-            return BaselineInfo(name, number, row.created_at, finish, cost, dict(tasks))
+            return BaselineInfo(name, number, row.created_at, finish, row.cost, dict(tasks))
 
     def baselines(self, program: str) -> list[BaselineInfo]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             rows = session.execute(
                 select(BaselineRow, RevisionRow.number)
@@ -341,17 +459,7 @@ class Store:
                 .where(BaselineRow.program_id == owner.id)
                 .order_by(BaselineRow.created_at, BaselineRow.name)
             )
-            return [
-                BaselineInfo(
-                    b.name,
-                    number,
-                    _aware(b.created_at),
-                    b.finish,
-                    Decimal(b.cost),
-                    _baseline_tasks(b.schedule),
-                )
-                for b, number in rows
-            ]
+            return [_baseline(b, number) for b, number in rows]
 
     def baseline(self, program: str, name: str) -> BaselineInfo:
         for info in self.baselines(program):
@@ -370,54 +478,36 @@ class Store:
         """Store facts; a fact for the same task and status date replaces the earlier one.
         Returns (added, replaced). All or nothing."""
         added = replaced = 0
-        with Session(self.engine) as session, session.begin():
+        rows = [_progress_row(fact) for fact in facts]  # all checked before anything is written
+        with self._session(write=True) as session:
             owner = self._program_row(session, program, lock=True)
-            for fact in facts:
+            for new in rows:
                 row = session.scalars(
                     select(ProgressRow).where(
                         ProgressRow.program_id == owner.id,
-                        ProgressRow.task_id == fact.task_id,
-                        ProgressRow.status_date == fact.status_date,
+                        ProgressRow.task_id == new.task_id,
+                        ProgressRow.status_date == new.status_date,
                     )
                 ).one_or_none()
                 if row is None:
-                    row = ProgressRow(program_id=owner.id, task_id=fact.task_id)
+                    row = ProgressRow(program_id=owner.id, task_id=new.task_id)
                     session.add(row)
                     added += 1
                 else:
                     replaced += 1
-                row.status_date = fact.status_date
-                row.actual_start = fact.actual_start
-                row.actual_finish = fact.actual_finish
-                row.percent_complete = fact.percent_complete
-                row.remaining_days = fact.remaining_days
-                row.actual_cost = fact.actual_cost
-                row.note = fact.note
-                row.source = fact.source
+                for key in _FACT_COLUMNS:
+                    setattr(row, key, getattr(new, key))
                 row.recorded_at = _now()
         return added, replaced
 
     def progress(self, program: str, until: dt.date | None = None) -> list[ProgressFact]:
-        with Session(self.engine) as session:
+        with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             query = select(ProgressRow).where(ProgressRow.program_id == owner.id)
             if until is not None:
                 query = query.where(ProgressRow.status_date <= until)
             rows = session.scalars(query.order_by(ProgressRow.status_date, ProgressRow.task_id))
-            return [
-                ProgressFact(
-                    r.task_id,
-                    r.status_date,
-                    r.actual_start,
-                    r.actual_finish,
-                    None if r.percent_complete is None else Decimal(r.percent_complete),
-                    None if r.remaining_days is None else Decimal(r.remaining_days),
-                    None if r.actual_cost is None else Decimal(r.actual_cost),
-                    r.note,
-                    r.source,
-                )
-                for r in rows
-            ]
+            return [_fact(r) for r in rows]
 
 
 def _number(session: Session, baseline: BaselineRow) -> int:
@@ -425,3 +515,98 @@ def _number(session: Session, baseline: BaselineRow) -> int:
         select(RevisionRow.number).where(RevisionRow.id == baseline.revision_id)
     )
     return int(number or 0)
+
+
+def _baseline(row: BaselineRow, number: int) -> BaselineInfo:
+    try:
+        tasks = _baseline_tasks(row.schedule)
+    except ValueError as exc:
+        raise StoreError(
+            "E502",
+            f"baseline '{row.name}' does not read: {exc}",
+            "it was damaged or edited by hand: set it again with ontrack baseline set "
+            f"{row.name} --rev {number} --replace",
+        ) from None
+    return BaselineInfo(
+        _text(row.name),
+        _whole(number),
+        _moment(row.created_at),
+        _day(row.finish),
+        _decimal(row.cost),
+        tasks,
+    )
+
+
+#: How an error names a column (the rest by their own names).
+_LABELS = {
+    "name": "name",
+    "author": "author",
+    "message": "message",
+    "path": "path",
+    "content": "text",
+    "task_id": "task id",
+    "note": "note",
+    "source": "source",
+    "percent_complete": "percent complete",
+    "remaining_days": "remaining work",
+    "actual_cost": "actual cost",
+    "cost": "planned cost",
+    "schedule": "schedule",
+}
+
+#: The columns a progress fact fills (``recorded_at`` is the store's).
+_FACT_COLUMNS = (
+    "status_date",
+    "actual_start",
+    "actual_finish",
+    "percent_complete",
+    "remaining_days",
+    "actual_cost",
+    "note",
+    "source",
+)
+_SOURCE_LENGTH = text_length("progress", "source")
+
+
+def _progress_row(fact: ProgressFact) -> ProgressRow:
+    """The row for a fact, checked (E514). Its source is only a label (the file and line it came
+    from): one too long or with control characters is shortened and cleaned, not refused."""
+    row = ProgressRow(
+        task_id=fact.task_id,
+        status_date=fact.status_date,
+        actual_start=fact.actual_start,
+        actual_finish=fact.actual_finish,
+        percent_complete=fact.percent_complete,
+        remaining_days=fact.remaining_days,
+        actual_cost=fact.actual_cost,
+        note=fact.note,
+        source=_label(fact.source, _SOURCE_LENGTH),
+        recorded_at=_now(),
+    )
+    fit(row, f"progress of '{fact.task_id}' on {fact.status_date}", labels=_LABELS)
+    return row
+
+
+def _label(text: str, limit: int) -> str:
+    clean = "".join("?" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+    return clean if len(clean) <= limit else "…" + clean[-(limit - 1) :]
+
+
+def _fact(r: ProgressRow) -> ProgressFact:
+    def number(value: object) -> Decimal | None:
+        return None if value is None else _decimal(value)
+
+    def day(value: object) -> dt.date | None:
+        return None if value is None else _day(value)
+
+    return ProgressFact(
+        _text(r.task_id),
+        _day(r.status_date),
+        day(r.actual_start),
+        day(r.actual_finish),
+        number(r.percent_complete),
+        number(r.remaining_days),
+        number(r.actual_cost),
+        _text(r.note),
+        _text(r.source),
+    )
