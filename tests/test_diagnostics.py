@@ -33,3 +33,14 @@ def test_sorted_by_file_then_position() -> None:
         error("E100", SourceLoc("a.yaml", 2, 7), "x"),
     ]
     assert [d.code for d in sorted_diagnostics(found)] == ["E100", "E110", "W301"]
+
+
+def test_messages_quote_user_text_safely() -> None:
+    huge = error("E117", SourceLoc("p.yaml", 3, 9), f"id '{'x' * 10**6}' is not valid", "x" * 10**6)
+    assert huge.code == "E117" and huge.loc.line == 3
+    assert len(huge.format()) < 500 and "(1,000,000 characters)" in huge.message
+    assert len(huge.hint) < 200
+    hidden = warning("W1", SourceLoc("p.yaml"), "id 'ev\u202eil\x1b[2J'", subjects=("ev\u202eil",))
+    assert hidden.message == "id 'ev<U+202E>il\\x1b[2J'"
+    assert hidden.subjects == ("ev\u202eil",)  # records stay as they are; only text is shown
+    assert hidden.to_json()["message"] == hidden.message

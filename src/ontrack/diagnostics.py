@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ontrack.safetext import tidy_message
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class SourceLoc:
@@ -55,6 +57,14 @@ class Diagnostic:
     hint: str = ""
     subjects: tuple[str, ...] = ()
     related: tuple[SourceLoc, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        # Messages quote user text: a megabyte id is clipped (with its length) and control and
+        # invisible characters (an escape sequence, a bidi override) are shown, here, once, so
+        # every way a diagnostic is printed (text, JSON, HTML) is safe and short. The code,
+        # subjects and places are kept as they are.
+        object.__setattr__(self, "message", tidy_message(self.message))
+        object.__setattr__(self, "hint", tidy_message(self.hint))
 
     @property
     def is_error(self) -> bool:

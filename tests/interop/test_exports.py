@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from functools import cache
 
 import icalendar
@@ -18,7 +19,14 @@ from ontrack.engines.schedule.planner import schedule
 from ontrack.engines.schedule.result import Schedule
 from ontrack.interop.ical import milestones_ics
 from ontrack.interop.mermaid import gantt_mermaid, label
-from ontrack.interop.tables import COLUMNS, FORECAST_COLUMNS, tasks_csv, tasks_xlsx
+from ontrack.interop.tables import (
+    COLUMNS,
+    FORECAST_COLUMNS,
+    csv_text,
+    tasks_csv,
+    tasks_xlsx,
+    xlsx_text,
+)
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
 from tests.conftest import EXAMPLES, load_doc
@@ -150,3 +158,70 @@ def test_mermaid_labels_are_safe() -> None:
     assert label("Phase 2: build; ship #1") == "Phase 2 build ship 1"
     assert label("Section of the docs").startswith("\u200b")
     assert label("") == "untitled"
+
+
+# Titles a spreadsheet would run as formulas (OWASP's CSV injection list), and the control
+# characters an .xlsx cell cannot hold.
+FORMULAS = {
+    "f1": '=HYPERLINK("http://x","click")',
+    "f2": "+1+1",
+    "f3": "@SUM(A1:A2)",
+    "f4": "-2+3",
+    "f5": "\t=1+1",
+    "f6": "\r=1+1",
+    "f7": 'a;=1+1,"b"',
+}
+
+
+def _hostile_plan() -> tuple[Plan, Schedule]:
+    titles = {**FORMULAS, "late": "NUL\x00 BEL\x07 ESC\x1b[2J"}
+    tasks = "".join(  # a JSON string is a YAML double-quoted scalar
+        f"  - {{id: {ident}, title: {json.dumps(title)}, estimate: 1d}}\n"
+        for ident, title in titles.items()
+    )
+    plan, diagnostics = load_doc(
+        "program: {name: Sheet, start: 2026-01-05}\ntasks:\n"
+        + tasks.replace("estimate: 1d}\n", "estimate: 5d, deadline: 2026-01-06}\n")
+    )
+    assert plan is not None, diagnostics
+    assert {t.id: t.title for t in plan.tasks} == titles
+    scheduled, _ = schedule(plan)
+    assert scheduled is not None
+    return plan, scheduled
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    plan, scheduled = _hostile_plan()
+    text = tasks_csv(plan, scheduled)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+    for ident, title in FORMULAS.items():
+        assert rows[ident]["title"] == ("'" + title if title[0] in "=+-@\t\r" else title)
+    assert rows["f7"]["title"] == 'a;=1+1,"b"'  # quoted whole: no locale splits it at ';'
+    # Every text cell is quoted; the numbers (a negative float too) are bare and unmangled.
+    late = next(line for line in text.splitlines() if line.startswith('"late"'))
+    assert rows["late"]["total_float_days"].startswith("-")
+    assert f",{rows['late']['total_float_days']}," in late
+    assert ",'-" not in late and '"-' not in late
+
+
+def test_csv_text_and_xlsx_text() -> None:
+    assert [csv_text(t) for t in ("=1", "+1", "-1", "@a", "\tx", "\rx")] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@a",
+        "'\tx",
+        "'\rx",
+    ]
+    assert csv_text("Payment API") == "Payment API" and csv_text("a=1") == "a=1"
+    assert xlsx_text("a\x00b\x07c\x1b[2J\td\ne") == "a\\x00b\\x07c\\x1b[2J\td\ne"
+
+
+def test_xlsx_with_control_characters_opens() -> None:
+    plan, scheduled = _hostile_plan()
+    book = openpyxl.load_workbook(io.BytesIO(tasks_xlsx(plan, scheduled)))
+    rows = {r[0]: r for r in book["Tasks"].iter_rows(min_row=2, values_only=True)}
+    assert rows["late"][3] == "NUL\\x00 BEL\\x07 ESC\\x1b[2J"
+    for ident, title in FORMULAS.items():  # strings, never formulas, and not prefixed
+        assert rows[ident][3] == title.replace("\r", "\n")  # XML reads a CR as a line end
+    assert all(c.data_type == "s" for c in book["Tasks"]["D"][1:])

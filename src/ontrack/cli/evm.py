@@ -33,6 +33,7 @@ from ontrack.engines.evm import (
     evm_series,
 )
 from ontrack.interop.periods import read_periods
+from ontrack.interop.tables import csv_text
 
 
 class EvmFormat(StrEnum):
@@ -221,7 +222,7 @@ def csv_row(p: PeriodEvm) -> list[str]:
         return _index(value, 4)
 
     return [
-        p.label,
+        csv_text(p.label),  # the figures are numbers; only the label is text
         *(money(v) for v in (p.pv, p.ev, p.ac, p.sv, p.cv)),
         index(p.spi),
         index(p.cpi),

@@ -1,21 +1,81 @@
-"""Shared output helpers: formats, consoles, printing diagnostics."""
+"""Shared output helpers: formats, consoles, printing diagnostics.
+
+Every console here shows user text safely: a title or a name holding an escape sequence, another
+control character or a bidi override is printed with those characters made visible
+(``\x1b``, ``<U+202E>``), whichever command prints it and however (markup, a table cell, a
+title). JSON escapes them; raw text for standard output goes through :func:`write_stdout`.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 
 from ontrack.diagnostics import Diagnostic
+from ontrack.safetext import json_text, visible
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import HighlighterType, JustifyMethod, OverflowMethod
+    from rich.style import Style
+    from rich.text import Text
+
+
+class SafeConsole(Console):
+    """A Rich console that never writes a control character it did not make itself.
+
+    Strings (``print`` arguments, markup, table cells and titles) are made visible before Rich
+    parses and measures them, so tables keep their layout; segments of any other renderable are
+    checked as they are rendered. Rich's own escape codes (colours, links) come from styles and
+    control segments, which pass unchanged."""
+
+    def render_str(
+        self,
+        text: str,
+        *,
+        style: str | Style = "",
+        justify: JustifyMethod | None = None,
+        overflow: OverflowMethod | None = None,
+        emoji: bool | None = None,
+        markup: bool | None = None,
+        highlight: bool | None = None,
+        highlighter: HighlighterType | None = None,
+    ) -> Text:
+        return super().render_str(
+            visible(text),
+            style=style,
+            justify=justify,
+            overflow=overflow,
+            emoji=emoji,
+            markup=markup,
+            highlight=highlight,
+            highlighter=highlighter,
+        )
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control:
+                yield segment
+            else:
+                text = visible(segment.text)
+                yield segment if text == segment.text else Segment(text, segment.style)
+
+
+def console(**options: Any) -> Console:
+    """A console for this CLI's output (highlighting off, user text made safe)."""
+    return SafeConsole(highlight=False, **options)
+
+
+stdout = console(soft_wrap=True)
+stderr = console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -29,8 +89,25 @@ class TextFormat(StrEnum):
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout, exactly as given (no Rich markup or wrapping)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """JSON on stdout, exactly as given (no Rich markup or wrapping); control and invisible
+    characters are ``\\u`` escapes, which read back as the same strings."""
+    sys.stdout.write(json_text(data, indent=2, default=str) + "\n")
+
+
+def write_stdout(text: str) -> None:
+    """Text written as it is (CSV, Markdown, YAML, XML): exact when piped or redirected, with
+    control characters made visible when standard output is a terminal."""
+    sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
+
+
+def write_stdout_bytes(data: bytes) -> None:
+    """As :func:`write_stdout`, for an export's UTF-8 bytes."""
+    if sys.stdout.isatty():
+        write_stdout(data.decode("utf-8", errors="replace"))
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def print_diagnostics(diagnostics: Sequence[Diagnostic], console: Console = stdout) -> None:
@@ -66,4 +143,4 @@ def print_wide(table: Table, width: int = 120) -> None:
     if stdout.is_terminal:
         stdout.print(table)
     else:
-        Console(highlight=False, width=max(stdout.width, width)).print(table)
+        console(width=max(stdout.width, width)).print(table)

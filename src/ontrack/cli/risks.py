@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
@@ -30,6 +29,7 @@ from ontrack.cli.common import load_or_exit, parse_percent
 from ontrack.cli.output import (
     Format,
     add_column,
+    console,
     print_diagnostics,
     print_json,
     stdout,
@@ -191,7 +191,7 @@ def _wide(table: Table) -> None:
     if stdout.is_terminal:
         stdout.print(table)
     else:
-        Console(highlight=False, width=max(stdout.width, 120)).print(table)
+        console(width=max(stdout.width, 120)).print(table)
 
 
 def _print_register(result: Assessment, ranked: Sequence[Any]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -29,11 +28,13 @@ from ontrack.cli.output import (
     print_json,
     stderr,
     stdout,
+    write_stdout,
 )
 from ontrack.diagnostics import SourceLoc, error
 from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, get_backend, schedule
 from ontrack.engines.schedule.problem import Objective, SolveOptions
 from ontrack.engines.schedule.result import Schedule
+from ontrack.interop.tables import csv_text
 
 
 class ScheduleFormat(StrEnum):
@@ -134,7 +135,7 @@ def schedule_command(
             | {"as_of": as_of.to_json(), "diagnostics": [d.to_json() for d in problems]}
         )
     elif fmt is ScheduleFormat.CSV:
-        sys.stdout.write(to_csv(result))
+        write_stdout(to_csv(result))
     else:
         _print_table(result, _OBJECTIVES[objective])
         stdout.print(f"[dim]{escape(as_of.statement)}[/dim]")
@@ -235,7 +236,7 @@ def to_csv(result: Schedule) -> str:
         writer.writerow(
             [
                 t.id,
-                t.title,
+                csv_text(t.title),
                 t.start,
                 t.finish,
                 t.duration_days,
@@ -247,7 +248,7 @@ def to_csv(result: Schedule) -> str:
                 t.summary,
                 t.deadline or "",
                 t.late_days,
-                t.driver.text if t.driver else "",
+                csv_text(t.driver.text) if t.driver else "",
             ]
         )
     return buffer.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -24,7 +23,7 @@ from ontrack.cli.assessing import (
     read_store,
 )
 from ontrack.cli.common import load_or_exit
-from ontrack.cli.output import print_diagnostics, stderr
+from ontrack.cli.output import print_diagnostics, stderr, write_stdout
 from ontrack.diagnostics import SourceLoc, error
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def status_command(
     )
     text = render(report, fmt.value)
     if output is None:
-        sys.stdout.write(text)
+        write_stdout(text)
         return
     from ontrack.fileio import write_text_atomic  # noqa: PLC0415
 

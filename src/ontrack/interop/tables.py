@@ -4,6 +4,11 @@ One row per task, in WBS order: what it is, its estimate, dependencies and peopl
 schedule's dates and float, and, with a forecast, the mean finish of every task and the P50 and
 P80 of each milestone (and task with a deadline). The CSV reads back with ``ontrack import``:
 its dependencies are written in the syntax the CSV importer understands (``design; api SS+2d``).
+
+A plan's text is not trusted in a spreadsheet: in the CSV every text cell is quoted and one that
+starts with ``= + - @``, a tab or a CR gets a leading ``'`` (OWASP's advice against CSV
+injection), so no title runs as a formula; numbers stay numbers. In the workbook text cells are
+strings, never formulas, and the control characters XML cannot hold are written visibly.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any
@@ -18,6 +24,7 @@ from typing import Any
 from ontrack.engines.forecast.result import Forecast, ItemForecast
 from ontrack.engines.schedule.result import Schedule
 from ontrack.model import DepType, Duration, Plan, Task
+from ontrack.safetext import visible_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,27 @@ def _columns(forecast: Forecast | None) -> tuple[str, ...]:
     return COLUMNS if forecast else tuple(c for c in COLUMNS if c not in FORECAST_COLUMNS)
 
 
+#: A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What XML 1.0 (so an .xlsx cell) cannot hold: most C0 controls, surrogates, U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def csv_text(text: str) -> str:
+    """A CSV text cell a spreadsheet shows as text: ``'=HYPERLINK(...)``. Text starting with
+    ``= + - @``, a tab or a CR gets a leading single quote, which spreadsheets read as "this is
+    text" (OWASP, CSV injection); writing every text cell quoted keeps a separator or a line
+    break inside it from starting a new cell (the ``;`` of locales that split on it too)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def xlsx_text(text: str) -> str:
+    """Text an .xlsx cell can hold: a NUL, BEL or ESC (which openpyxl refuses) is written
+    visibly as ``\\x1b``; other text is kept as it is."""
+    return _NOT_XML.sub(lambda m: visible_all(m.group()), text)
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -135,15 +163,17 @@ def _cell(value: Any) -> Any:
 
 
 def tasks_csv(plan: Plan, schedule: Schedule, forecast: Forecast | None = None) -> str:
-    """The task table as CSV (RFC 4180: comma separated, CRLF line ends, quoted as needed)."""
+    """The task table as CSV (RFC 4180: comma separated, CRLF line ends); text cells are
+    quoted and never read as formulas (:func:`csv_text`), numbers are bare."""
     columns = _columns(forecast)
     keep = [COLUMNS.index(c) for c in columns]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)  # text quoted, numbers not
     writer.writerow(columns)
     for row in task_rows(plan, schedule, forecast):
         values = astuple(row)
-        writer.writerow([_cell(values[i]) for i in keep])
+        cells = (_cell(values[i]) for i in keep)
+        writer.writerow([csv_text(c) if isinstance(c, str) else c for c in cells])
     return out.getvalue()
 
 
@@ -201,7 +231,7 @@ def tasks_xlsx(plan: Plan, schedule: Schedule, forecast: Forecast | None = None)
 def _fill(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
     sheet.append(header)
     for values in rows:
-        sheet.append(values)
+        sheet.append([xlsx_text(v) if isinstance(v, str) else v for v in values])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             if isinstance(cell.value, str):
