@@ -142,6 +142,33 @@ def test_progress_is_recorded_and_read_back(folder: Path, tmp_path: Path) -> Non
         assert ws.progress(name, until=dt.date(2026, 1, 8)) == []
 
 
+def test_a_withdrawn_fact_leaves_the_tracking_data_and_stays_in_the_history(
+    folder: Path, tmp_path: Path
+) -> None:
+    plan, files = _write(folder, PLAN2)
+    status = tmp_path / "status.csv"
+    status.write_text("task,status_date,percent_complete\na,2026-01-09,100%\nb,2026-01-09,50%\n")
+    with _open(folder, create=True) as ws:
+        ws.apply(plan, files, author="ana", message="")
+        name = ws.program(None)
+        assert ws.record_progress_file(name, status, latest=dt.date(2026, 1, 9)).recorded
+        withdrawal = ws.withdraw_progress(
+            name, "b", dt.date(2026, 1, 9), author="bo", reason="b had not started"
+        )
+        assert (withdrawal.author, withdrawal.reason) == ("bo", "b had not started")
+        assert [f.task_id for f in ws.progress(name)] == ["a"]
+        tracked = ws.read_tracked(ws.latest_plan(name), None)
+        assert [f.task_id for f in tracked.facts] == ["a"]
+        history = ws.progress_history(name)
+        assert [(e.fact.task_id, e.withdrawal) for e in history] == [
+            ("a", None),
+            ("b", withdrawal),
+        ]
+        with pytest.raises(StoreError) as twice:
+            ws.withdraw_progress(name, "b", dt.date(2026, 1, 9), author="bo", reason="")
+        assert twice.value.code == "E515"
+
+
 def test_a_bad_progress_file_records_nothing(folder: Path, tmp_path: Path) -> None:
     plan, files = _write(folder, PLAN)
     bad = tmp_path / "bad.csv"

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ontrack.cli.main import app
@@ -105,6 +106,50 @@ def test_progress_and_earned_value_from_the_store(db_url: str, tmp_path: Path) -
     assert latest["spi"] < 1 and latest["cpi"] < 1
 
 
+def test_a_fact_recorded_in_error_is_withdrawn_and_listed(db_url: str, tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", db_url]
+    invoke("apply", str(plan), *db)
+    invoke("baseline", "set", "approved", *db)
+    for status in sorted((plan / "status").glob("*.csv")):
+        invoke("progress", str(status), *db)
+    before = json.loads(invoke("evm", "--baseline", "approved", *db, "-f", "json"))
+    listed = json.loads(invoke("progress", "--list", *db, "-f", "json"))["progress"]
+    last = max(e["status_date"] for e in listed)
+    # A task first reported on the last day, with a cost: its only fact.
+    once = [e for e in listed if sum(x["task"] == e["task"] for x in listed) == 1]
+    costly = max(
+        (e for e in once if e["status_date"] == last and e["actual_cost"]),
+        key=lambda e: float(e["actual_cost"]),
+    )
+    withdraw = ["progress", "--withdraw", costly["task"], "--status-date", last, *db]
+    done = json.loads(
+        invoke(*withdraw, "-m", "cost was another team's", "--author", "cy", "-f", "json")
+    )
+    assert done["withdrawn"]["author"] == "cy"
+    assert done["withdrawn"]["reason"] == "cost was another team's"
+    after = json.loads(invoke("evm", "--baseline", "approved", *db, "-f", "json"))
+    ac = [p["ac"] for p in before["periods"] if p["ac"] is not None]
+    ac_after = [p["ac"] for p in after["periods"] if p["ac"] is not None]
+    assert ac_after[-1] == pytest.approx(ac[-1] - float(costly["actual_cost"]))  # not counted
+    again = runner.invoke(app, [*withdraw])
+    assert again.exit_code == 1 and "E515" in again.output
+    history = json.loads(invoke("progress", "--list", *db, "-f", "json"))["progress"]
+    assert len(history) == len(listed)  # still listed ...
+    [gone] = [e for e in history if e["withdrawn"]]
+    assert (gone["task"], gone["status_date"], gone["withdrawn"]["author"]) == (
+        costly["task"],
+        last,
+        "cy",
+    )
+    table = runner.invoke(app, ["progress", "--list", *db], env={"COLUMNS": "250"})
+    assert table.exit_code == 0 and "cost was another team's" in table.output
+    for wrong in (["progress", *db], ["progress", "--withdraw", "x", *db]):
+        usage = runner.invoke(app, wrong)
+        assert usage.exit_code == 2, usage.output
+
+
 def test_progress_is_checked_against_the_plan(tmp_path: Path) -> None:
     store = ["--db", str(tmp_path / "s.db")]
     invoke("apply", str(EXAMPLES / "platform-migration"), *store)
@@ -120,11 +165,11 @@ def test_progress_in_the_future_is_refused_unless_allowed(tmp_path: Path) -> Non
     store = ["--db", str(tmp_path / "s.db")]
     invoke("apply", str(EXAMPLES / "platform-migration"), *store)
     ahead = tmp_path / "ahead.csv"
-    ahead.write_text("task,status_date,percent_complete\nplat-arch-review,2999-01-01,50%\n")
+    ahead.write_text("task,status_date,percent_complete\nplat-arch-review,2199-01-01,50%\n")
     result = runner.invoke(app, ["progress", str(ahead), *store])
     assert result.exit_code == 1
     assert "E447" in result.output and "nothing recorded" in result.output
-    flagged = runner.invoke(app, ["progress", str(ahead), *store, "--status-date", "2999-01-01"])
+    flagged = runner.invoke(app, ["progress", str(ahead), *store, "--status-date", "2199-01-01"])
     assert flagged.exit_code == 1 and "E447" in flagged.output
     allowed = json.loads(invoke("progress", str(ahead), "--allow-future", *store, "-f", "json"))
     assert allowed["added"] == 1

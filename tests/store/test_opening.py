@@ -218,10 +218,10 @@ def test_a_dropped_table_is_a_damaged_store(db_url: str) -> None:
     _filled(db_url).close()
     engine = create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE progress"))
+        conn.execute(text("DROP TABLE baselines"))
     engine.dispose()
     store = Store.open(db_url, None)
     with pytest.raises(StoreError) as refused:
-        store.progress("P")
+        store.baselines("P")
     assert refused.value.code == "E502"
     store.close()

@@ -29,7 +29,14 @@ from ontrack.store import ENV, StoreError
 
 if TYPE_CHECKING:
     from ontrack.engines.diff import PlanDiff
-    from ontrack.store.repo import BaselineInfo, ProgressFact, RevisionInfo, Store
+    from ontrack.store.repo import (
+        BaselineInfo,
+        ProgressEntry,
+        ProgressFact,
+        RevisionInfo,
+        Store,
+        Withdrawal,
+    )
 
 __all__ = [
     "ENV",
@@ -279,8 +286,22 @@ class Workspace:
         return ProgressRecorded(program, tuple(facts), added, replaced)
 
     def progress(self, program: str, until: dt.date | None = None) -> list[ProgressFact]:
-        """The program's recorded progress facts (to ``until``), by status date."""
+        """The program's standing progress facts (to ``until``), by status date: a withdrawn
+        fact is skipped."""
         return self._store.progress(program, until)
+
+    def withdraw_progress(
+        self, program: str, task_id: str, status_date: dt.date, *, author: str, reason: str
+    ) -> Withdrawal:
+        """Withdraw the fact recorded for ``task_id`` on ``status_date``: every reader skips it
+        from now on, the history keeps it with who, when and why (E515: no such fact)."""
+        return self._store.withdraw_progress(
+            program, task_id, status_date, author=author, reason=reason
+        )
+
+    def progress_history(self, program: str) -> list[ProgressEntry]:
+        """Every progress fact recorded, standing or withdrawn, with its withdrawal."""
+        return self._store.progress_history(program)
 
     def read_tracked(
         self,

@@ -265,17 +265,30 @@ def baseline_list(
 
 
 def progress(
-    file: Path = typer.Argument(..., help="A CSV or YAML file of progress facts."),
+    file: Path | None = typer.Argument(None, help="A CSV or YAML file of progress facts."),
     status_date: dt.datetime | None = typer.Option(
         None,
         "--status-date",
         formats=["%Y-%m-%d"],
-        help="The status date of rows that give none.",
+        help="The status date of rows that give none; with --withdraw, the fact's.",
     ),
     allow_future: bool = typer.Option(
         False,
         "--allow-future",
         help="Accept status dates after today (refused by default: progress is what was true).",
+    ),
+    withdraw: str | None = typer.Option(
+        None,
+        "--withdraw",
+        metavar="TASK",
+        help="Withdraw the fact recorded for TASK on --status-date, instead of recording.",
+    ),
+    reason: str = typer.Option("", "--message", "-m", help="Why the fact is withdrawn."),
+    author: str | None = typer.Option(
+        None, "--author", help="Who withdraws it (default: the current user)."
+    ),
+    listing: bool = typer.Option(
+        False, "--list", help="List every fact recorded, withdrawn ones too, instead."
     ),
     plan: Path = PLAN_OPTION,
     db: str | None = DB_OPTION,
@@ -283,7 +296,7 @@ def progress(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Record dated progress: actual start and finish, percent complete or remaining work,
-    actual cost, a note, per task and status date.
+    actual cost, a note, per task and status date; withdraw a fact recorded in error; list them.
 
     A status date after today is refused (E447) unless --allow-future is given.
 
@@ -292,15 +305,48 @@ def progress(
     status_date plus tasks. Task ids are checked against the latest revision; a row for the same
     task and status date replaces the earlier one. All or nothing: one bad row records none.
 
+    --withdraw TASK --status-date DAY takes a fact back: every command ignores it from then on,
+    and --list still shows it, with who withdrew it, when and why (-m).
+
     Example: ontrack progress status-2026-03-13.csv --plan examples/platform-migration
+
+    Example: ontrack progress --withdraw api --status-date 2026-03-13 -m "was the web task"
     """
+    day = status_date.date() if status_date else None
+    modes = [m for m, on in (("FILE", file), ("--withdraw", withdraw), ("--list", listing)) if on]
+    if len(modes) != 1:
+        raise typer.BadParameter(
+            "give a progress FILE to record, --withdraw TASK --status-date DAY, or --list"
+            + (f" (not {' and '.join(modes)} together)" if modes else "")
+        )
+    if withdraw is not None:
+        if day is None:
+            raise typer.BadParameter("--withdraw needs the fact's --status-date")
+        who = author or os.environ.get("ONTRACK_AUTHOR") or getpass.getuser()
+        _withdraw(withdraw, day, who, reason, plan, db, program, fmt)
+    elif listing:
+        _list_progress(plan, db, program, fmt)
+    else:
+        assert file is not None
+        _record_progress(file, day, allow_future, plan, db, program, fmt)
+
+
+def _record_progress(
+    file: Path,
+    day: dt.date | None,
+    allow_future: bool,
+    plan: Path,
+    db: str | None,
+    program: str | None,
+    fmt: Format,
+) -> None:
     from ontrack.app.asof import today  # noqa: PLC0415 - ONTRACK_TODAY pins it, as elsewhere
 
     with open_workspace(db, plan) as workspace:
         outcome = workspace.record_progress_file(
             workspace.program(program),
             file,
-            status_date=status_date.date() if status_date else None,
+            status_date=day,
             latest=None if allow_future else today(),
         )
     if not outcome.recorded:
@@ -318,6 +364,62 @@ def progress(
         + (f", replaced {replaced}" if replaced else "")
         + f" for '{escape(name)}' (status {span})"
     )
+
+
+def _withdraw(
+    task: str,
+    day: dt.date,
+    who: str,
+    reason: str,
+    plan: Path,
+    db: str | None,
+    program: str | None,
+    fmt: Format,
+) -> None:
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        withdrawal = workspace.withdraw_progress(name, task, day, author=who, reason=reason)
+    if fmt is Format.JSON:
+        print_json({"program": name, "withdrawn": withdrawal.to_json()})
+        return
+    stdout.print(
+        f"[green]✓[/green] withdrew the progress of '{escape(task)}' on {day} "
+        f"for '{escape(name)}'; every command ignores it from now on"
+    )
+
+
+def _list_progress(plan: Path, db: str | None, program: str | None, fmt: Format) -> None:
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program)
+        entries = workspace.progress_history(name)
+    if fmt is Format.JSON:
+        print_json({"program": name, "progress": [e.to_json() for e in entries]})
+        return
+    if not entries:
+        stdout.print("no progress recorded yet: ontrack progress FILE")
+        return
+    table = Table(title=f"Progress of {escape(name)}", title_justify="left")
+    for col in ("status", "task", "done", "left (d)", "cost", "recorded (UTC)", "withdrawn"):
+        add_column(table, col, wide=col == "withdrawn", right=col in ("done", "left (d)", "cost"))
+    for e in entries:
+        f, w = e.fact, e.withdrawal
+        done = "" if f.percent_complete is None else f"{f.percent_complete.normalize():f}%"
+        table.add_row(
+            str(f.status_date),
+            escape(f.task_id),
+            "finished" if f.actual_finish is not None else done,
+            "" if f.remaining_days is None else f"{f.remaining_days.normalize():f}",
+            "" if f.actual_cost is None else f"{f.actual_cost:,}",
+            f"{e.recorded_at:%Y-%m-%d %H:%M}",
+            ""
+            if w is None
+            else escape(
+                f"{w.withdrawn_at:%Y-%m-%d %H:%M} by {w.author}"
+                + (f": {w.reason}" if w.reason else "")
+                + (" (recorded again since)" if e.superseded else "")
+            ),
+        )
+    stdout.print(table)
 
 
 def budget(

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -33,18 +33,27 @@ from ontrack.model.progress import ProgressFact
 from ontrack.store import StoreError
 from ontrack.store.db import Location, connect, database_error, locate
 from ontrack.store.limits import fit, text_length, text_problem
-from ontrack.store.tables import BaselineRow, FileRow, ProgramRow, ProgressRow, RevisionRow
+from ontrack.store.tables import (
+    BaselineRow,
+    FileRow,
+    ProgramRow,
+    ProgressRow,
+    RevisionRow,
+    WithdrawalRow,
+)
 
 __all__ = [  # ProgressFact lives with the model now; it stays importable from here
     "CODES",
     "BaselineInfo",
+    "ProgressEntry",
     "ProgressFact",
     "RevisionInfo",
     "Store",
+    "Withdrawal",
     "content_hash",
 ]
 
-CODES = ("E510", "E511", "E512", "E513", "E514")
+CODES = ("E510", "E511", "E512", "E513", "E514", "E515")
 
 
 def content_hash(files: Sequence[tuple[str, str]]) -> str:
@@ -107,6 +116,50 @@ class BaselineInfo:
         if with_schedule:
             data["tasks"] = _frozen_schedule(self.tasks)
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A progress fact taken back: who withdrew it, when and why."""
+
+    task_id: str
+    status_date: dt.date
+    withdrawn_at: dt.datetime
+    author: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task": self.task_id,
+            "status_date": self.status_date.isoformat(),
+            "withdrawn_at": self.withdrawn_at.isoformat(timespec="seconds"),
+            "author": self.author,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEntry:
+    """A fact as the progress history shows it: when it was recorded and, when it was
+    withdrawn, the withdrawal. A withdrawn fact whose task and day were recorded again since
+    is an entry of its own (``superseded``), beside the fact that replaced it."""
+
+    fact: ProgressFact
+    recorded_at: dt.datetime
+    withdrawal: Withdrawal | None = None
+    superseded: bool = False
+
+    @property
+    def standing(self) -> bool:
+        """Whether readers use the fact."""
+        return self.withdrawal is None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.fact.to_json() | {
+            "recorded_at": self.recorded_at.isoformat(timespec="seconds"),
+            "withdrawn": None if self.withdrawal is None else self.withdrawal.to_json(),
+            "superseded": self.superseded,
+        }
 
 
 # A baseline's schedule on disk (a JSON column): per task id ``start`` and ``finish`` (ISO
@@ -495,19 +548,106 @@ class Store:
                     added += 1
                 else:
                     replaced += 1
+                    # A withdrawn fact recorded again is a new fact: its withdrawal stays, as
+                    # history, but no longer points at it.
+                    session.execute(
+                        update(WithdrawalRow)
+                        .where(WithdrawalRow.progress_id == row.id)
+                        .values(progress_id=None)
+                    )
                 for key in _FACT_COLUMNS:
                     setattr(row, key, getattr(new, key))
                 row.recorded_at = _now()
         return added, replaced
 
     def progress(self, program: str, until: dt.date | None = None) -> list[ProgressFact]:
+        """The standing facts (withdrawn ones are skipped), by status date and task."""
         with self._session() as session:
             owner = self._program_row(session, program, lock=False)
-            query = select(ProgressRow).where(ProgressRow.program_id == owner.id)
+            withdrawn = exists().where(WithdrawalRow.progress_id == ProgressRow.id)
+            query = select(ProgressRow).where(ProgressRow.program_id == owner.id, ~withdrawn)
             if until is not None:
                 query = query.where(ProgressRow.status_date <= until)
             rows = session.scalars(query.order_by(ProgressRow.status_date, ProgressRow.task_id))
             return [_fact(r) for r in rows]
+
+    def withdraw_progress(
+        self, program: str, task_id: str, status_date: dt.date, *, author: str, reason: str
+    ) -> Withdrawal:
+        """Withdraw the standing fact of ``task_id`` on ``status_date``: readers skip it from
+        now on; the history keeps it, with who withdrew it, when and why. E515 when there is
+        no such standing fact."""
+        row = WithdrawalRow(
+            task_id=task_id,
+            status_date=status_date,
+            withdrawn_at=_now(),
+            author=author,
+            reason=reason,
+            fact={},
+        )
+        fit(row, f"the withdrawal of '{task_id}' on {status_date}", labels=_LABELS)
+        with self._session(write=True) as session:
+            owner = self._program_row(session, program, lock=True)
+            fact = session.scalars(
+                select(ProgressRow).where(
+                    ProgressRow.program_id == owner.id,
+                    ProgressRow.task_id == task_id,
+                    ProgressRow.status_date == status_date,
+                )
+            ).one_or_none()
+            earlier = (
+                None
+                if fact is None
+                else session.scalars(
+                    select(WithdrawalRow).where(WithdrawalRow.progress_id == fact.id)
+                ).first()
+            )
+            if fact is None or earlier is not None:
+                raise StoreError(
+                    "E515",
+                    f"no progress of '{task_id}' on {status_date} to withdraw"
+                    + (
+                        ""
+                        if earlier is None
+                        else f": {_text(earlier.author)} withdrew it on "
+                        f"{_moment(earlier.withdrawn_at):%Y-%m-%d %H:%M} UTC"
+                    ),
+                    "see the recorded facts: ontrack progress --list",
+                )
+            row.program_id = owner.id
+            row.progress_id = fact.id
+            row.fact = _fact(fact).to_json() | {
+                "recorded_at": _moment(fact.recorded_at).isoformat()
+            }
+            session.add(row)
+            session.flush()
+            return _withdrawal(row)
+
+    def progress_history(self, program: str) -> list[ProgressEntry]:
+        """Every fact recorded, standing or withdrawn, with its withdrawal; by status date, task
+        and when it was recorded."""
+        with self._session() as session:
+            owner = self._program_row(session, program, lock=False)
+            rows = session.execute(
+                select(ProgressRow, WithdrawalRow)
+                .outerjoin(WithdrawalRow, WithdrawalRow.progress_id == ProgressRow.id)
+                .where(ProgressRow.program_id == owner.id)
+            )
+            entries = [
+                ProgressEntry(
+                    _fact(r), _moment(r.recorded_at), None if w is None else _withdrawal(w)
+                )
+                for r, w in rows
+            ]
+            detached = session.scalars(
+                select(WithdrawalRow).where(
+                    WithdrawalRow.program_id == owner.id, WithdrawalRow.progress_id.is_(None)
+                )
+            )
+            for w in detached:
+                fact, recorded_at = _withdrawn_fact(w.fact)
+                entries.append(ProgressEntry(fact, recorded_at, _withdrawal(w), superseded=True))
+        return sorted(entries, key=lambda e: (e.fact.status_date, e.fact.task_id, e.recorded_at))
 
 
 def _number(session: Session, baseline: BaselineRow) -> int:
@@ -549,6 +689,7 @@ _LABELS = {
     "source": "source",
     "percent_complete": "percent complete",
     "remaining_days": "remaining work",
+    "reason": "reason",
     "actual_cost": "actual cost",
     "cost": "planned cost",
     "schedule": "schedule",
@@ -610,3 +751,43 @@ def _fact(r: ProgressRow) -> ProgressFact:
         _text(r.note),
         _text(r.source),
     )
+
+
+def _withdrawal(row: WithdrawalRow) -> Withdrawal:
+    return Withdrawal(
+        _text(row.task_id),
+        _day(row.status_date),
+        _moment(row.withdrawn_at),
+        _text(row.author),
+        _text(row.reason),
+    )
+
+
+def _withdrawn_fact(data: object) -> tuple[ProgressFact, dt.datetime]:
+    """The fact a withdrawal kept (``ProgressFact.to_json`` and ``recorded_at``)."""
+    if not isinstance(data, Mapping):
+        raise TypeError("a withdrawal's fact is not a mapping")
+
+    def day(key: str) -> dt.date | None:
+        value = data.get(key)
+        return None if value is None else dt.date.fromisoformat(_text(value))
+
+    def number(key: str) -> Decimal | None:
+        value = data.get(key)
+        return None if value is None else _decimal(Decimal(_text(value)))
+
+    status_date = day("status_date")
+    if status_date is None:
+        raise ValueError("a withdrawal's fact has no status date")
+    fact = ProgressFact(
+        _text(data["task"]),
+        status_date,
+        day("actual_start"),
+        day("actual_finish"),
+        number("percent_complete"),
+        number("remaining_days"),
+        number("actual_cost"),
+        _text(data.get("note", "")),
+        _text(data.get("source", "")),
+    )
+    return fact, _aware(dt.datetime.fromisoformat(_text(data["recorded_at"])))

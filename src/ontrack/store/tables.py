@@ -3,7 +3,10 @@ checks that the migrated schema matches these declarations.
 
 A store holds one or more programs (a shared PostgreSQL database may hold several). Each program
 has numbered revisions of its plan files, named baselines that freeze a revision and its
-schedule, and dated progress facts about its tasks.
+schedule, and dated progress facts about its tasks. A fact recorded in error is withdrawn, not
+deleted: a withdrawal row says who withdrew it, when and why, and keeps the fact as it was;
+readers skip a fact that a withdrawal points at (recording the task and date again makes a new
+fact, and the withdrawal then points at nothing but still tells its story).
 """
 
 from __future__ import annotations
@@ -108,3 +111,20 @@ class ProgressRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(500), default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WithdrawalRow(Base):
+    __tablename__ = "progress_withdrawals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    # The fact withdrawn while it stands; None once the task and day are recorded again.
+    progress_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    task_id: Mapped[str] = mapped_column(String(200))
+    status_date: Mapped[dt.date] = mapped_column(Date)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    fact: Mapped[dict[str, Any]] = mapped_column(JSON)  # the fact as withdrawn, and when recorded
