@@ -156,3 +156,21 @@ def test_the_jira_export() -> None:
 def test_any_text_gives_a_history_or_diagnostics(lines: list[str]) -> None:
     history, found = parse_history("\n".join(lines), "h.csv")
     assert history is not None or any(d.is_error for d in found)
+
+
+def test_dates_outside_the_horizon_are_refused_not_overflowed() -> None:
+    """Found by the fuzz suite: a close date of 9999-12-31 or a --start of 0001-01-01 overflowed
+    the calendar arithmetic (OverflowError)."""
+    import datetime as dt
+
+    from ontrack.engines.forecast.throughput import ForecastOptions, Question, forecast_export
+    from ontrack.interop.history import parse_history
+
+    history, diagnostics = parse_history("created,closed\n2025-06-01,9999-12-31\n", "h.csv")
+    assert "E414" in {d.code for d in diagnostics}
+    history, diagnostics = parse_history("created,closed\n2025-06-01,2025-06-03\n", "h.csv")
+    assert history is not None
+    result, problems = forecast_export(
+        history.items, Question(items=1, start=dt.date(1, 1, 1)), ForecastOptions(iterations=10)
+    )
+    assert result is None and [p.code for p in problems] == ["E421"]

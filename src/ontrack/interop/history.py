@@ -32,6 +32,9 @@ from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 CODES = ("E410", "E411", "E412", "E413", "E414", "E415", "E416", "E417", "W410")
 ROW_REPORT_LIMIT = 5  # rows listed one by one per code; the rest are counted
 _DELIMITERS = ",;\t"
+#: The dates a history may hold: anything outside is a typo (and would overflow the calendar).
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2200, 12, 31)
 _DATE_HINT = "dates are ISO: 2015-02-05, 2015-02-05T10:00:00 or 2015-02-05 10:00:00"
 
 
@@ -306,15 +309,20 @@ def _date(
         return None, []
     try:
         if len(text) == 10:
-            return dt.date.fromisoformat(text), []
-        return dt.datetime.fromisoformat(text).date(), []
+            day = dt.date.fromisoformat(text)
+        else:
+            day = dt.datetime.fromisoformat(text).date()
+        if not EARLIEST <= day <= LATEST:  # a typo, not history: dates run 1900..2200
+            raise ValueError(text)
+        return day, []
     except ValueError:
         col = _column_of(raw[0], delimiter, at) if raw else 0
         return None, [
             error(
                 "E414",
                 SourceLoc(name, line, col),
-                f"cannot read {text!r} in column {column!r} as a date",
+                f"cannot read {text!r} in column {column!r} as a date between "
+                f"{EARLIEST} and {LATEST}",
                 _DATE_HINT,
             )
         ]

@@ -67,6 +67,8 @@ PACE_BLOCK_DAYS = 28  # pace is measured over 4-week stretches, the horizon team
 PACE_LIMIT = 4.0  # a run is at most 4x faster or slower than the current pace
 MIN_CLOSED = 10  # closed items in the window below which a forecast is refused
 MIN_HISTORY_DAYS = 14
+#: Days a question may name (the history's own dates are held to the same range).
+HORIZON = (dt.date(1900, 1, 1), dt.date(2200, 12, 31))
 MAX_ITERATIONS = 10_000_000
 MAX_HORIZON_DAYS = 3653  # ten years: a run that has not finished by then is "not finished"
 QUIET_GAP_DAYS = 14  # a silence this long, followed by a trickle, ends the history
@@ -822,6 +824,22 @@ def check_question(question: Question, options: ForecastOptions) -> list[Diagnos
         problems.append(
             error("E421", SourceLoc("--items"), f"--items must be 1 or more, not {question.items}")
         )
+    for option, day in (
+        ("--start", question.start),
+        ("--until", question.until),
+        ("--as-of", question.as_of),
+    ):
+        if day is not None and not HORIZON[0] <= day <= HORIZON[1]:
+            problems.append(
+                error(
+                    "E421",
+                    SourceLoc(option),
+                    f"{option} {day} is outside {HORIZON[0]}..{HORIZON[1]}",
+                    "check the year",
+                )
+            )
+    if problems:
+        return problems
     if question.as_of and question.start and question.start <= question.as_of:
         problems.append(
             error(
