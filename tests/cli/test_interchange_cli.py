@@ -168,3 +168,23 @@ def test_every_command_reads_files_other_tools_wrote(tmp_path: Path) -> None:
     # Revisions keep plan files: an imported file must be converted first.
     refused = runner.invoke(main_app, ["apply", str(sample), "--db", str(tmp_path / "s.db")])
     assert refused.exit_code == 1
+
+
+def test_an_outline_cycle_is_named_and_nothing_is_dropped(tmp_path: Path) -> None:
+    xer = tmp_path / "cycle.xer"
+    xer.write_text(
+        "ERMHDR\t19.12\n"
+        "%T\tPROJECT\n%F\tproj_id\tproj_short_name\tplan_start_date\n%R\t1\tDEMO\t2024-03-04\n"
+        "%T\tPROJWBS\n%F\twbs_id\tproj_id\tproj_node_flag\twbs_short_name\tparent_wbs_id\n"
+        "%R\t100\t1\tY\tDEMO\t\n%R\t101\t1\tN\tX\t102\n%R\t102\t1\tN\tY\t101\n"
+        "%T\tTASK\n%F\ttask_id\tproj_id\twbs_id\ttask_code\ttarget_drtn_hr_cnt\n"
+        "%R\t1\t1\t101\tA1\t8\n%R\t2\t1\t102\tA2\t1e300\n%E\n"
+    )
+    out = tmp_path / "plan.yaml"
+    code, _, err = invoke("import", str(xer), "-o", str(out))
+    assert code == 1 and "Traceback" not in err
+    assert f"{xer}:8: error E459" in err and "'x' under 'y' under 'x'" in err
+    assert f"{xer}:13: warning W456" in err  # the duration of centuries, clamped
+    assert "5 tasks" in err  # the project node, both WBS nodes and both activities
+    written = load_plan(out)[0]
+    assert written is not None and {t.id for t in written.tasks} == {"demo", "x", "y", "a1", "a2"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ontrack.engines.schedule.planner import schedule
-from ontrack.interop.importer import load_any, parse_bytes, plan_from_import
+from ontrack.interop.importer import load_any, parse_bytes, plan_from_import, walk_tasks
 from ontrack.interop.tables import tasks_csv
 from ontrack.model import DepType, Plan, Task
 from ontrack.planfile import load_plan
@@ -112,3 +112,56 @@ def _outline(plan: Plan) -> list[Task]:
     from ontrack.interop.tables import outline
 
     return [t for t, _, _ in outline(plan)]
+
+
+# -- a broken outline, absurd cells (the hardening issue) ---------------------------------------
+
+
+def test_a_parent_cycle_is_an_error_naming_the_rows_and_every_task_is_written() -> None:
+    text = "id,title,parent,estimate\na,A,b,1d\nb,B,a,1d\nc,C,,1d\nd,D,d,1d\ne,E,nope,1d\n"
+    imported, diagnostics = parse_bytes(text.encode(), "cycle.csv", "csv")
+    assert imported is not None
+    found = [(d.code, d.loc.line, d.subjects) for d in diagnostics]
+    assert found == [
+        ("E459", 2, ("a", "b")),  # a under b under a: cut at a, the first row
+        ("E459", 5, ("d",)),  # its own parent
+        ("W451", 6, ("e",)),  # a parent not in the file: at the top, said
+    ]
+    assert [r.line for r in diagnostics[0].related] == [3]
+    assert sorted(t["id"] for t in walk_tasks(imported.data["tasks"])) == list("abcde")
+    plan, problems = plan_from_import(imported)
+    assert plan is not None, [d.format() for d in problems]
+    assert plan.task_by_id["b"].parent == "a" and plan.task_by_id["a"].parent is None
+
+
+def test_a_chain_of_parents_deeper_than_python_recursion(tmp_path: Path) -> None:
+    rows = "".join(f"t{k},T {k},{f't{k - 1}' if k else ''},1d\n" for k in range(3000))
+    path = tmp_path / "deep.csv"
+    path.write_text("id,title,parent,estimate\n" + rows)
+    plan, diagnostics = load_any(path)
+    assert plan is not None, [d.format() for d in diagnostics]
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("W459", 22)]  # t20, moved up
+    assert len(plan.tasks) == 3000
+    assert max(_depth(plan, t) for t in plan.tasks) == 20
+
+
+def test_absurd_cells_are_never_a_crash() -> None:
+    plan, found, problems = _load(
+        "id,title,level,priority,deadline,estimate\n"
+        "a,A,inf,²,3000-01-01,1d\n"  # line 2
+        "b,B,1e400,9" + "9" * 5000 + ",1899-12-31,1d\n"
+        "c,C,nan,5,2026-03-02,1d\n"
+    )
+    assert found == ["W456", "W456"]  # the two deadlines out of range, left out
+    assert plan is not None or problems  # a word priority is the loader's to judge
+    plan, found, problems = _load("id,title,level\na,A,2.0\nb,B,3.5\nc,C,-1\n")
+    assert plan is not None, problems
+    assert plan.task_by_id["b"].parent == "a"
+
+
+def _depth(plan: Plan, task: Task) -> int:
+    depth = 1
+    while task.parent is not None:
+        task = plan.task_by_id[task.parent]
+        depth += 1
+    return depth

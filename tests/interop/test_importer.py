@@ -4,8 +4,10 @@ locations moved onto the imported file, and ``load_any``'s dispatch by suffix.""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,10 @@ from ontrack.interop.importer import (
     plan_yaml,
     render_yaml,
     scalar,
+    slug,
+    walk_tasks,
 )
+from ontrack.interop.kit import cycle_text, find_cycles, left_out, outline, outline_problems
 from tests.conftest import EXAMPLES, codes
 
 
@@ -120,3 +125,79 @@ def test_load_any_dispatches_on_the_suffix(tmp_path: Path) -> None:
     assert imported is None and codes(found) == ["E461"]
     missing, found = load_any(tmp_path / "gone.xer")
     assert missing is None and codes(found) == ["E450"]
+
+
+# -- the writer at scale, outlines that cannot nest as written (the hardening issue) ------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Build the thing and more " * 80_000,  # 2 MB, plain
+        "Phase 2: build # again " * 90_000,  # 2 MB, quoted
+        "Ünïcödé ✓ \x07 " * 180_000,  # 2 MB with escapes
+        "1" * 2_000_000,  # an int written long: quoted, not matched digit by digit
+    ],
+    ids=["plain", "quoted", "escaped", "digits"],
+)
+def test_a_two_megabyte_title_renders_in_well_under_a_second(title: str) -> None:
+    title = title.strip()
+    imported = ImportedPlan(
+        {
+            "program": {"name": "P", "start": dt.date(2026, 1, 5)},
+            "tasks": [{"id": "a", "title": title, "notes": f"{title}\nand a line"}],
+        },
+        "big.xml",
+        "mspdi",
+    )
+    started = time.perf_counter()
+    text, _ = render_yaml(imported)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{elapsed:.2f} s"  # about 0.05 s; the per-character writer took 2 s
+    task = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["tasks"][0]
+    assert task["title"] == title and task["notes"] == f"{title}\nand a line"
+    started = time.perf_counter()
+    ident = IdMaker().make(title)  # from the start of the title only
+    assert time.perf_counter() - started < 0.05
+    assert ident == slug(title)[:48].strip("-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=60, max_size=3000))
+def test_ids_from_the_start_of_a_long_name_are_the_ids_of_the_whole(name: str) -> None:
+    assert IdMaker().make(name, "x") == (slug(name)[:48].strip("-") or "x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(codec="utf-8"), min_size=65, max_size=300))
+def test_long_text_reads_back_exactly(text: str) -> None:
+    assert yaml.safe_load(f"k: {scalar(text)}") == {"k": text}
+
+
+def test_cycles_of_parents_are_found_once_each() -> None:
+    parents = {"a": "b", "b": "a", "c": None, "d": "d", "e": "f", "f": "g", "g": "f", "h": "zz"}
+    assert find_cycles(parents) == [["a", "b"], ["d"], ["f", "g"]]
+    assert cycle_text(["a", "b"]) == "'a' under 'b' under 'a'"
+
+
+def test_an_outline_keeps_every_task_whatever_its_parents() -> None:
+    chain = [{"id": f"t{k}"} for k in range(30)]
+    placed = outline(chain, {f"t{k}": f"t{k - 1}" for k in range(1, 30)})
+    assert placed.cycles == [] and placed.moved_up == [f"t{k}" for k in range(20, 30)]
+    assert placed.parent["t25"] == "t18" and "t19" not in placed.summaries
+    assert len(list(walk_tasks(placed.tasks))) == 30
+    looped = outline([{"id": "a"}, {"id": "b"}, {"id": "c"}], {"a": "b", "b": "a", "c": "c"})
+    assert looped.cycles == [["a", "b"], ["c"]]
+    assert [t["id"] for t in looped.tasks] == ["a", "c"] and looped.parent["b"] == "a"
+    problems = outline_problems(looped, lambda i: SourceLoc("x.csv", ord(i)))
+    assert [(d.code, d.loc.line, d.subjects) for d in problems] == [
+        ("E459", ord("a"), ("a", "b")),
+        ("E459", ord("c"), ("c",)),
+    ]
+
+
+def test_tasks_read_but_not_written_are_counted() -> None:
+    read = [("a", SourceLoc("x.xer", 3)), ("b", SourceLoc("x.xer", 4))]
+    assert left_out(read, [{"id": "a", "tasks": [{"id": "b"}]}]) == []
+    (lost,) = left_out(read, [{"id": "a"}])
+    assert (lost.code, lost.loc.line, lost.subjects) == ("W458", 4, ("b",))

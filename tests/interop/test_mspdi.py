@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from ontrack.engines.schedule.planner import schedule
-from ontrack.interop.importer import import_file, parse_bytes, plan_from_import, plan_yaml
+from ontrack.interop.importer import (
+    import_file,
+    parse_bytes,
+    plan_from_import,
+    plan_yaml,
+    walk_tasks,
+)
 from ontrack.interop.mspdi import LINK_TYPE, day_spans, export_mspdi, parse_pt, pt
 from ontrack.model import DepType, Plan
 from ontrack.planfile import load_plan, load_plan_text
@@ -268,3 +274,95 @@ def test_links_outside_the_file_and_elapsed_lags(tmp_path: Path) -> None:
     dep = plan.task_by_id["b"].depends[0]
     assert dep.task == "a" and dep.lag.minutes == 2400  # 7 elapsed days: 5 working days
     assert "elapsed lag" in plan_yaml(imported)  # said in a comment above the task
+
+
+# -- absurd values and outlines (the hardening issue) -------------------------------------------
+
+
+def _project(tasks: str, head: str = "", tail: str = "") -> bytes:
+    return (
+        '<?xml version="1.0"?>\n'
+        '<Project xmlns="http://schemas.microsoft.com/project">\n'
+        f"<StartDate>2026-01-05T08:00:00</StartDate>{head}\n"  # line 3
+        f"<Tasks>\n{tasks}</Tasks>\n{tail}</Project>\n"
+    ).encode()
+
+
+def _task(uid: int, name: str, rest: str = "", level: int = 1) -> str:
+    return (
+        f"<Task><UID>{uid}</UID><Name>{name}</Name><OutlineLevel>{level}</OutlineLevel>"
+        f"<Duration>PT8H0M0S</Duration>{rest}</Task>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration", "written"),
+    [
+        ("PT99999999999999999H0M0S", "2600d"),
+        ("PT" + "9" * 5000 + "H", "2600d"),
+        ("P99999999Y", "2600d"),
+        ("-PT8H0M0S", "0d"),
+    ],
+)
+def test_absurd_durations_are_clamped_with_w456(duration: str, written: str) -> None:
+    data = _project(
+        "<Task><UID>1</UID><Name>Big</Name><OutlineLevel>1</OutlineLevel>\n"  # line 5
+        f"<Duration>{duration}</Duration></Task>\n" + _task(2, "Small")
+    )
+    imported, diagnostics = parse_bytes(data, "big.xml", "mspdi")
+    assert imported is not None, [d.format() for d in diagnostics]
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("W456", 6)]
+    plan, problems = plan_from_import(imported)
+    assert plan is not None, [d.format() for d in problems]
+    big = plan.task_by_id["big"].duration
+    assert big is not None and big.likely.format(8) == written
+    scheduled, _ = schedule(plan)  # and the schedule runs
+    assert scheduled is not None
+
+
+@pytest.mark.parametrize(
+    ("where", "tag", "value"),
+    [
+        ("head", "MinutesPerDay", "INF"),
+        ("head", "MinutesPerDay", "-480"),
+        ("head", "MinutesPerWeek", "1e999999999"),
+        ("head", "StatusDate", "3000-01-01T00:00:00"),
+        ("task", "Priority", "1e300"),
+        ("task", "Deadline", "0001-01-01T00:00:00"),
+        ("task", "Type", "NaN"),
+        ("task", "PercentComplete", "-Infinity"),
+        ("task", "Work", "PT99999999999999H"),
+        ("task", "ActualStart", "9999-12-31T08:00:00"),
+        ("resource", "MaxUnits", "1e300"),
+        ("resource", "StandardRate", "sNaN"),
+    ],
+)
+def test_numbers_and_dates_out_of_range_are_w456_never_a_crash(
+    where: str, tag: str, value: str
+) -> None:
+    element = f"<{tag}>{value}</{tag}>"
+    resource = "<Resources><Resource><UID>1</UID><Name>Ann</Name><Type>1</Type>{}</Resource>"
+    data = _project(
+        _task(1, "A", element if where == "task" else ""),
+        element if where == "head" else "",
+        resource.format(element if where == "resource" else "") + "</Resources>\n",
+    )
+    imported, diagnostics = parse_bytes(data, "odd.xml", "mspdi")
+    assert imported is not None, [d.format() for d in diagnostics]
+    assert codes(diagnostics) == ["W456"] and tag in diagnostics[0].message
+    plan, problems = plan_from_import(imported)
+    assert plan is not None, [d.format() for d in problems]
+    scheduled, _ = schedule(plan)
+    assert scheduled is not None
+
+
+def test_an_outline_deeper_than_the_plan_reads_is_moved_up_and_nothing_is_lost() -> None:
+    tasks = "".join(_task(k + 1, f"T{k}", level=k + 1) for k in range(40))
+    tasks += "<Task><Name>No UID</Name><OutlineLevel>0</OutlineLevel></Task>\n"  # line 45
+    imported, diagnostics = parse_bytes(_project(tasks), "deep.xml", "mspdi")
+    assert imported is not None
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("W459", 25), ("W456", 45)]
+    assert len(list(walk_tasks(imported.data["tasks"]))) == 41
+    plan, problems = plan_from_import(imported)
+    assert plan is not None, [d.format() for d in problems]
+    assert plan.task_by_id["no-uid"].parent is None  # level 0 read as 1: at the top

@@ -17,8 +17,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ontrack.diagnostics import Diagnostic, SourceLoc, error, warning
-from ontrack.interop.kit import IdMaker, ImportedPlan, nest_tasks
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics, warning
+from ontrack.interop.kit import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    IdMaker,
+    ImportedPlan,
+    arrange,
+    in_horizon,
+    left_out,
+    outline,
+    outline_problems,
+)
 
 #: Column names understood, by the plan field they fill (compared without case, spaces, _ or -).
 ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -75,6 +85,8 @@ _DEP = re.compile(
     r"(?:\s*(?P<lag>[+-]\s*\d+(?:\.\d+)?\s*[A-Za-z]*))?)?$"
 )
 _BARE_NUMBER = re.compile(r"^\s*[+-]?\d+(?:\.\d+)?\s*$")
+_LEVEL = re.compile(r"[0-9]{1,6}(?:\.[0-9]{0,6})?")  # an outline level (spreadsheets write 2.0)
+_PRIORITY = re.compile(r"[0-9]{1,9}")  # a priority, or a row number in a predecessors cell
 
 
 def _norm(header: str) -> str:
@@ -180,7 +192,8 @@ def parse_csv(data: bytes, name: str) -> tuple[ImportedPlan | None, list[Diagnos
                 "rename them to plan fields (" + ", ".join(sorted(ALIASES)) + ")",
             )
         )
-    return _Rows(name, columns, rows[1:]).build(), diagnostics
+    found = _Rows(name, columns, rows[1:])
+    return found.build(), sorted_diagnostics([*diagnostics, *found.diagnostics])
 
 
 class _Rows:
@@ -194,6 +207,8 @@ class _Rows:
         self.person_ids = IdMaker("person")
         self.people: dict[str, str] = {}  # person id by the name the file gives
         self.teams: dict[str, list[str]] = {}  # team id -> the people assigned to its tasks
+        self.diagnostics: list[Diagnostic] = []
+        self.lines: list[int] = [n for n, _ in rows]
 
     def cell(self, row: Sequence[str], key: str) -> str:
         index = self.columns.get(key)
@@ -209,13 +224,20 @@ class _Rows:
         ids.used.update(v for v in own if v)  # made-up ids never collide with the file's
         for (_, row), value in zip(self.rows, own, strict=True):
             idents.append(value or ids.make(self.cell(row, "title"), "task"))
-        parents = self.parents(idents)
-        has_children = {p for p in parents.values() if p is not None}
+        for line, ident in zip(self.lines, idents, strict=True):
+            self.out.origins.setdefault(("tasks", ident), SourceLoc(self.name, line))
+        # Where each row goes (a cycle of parents cut, an outline too deep moved up) decides
+        # which rows are summaries.
+        placed = arrange(idents, self.parents(idents))
+        self.diagnostics += outline_problems(placed, self.task_loc)
+        has_children = placed.summaries
         flat = []
-        for n, ((line, row), ident) in enumerate(zip(self.rows, idents, strict=True)):
+        for n, ((_, row), ident) in enumerate(zip(self.rows, idents, strict=True)):
             flat.append(self.task(row, ident, ident in has_children, idents, own, n))
-            self.out.origins[("tasks", ident)] = SourceLoc(self.name, line)
-        starts = [_date(self.cell(r, "start")) for _, r in self.rows if self.cell(r, "start")]
+        nested = outline(flat, placed.parent)
+        read = [(t["id"], SourceLoc(self.name, n)) for t, n in zip(flat, self.lines, strict=True)]
+        self.diagnostics += left_out(read, nested.tasks, "rows of tasks")
+        starts = [self.date(r, "start", n) for n, r in self.rows if self.cell(r, "start")]
         starts += [d for t in flat if isinstance(d := t.get("start_no_earlier_than"), dt.date)]
         known = [d for d in starts if isinstance(d, dt.date)]
         start = min(known, default=None)
@@ -231,7 +253,7 @@ class _Rows:
                 for name, ident in self.people.items()
             ],
             "teams": [{"id": t, "members": m} for t, m in self.teams.items()],
-            "tasks": nest_tasks(flat, parents),
+            "tasks": nested.tasks,
         }
         if self.teams:
             self.out.remark(
@@ -243,6 +265,25 @@ class _Rows:
         ]
         return self.out
 
+    def task_loc(self, ident: str) -> SourceLoc:
+        return self.out.origins.get(("tasks", ident), SourceLoc(self.name))
+
+    def date(self, row: Sequence[str], key: str, line: int) -> dt.date | str | None:
+        """An ISO date of the row (else its text, for the loader to report); W456 and None
+        when the date is not in 1900-2200."""
+        found = _date(self.cell(row, key))
+        if isinstance(found, dt.date) and not in_horizon(found):
+            self.diagnostics.append(
+                warning(
+                    "W456",
+                    SourceLoc(self.name, line),
+                    f"{key} {found} is not in {EARLIEST_DATE.year}-{LATEST_DATE.year}: ignored",
+                    "check the year",
+                )
+            )
+            return None
+        return found
+
     def person(self, name: str) -> str:
         """Everyone assigned becomes a person of the plan, by a readable id."""
         if name not in self.people:
@@ -251,11 +292,22 @@ class _Rows:
 
     def parents(self, idents: Sequence[str]) -> dict[str, str | None]:
         parents: dict[str, str | None] = {}
-        if "parent" in self.columns:
+        if "parent" in self.columns:  # cycles are cut (and reported) as the outline is nested
             known = set(idents)
-            for (_, row), ident in zip(self.rows, idents, strict=True):
+            for (line, row), ident in zip(self.rows, idents, strict=True):
                 parent = self.cell(row, "parent")
-                parents[ident] = parent if parent in known and parent != ident else None
+                parents[ident] = parent if parent in known else None
+                if parent and parent not in known:
+                    self.diagnostics.append(
+                        warning(
+                            "W451",
+                            SourceLoc(self.name, line),
+                            f"the parent of '{ident}', '{parent}', is not a task of the file: "
+                            "the task is put at the top level",
+                            "write the id of a task of the file in the parent column",
+                            subjects=(ident,),
+                        )
+                    )
             return parents
         if "wbs" in self.columns:
             by_number = {}
@@ -268,10 +320,8 @@ class _Rows:
         if "level" in self.columns:
             stack: list[tuple[int, str]] = []
             for (_, row), ident in zip(self.rows, idents, strict=True):
-                try:
-                    level = int(float(self.cell(row, "level") or 1))
-                except ValueError:
-                    level = 1
+                text = self.cell(row, "level")
+                level = int(float(text)) if _LEVEL.fullmatch(text) else 1
                 while stack and stack[-1][0] >= level:
                     stack.pop()
                 parents[ident] = stack[-1][1] if stack else None
@@ -318,11 +368,12 @@ class _Rows:
             data["skills"] = skills
         priority = self.cell(row, "priority")
         if priority:
-            data["priority"] = int(priority) if priority.isdigit() else priority.lower()
+            data["priority"] = int(priority) if _PRIORITY.fullmatch(priority) else priority.lower()
         for field in ("deadline", "start_no_earlier_than"):
-            value = self.cell(row, field)
-            if value:
-                data[field] = _date(value)
+            if self.cell(row, field):
+                value = self.date(row, field, self.lines[index])
+                if value is not None:
+                    data[field] = value
         tags = _split(self.cell(row, "tags"))
         if tags:
             data["tags"] = tags
@@ -345,7 +396,8 @@ class _Rows:
                 out.append(token)
                 continue
             ref = match["ref"].strip()
-            if ref not in known and ref.isdigit() and 1 <= int(ref) <= len(idents) and not any(own):
+            row_number = ref not in known and _PRIORITY.fullmatch(ref) and not any(own)
+            if row_number and 1 <= int(ref) <= len(idents):
                 ref = idents[int(ref) - 1]  # a row number, as MS Project's predecessors column
             kind = match["type"] or "FS"
             lag = (match["lag"] or "").replace(" ", "").lstrip("+")

@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors, sorted_diagnostics
 from ontrack.interop.kit import (
     CODES,
     IdMaker,
@@ -98,41 +98,40 @@ SECTION_ORDER = (
 
 # -- the YAML writer ----------------------------------------------------------------------------
 
-_TAG_STR = "tag:yaml.org,2002:str"
 _IMPLICIT: dict[Any, list[tuple[str, Any]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
-# A plain scalar may not start with an indicator, nor hold ": " or " #", nor end in a space.
-_PLAIN_BLOCK = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?=\S)|(?<=\S)#)*(?<!\s)$")
-# In flow context PyYAML ends a plain scalar at any of ``,:?[]{}``.
-_PLAIN_FLOW = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:?#,\[\]{}]|(?<=\S)#)*(?<!\s)$")
-_MINUS_PLAIN = re.compile(r"^-[0-9.][\w./%]*$")  # lags such as -1d
+# The writer looks at each scalar a few times, with regular expressions that scan it once each
+# (no backtracking, no Python loop per character): a title of megabytes is written in linear
+# time and memory. A plain scalar may not start with an indicator or a space, nor hold ": " or
+# " #", nor end in a space; in flow context PyYAML also ends one at any of ``,:?[]{}``.
+_PLAIN_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_COLON_BREAK = re.compile(r":(?!\S)")
+_HASH_BREAK = re.compile(r"\s#")
+_FLOW_INDICATORS = ":?,[]{}"
+_MINUS_PLAIN = re.compile(r"-[0-9.][\w./%]*")  # lags such as -1d
+# Characters YAML prints (its c-printable), less what would not read back as written: line
+# breaks and tabs in plain scalars, NEL, the Unicode line and paragraph separators, a BOM.
+_PRINTABLE = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_NOT_PLAIN = re.compile(f"[^{_PRINTABLE}]")
+_NOT_BLOCK = re.compile(f"[^\t\n{_PRINTABLE}]")
+_NOT_QUOTED = _NOT_PLAIN  # in JSON's output, tabs and line breaks are escapes already
+# Only ints and floats resolve from long text, and they are made of these characters alone.
+_NUMBERISH = re.compile(r"[0-9a-fA-FxXoO_+\-.:]*")
+_SHORT = 64
 _LINE_WIDTH = 100
 
 
-def _yaml_printable(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        ch in "\t\n\r"
-        or 0x20 <= code <= 0x7E
-        or code == 0x85
-        or 0xA0 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or code >= 0x10000
-    )
-
-
 def _resolves_to_str(text: str) -> bool:
+    if len(text) > _SHORT:  # a number written long is quoted, not matched digit by digit
+        return text[0] not in "+-.0123456789" or not _NUMBERISH.fullmatch(text)
     return all(not rx.match(text) for _, rx in _IMPLICIT.get(text[:1], ()))
 
 
 def _quoted(text: str) -> str:
     """A double-quoted YAML scalar: JSON's escapes, plus YAML's non-printable characters."""
     body = json.dumps(text, ensure_ascii=False)
-    if all(_yaml_printable(c) and c not in "\u2028\u2029\x85\ufeff" for c in body):
+    if body.isascii() and body.isprintable():
         return body
-    return "".join(
-        c if _yaml_printable(c) and c not in "\u2028\u2029\x85\ufeff" else f"\\u{ord(c):04x}"
-        for c in body
-    )
+    return _NOT_QUOTED.sub(lambda m: f"\\u{ord(m[0]):04x}", body)
 
 
 def scalar(value: Any, *, flow: bool = False) -> str:
@@ -144,22 +143,35 @@ def scalar(value: Any, *, flow: bool = False) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    pattern = _PLAIN_FLOW if flow else _PLAIN_BLOCK
-    plain = (bool(pattern.match(text)) or bool(_MINUS_PLAIN.match(text))) and all(
-        _yaml_printable(c) and c not in "\t\r\n\x85\u2028\u2029\ufeff" for c in text
-    )
-    if plain and _resolves_to_str(text):
+    if _plain(text, flow) and _resolves_to_str(text):
         return text
     return _quoted(text)
+
+
+def _plain(text: str, flow: bool) -> bool:
+    """Whether ``text`` reads back as itself written plain."""
+    if not text or text[-1].isspace():
+        return False
+    if not (text.isascii() and text.isprintable()) and _NOT_PLAIN.search(text):
+        return False
+    if _MINUS_PLAIN.fullmatch(text):
+        return True
+    if text[0] in _PLAIN_FIRST or text[0].isspace():
+        return False
+    if "#" in text and _HASH_BREAK.search(text):
+        return False
+    if flow:
+        return not any(c in text for c in _FLOW_INDICATORS)
+    return ":" not in text or not _COLON_BREAK.search(text)
 
 
 def _block_ok(text: str) -> bool:
     """Multi-line text reads best as a literal block, when it can be one exactly."""
     return (
         "\n" in text
-        and text == text.strip()
-        and "\r" not in text
-        and all(_yaml_printable(c) and c not in "\x85\u2028\u2029\ufeff" for c in text)
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and not _NOT_BLOCK.search(text)
     )
 
 
@@ -355,7 +367,9 @@ def load_any(path: str | Path) -> tuple[Plan | None, list[Diagnostic]]:
     if imported is None:
         return None, diagnostics
     plan, more = plan_from_import(imported)
-    return plan, sorted_diagnostics([*diagnostics, *more])
+    found = sorted_diagnostics([*diagnostics, *more])
+    # As a plan file with errors, an import with errors (a cycle in its outline) is no plan.
+    return (None if has_errors(found) else plan), found
 
 
 class _Relocator:

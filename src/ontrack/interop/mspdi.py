@@ -29,14 +29,23 @@ from typing import Any
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics, warning
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
 from ontrack.interop.kit import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_WORK_DAYS,
     IdMaker,
     ImportedPlan,
+    arrange,
     date_ranges,
     duration_text,
     hours_text,
-    nest_tasks,
+    in_horizon,
+    left_out,
+    max_minutes,
+    outline,
+    outline_problems,
     percent_text,
     range_days,
+    shown,
 )
 from ontrack.model import WEEKDAYS, Calendar, DepType, Person, Plan, RateUnit, Task
 
@@ -580,16 +589,26 @@ _DURATION_RE = re.compile(
 )
 
 
+_MAX_INT = Decimal(10) ** 15  # integers of an MSPDI file (ids, codes, tenths of minutes)
+_MAX_DECIMAL = Decimal(10) ** 15  # rates, units
+
+
 class _Bad(ValueError):
     """A value the importer cannot read; becomes E454 at the element's line."""
 
 
 def parse_pt(text: str) -> int:
     """Minutes of an MSPDI (xsd) duration such as ``PT8H30M0S``; days count 24 hours."""
-    match = _DURATION_RE.match(text.strip())
+    match = _DURATION_RE.match(text.strip()) if len(text) <= 10_000 else None
     if not match or text.strip() in ("P", "PT"):
-        raise _Bad(f"'{text}' is not a duration")
-    parts = {k: Fraction(v) for k, v in match.groupdict().items() if v and k != "sign"}
+        raise _Bad(f"'{shown(text)}' is not a duration")
+    # A number of more than 15 digits is beyond any duration a plan holds: it stands for 10^15
+    # (the caller clamps it), so a thousand digits cost no more than three.
+    parts = {
+        k: Fraction(v) if len(v.partition(".")[0]) <= 15 else Fraction(10**15)
+        for k, v in match.groupdict().items()
+        if v and k != "sign"
+    }
     minutes = (
         parts.get("y", Fraction(0)) * 525_600
         + parts.get("mo", Fraction(0)) * 43_200
@@ -631,10 +650,19 @@ class _Reader:
         self.diagnostics: list[Diagnostic] = []
         self.out = ImportedPlan({}, name, "mspdi")
         minutes_per_day = self.int_of(root, "MinutesPerDay", 480) or 480
+        if not 0 < minutes_per_day <= 1440:
+            self.out_of_range(root, "MinutesPerDay", str(minutes_per_day), "480 is used")
+            minutes_per_day = 480
         self.hours_per_day = Fraction(minutes_per_day, 60)
-        self.minutes_per_week = self.int_of(root, "MinutesPerWeek", minutes_per_day * 5) or 2400
+        week = self.int_of(root, "MinutesPerWeek", minutes_per_day * 5) or minutes_per_day * 5
+        if not 0 < week <= 7 * 1440:
+            self.out_of_range(root, "MinutesPerWeek", str(week), f"{minutes_per_day * 5} is used")
+            week = minutes_per_day * 5
+        self.minutes_per_week = week
+        self.longest = max_minutes(self.hours_per_day)
         self.aliases = self.extended_attributes()
         self.calendar_ids: dict[str, str] = {}  # base calendars' plan ids, by UID
+        self.summaries: set[str] = set()  # tasks with subtasks, as the outline is written
 
     # -- small readers
     def loc(self, element: ET.Element | None) -> SourceLoc:
@@ -660,52 +688,95 @@ class _Reader:
             )
         )
 
-    def int_of(self, element: ET.Element, tag: str, default: int | None = None) -> int | None:
-        value = self.text(element, tag)
-        if value is None:
-            return default
-        try:
-            return int(Decimal(value))
-        except (InvalidOperation, ValueError):
-            self.bad(element, tag, f"'{value}' is not a number")
-            return default
+    def out_of_range(self, element: ET.Element, tag: str, value: str, outcome: str) -> None:
+        """W456: a value that reads but no plan can hold (NaN, a duration of centuries)."""
+        child = element.find(tag)
+        self.diagnostics.append(
+            warning(
+                "W456",
+                self.loc(child if child is not None else element),
+                f"<{tag}> '{shown(value)}' is out of range: {outcome}",
+                "fix the value in MS Project and export again",
+            )
+        )
 
-    def decimal_of(self, element: ET.Element, tag: str) -> Decimal | None:
+    def int_of(self, element: ET.Element, tag: str, default: int | None = None) -> int | None:
+        found = self.decimal_of(element, tag, limit=_MAX_INT)
+        return default if found is None else int(found)
+
+    def decimal_of(
+        self, element: ET.Element, tag: str, limit: Decimal | None = None
+    ) -> Decimal | None:
+        """A finite number of at most ``limit`` (10^15 unless told) in size; E454 when it is
+        not a number, W456 (and None) when it is NaN, infinite or too large."""
         value = self.text(element, tag)
         if value is None:
             return None
         try:
-            return Decimal(value)
+            found = Decimal(value) if len(value) <= 64 else None
         except InvalidOperation:
-            self.bad(element, tag, f"'{value}' is not a number")
+            self.bad(element, tag, f"'{shown(value)}' is not a number")
             return None
+        if found is None or not found.is_finite() or found.copy_abs() >= (limit or _MAX_DECIMAL):
+            self.out_of_range(element, tag, value, "ignored")
+            return None
+        return found
 
     def flag(self, element: ET.Element, tag: str) -> bool:
         return self.text(element, tag) in ("1", "true")
 
     def when(self, element: ET.Element, tag: str) -> dt.datetime | None:
+        """A date and time; E454 when it is not one, W456 (and None) outside 1900-2200."""
         value = self.text(element, tag)
         if value is None:
             return None
         try:
-            return dt.datetime.fromisoformat(value)
+            found = dt.datetime.fromisoformat(value)
         except ValueError:
-            self.bad(element, tag, f"'{value}' is not a date and time")
+            self.bad(element, tag, f"'{shown(value)}' is not a date and time")
             return None
+        if not in_horizon(found.date()):
+            self.out_of_range(
+                element, tag, value, f"not in {EARLIEST_DATE.year}-{LATEST_DATE.year}, ignored"
+            )
+            return None
+        return found
 
     def day(self, element: ET.Element, tag: str) -> dt.date | None:
         moment = self.when(element, tag)
         return moment.date() if moment is not None else None
 
-    def minutes(self, element: ET.Element, tag: str) -> int | None:
+    def minutes(self, element: ET.Element, tag: str, *, warn: bool = True) -> int | None:
+        """A duration in minutes, from zero to ``MAX_WORK_DAYS`` working days (W456 when it is
+        clamped); E454 when it is not a duration."""
         value = self.text(element, tag)
         if value is None:
             return None
         try:
-            return parse_pt(value)
+            found = parse_pt(value)
         except _Bad as exc:
-            self.bad(element, tag, str(exc))
+            if warn:
+                self.bad(element, tag, str(exc))
             return None
+        return self.bounded(found, element, tag, value) if warn else self.clamp(found)
+
+    def clamp(self, minutes: int, *, lag: bool = False) -> int:
+        return min(max(minutes, -self.longest if lag else 0), self.longest)
+
+    def bounded(
+        self, minutes: int, element: ET.Element, tag: str, value: str, *, lag: bool = False
+    ) -> int:
+        """``minutes`` within what a plan holds: W456 when they are clamped."""
+        kept = self.clamp(minutes, lag=lag)
+        if kept != minutes:
+            problem = "negative" if kept == 0 else f"beyond {MAX_WORK_DAYS} working days"
+            self.out_of_range(
+                element,
+                tag,
+                value,
+                f"{problem}, {duration_text(kept, self.hours_per_day)} is used",
+            )
+        return kept
 
     def elapsed_to_working(self, minutes: int) -> int:
         """Elapsed (calendar) time as working time: a week of seven days is a working week."""
@@ -776,8 +847,15 @@ class _Reader:
         if people:
             data["people"] = people
         assignments = self.assignments(resources)
-        flat, parents = self.tasks(tasks, assignments, resources)
-        data["tasks"] = nest_tasks(flat, parents)
+        # An outline deeper than a plan reads is moved up: what is a summary follows from that.
+        placed = arrange([t.id for t in tasks], {t.id: t.parent for t in tasks})
+        self.summaries = placed.summaries
+        flat, _ = self.tasks(tasks, assignments, resources)
+        nested = outline(flat, placed.parent)
+        data["tasks"] = nested.tasks
+        self.diagnostics += outline_problems(placed, self.task_loc)
+        read = [(t.id, SourceLoc(self.name, t.line)) for t in tasks]
+        self.diagnostics += left_out(read, nested.tasks)
         actuals = [t[k] for t in flat for k in ("actual_start", "actual_finish") if k in t]
         if status is not None or actuals:
             latest = max([d for d in [status, *actuals] if d is not None])
@@ -793,6 +871,9 @@ class _Reader:
             "as in the project.",
         ]
         return self.out, self.diagnostics
+
+    def task_loc(self, ident: str) -> SourceLoc:
+        return self.out.origins.get(("tasks", ident), SourceLoc(self.name))
 
     # -- calendars
     def calendars(self) -> dict[str, _Calendar]:
@@ -1041,15 +1122,19 @@ class _Reader:
         out: list[_Task] = []
         stack: list[_Task] = []
         for element in self.root.findall("Tasks/Task"):
-            uid = self.text(element, "UID")
-            if uid is None or self.flag(element, "IsNull"):
-                continue
+            if self.flag(element, "IsNull"):
+                continue  # a blank row
+            # A task without a UID is still work: it is known by its line.
+            uid = self.text(element, "UID") or f"@{self.lines.get(id(element), 0)}"
             level = self.int_of(element, "OutlineLevel")
             if level is None:
                 number = self.text(element, "OutlineNumber")
                 level = number.count(".") + 1 if number else 1
-            if uid == "0" or level <= 0:
+            if uid == "0":
                 continue  # the project summary task: the program itself
+            if level <= 0:
+                self.out_of_range(element, "OutlineLevel", str(level), "1 is used")
+                level = 1
             wanted = self.custom(element, ALIAS_ID) if ours else None
             name = self.text(element, "Name") or ""
             ident = (ids.take(wanted) if wanted else None) or ids.make(name, f"task-{uid}")
@@ -1090,7 +1175,7 @@ class _Reader:
         element = task.element
         key = ("tasks", task.id)
         data: dict[str, Any] = {"id": task.id, "title": self.text(element, "Name") or task.id}
-        summary = bool(task.children)
+        summary = task.id in self.summaries
         duration = self.minutes(element, "Duration") or 0
         if (self.int_of(element, "DurationFormat") or 7) in _ELAPSED and duration:
             working = self.elapsed_to_working(duration)
@@ -1166,9 +1251,10 @@ class _Reader:
         if value is None:
             return None
         try:
-            return parse_pt(value)
+            found = parse_pt(value)
         except _Bad:
             return None
+        return self.bounded(found, element, "ExtendedAttribute", f"{alias} {value}")
 
     def links(self, task: _Task, by_uid: Mapping[str, _Task]) -> list[Any]:
         out: list[Any] = []
@@ -1193,7 +1279,7 @@ class _Reader:
             lag_format = self.int_of(link, "LagFormat", FORMAT_DAYS) or FORMAT_DAYS
             if lag and lag_format in _PERCENT:
                 share = Fraction(tenths, 10)  # LinkLag holds the percentage in tenths
-                base = self.minutes(pred.element, "Duration") or 0
+                base = self.minutes(pred.element, "Duration", warn=False) or 0
                 lag = round(base * share / 100)
                 self.out.remark(
                     ("tasks", task.id),
@@ -1208,6 +1294,7 @@ class _Reader:
                     f"{duration_text(working, self.hours_per_day)} of working time",
                 )
                 lag = working
+            lag = self.bounded(lag, link, "LinkLag", str(tenths), lag=True)
             if kind is DepType.FS and lag == 0:
                 out.append(pred.id)
                 continue

@@ -21,18 +21,29 @@ from typing import Any
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, sorted_diagnostics, warning
 from ontrack.interop.kit import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_WORK_DAYS,
     IdMaker,
     ImportedPlan,
+    cycle_text,
     date_ranges,
     duration_text,
+    find_cycles,
     hours_text,
-    nest_tasks,
+    in_horizon,
+    left_out,
+    max_minutes,
+    outline,
+    outline_problems,
     percent_text,
+    shown,
 )
 from ontrack.model import WEEKDAYS
 
 _LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 _MILESTONES = frozenset({"TT_Mile", "TT_FinMile"})
+_PLANNED_STARTS = ("target_start_date", "early_start_date")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # P6 calendars count days from here, as spreadsheets do
 
 
@@ -108,6 +119,7 @@ class _Cal:
     workweek: list[str]
     holidays: list[dt.date]
     extra_working: int = 0
+    problems: list[str] = field(default_factory=list)  # parts that were left out, and why
 
 
 def parse_clndr_data(text: str) -> Any:
@@ -174,12 +186,26 @@ def _minutes_of(spans: Sequence[Any]) -> int:
     return total
 
 
+# Day numbers of calendar exceptions a plan can hold (1900-2200), and the week's day numbers.
+_SERIALS = range((EARLIEST_DATE - _EXCEL_EPOCH).days, (LATEST_DATE - _EXCEL_EPOCH).days + 1)
+_DAY_NUMBERS = {str(n): WEEKDAYS[(n + 5) % 7] for n in range(1, 8)}  # 1 = Sunday
+
+
 def calendar_of(row: Mapping[str, str]) -> _Cal:
-    """Week and holidays of a CALENDAR row; raises ValueError when its data is unreadable."""
-    hours = Fraction(_number(row.get("day_hr_cnt")) or 8)
+    """Week and holidays of a CALENDAR row; raises ValueError when its data is unreadable.
+    A day length or an exception day out of range is left out and said in ``problems``."""
+    problems: list[str] = []
+    hours = Fraction(8)
+    given = row.get("day_hr_cnt", "").strip()
+    if given:
+        found = _number(given)
+        if found is not None and 0 < found <= 24:
+            hours = Fraction(found)
+        else:
+            problems.append(f"hours per day '{shown(given)}' is not 0-24: 8 is used")
     data = row.get("clndr_data", "").strip()
     if not data:
-        return _Cal(hours, ["mon", "tue", "wed", "thu", "fri"], [])
+        return _Cal(hours, ["mon", "tue", "wed", "thu", "fri"], [], problems=problems)
     _, _, sections = parse_clndr_data(data)
     workweek: list[str] = []
     holidays: list[dt.date] = []
@@ -187,28 +213,34 @@ def calendar_of(row: Mapping[str, str]) -> _Cal:
     for name, _, children in sections:
         if name == "DaysOfWeek":
             for day, _, spans in children:
-                if day.isdigit() and 1 <= int(day) <= 7 and _minutes_of(spans) > 0:
-                    workweek.append(WEEKDAYS[(int(day) + 5) % 7])  # 1 = Sunday
+                if day in _DAY_NUMBERS and _minutes_of(spans) > 0:
+                    workweek.append(_DAY_NUMBERS[day])
         elif name == "Exceptions":
             for _, attrs, spans in children:
-                serial = attrs.get("d")
-                if not serial or not serial.isdigit():
+                serial = attrs.get("d", "")
+                if not re.fullmatch(r"[0-9]{1,12}", serial) or int(serial) not in _SERIALS:
+                    problems.append(
+                        f"exception day '{shown(serial)}' is not a date in "
+                        f"{EARLIEST_DATE.year}-{LATEST_DATE.year}: ignored"
+                    )
                     continue
                 if _minutes_of(spans) > 0:
                     extra += 1
                 else:
                     holidays.append(_EXCEL_EPOCH + dt.timedelta(days=int(serial)))
     order = {d: n for n, d in enumerate(WEEKDAYS)}
-    return _Cal(hours, sorted(workweek, key=order.__getitem__), holidays, extra)
+    return _Cal(hours, sorted(workweek, key=order.__getitem__), holidays, extra, problems)
 
 
 def _number(value: str | None) -> Decimal | None:
-    if value is None or not value.strip():
+    """A finite number (not ``inf``, ``nan``), else None."""
+    if value is None or not value.strip() or len(value) > 64:
         return None
     try:
-        return Decimal(value.strip())
+        found = Decimal(value.strip())
     except InvalidOperation:
         return None
+    return found if found.is_finite() else None
 
 
 def _when(value: str | None) -> dt.date | None:
@@ -218,6 +250,11 @@ def _when(value: str | None) -> dt.date | None:
         return dt.datetime.fromisoformat(value.strip()).date()
     except ValueError:
         return None
+
+
+def _first_of(row: Mapping[str, str], *keys: str) -> str:
+    """The first of ``keys`` the row has a value for (else the last)."""
+    return next((k for k in keys if row.get(k, "").strip()), keys[-1])
 
 
 def _plain_text(memo: str) -> str:
@@ -241,6 +278,64 @@ class _Reader:
 
     def loc(self, line: int) -> SourceLoc:
         return SourceLoc(self.name, line)
+
+    def out_of_range(self, line: int, key: str, text: str, problem: str) -> None:
+        self.diagnostics.append(
+            warning(
+                "W456",
+                self.loc(line),
+                f"{key} '{shown(text)}' {problem}",
+                "fix the value in P6 and export again",
+            )
+        )
+
+    def number(self, row: Mapping[str, str], key: str, line: int) -> Decimal | None:
+        """A number of the row (None when empty); W456 when it is not a finite number."""
+        text = row.get(key, "")
+        if not text.strip():
+            return None
+        found = _number(text)
+        if found is None:
+            self.out_of_range(line, key, text, "is not a number: ignored")
+        return found
+
+    def date(self, row: Mapping[str, str], key: str, line: int) -> dt.date | None:
+        """A date of the row (None when empty or unreadable); W456 outside 1900-2200."""
+        found = _when(row.get(key))
+        if found is not None and not in_horizon(found):
+            self.out_of_range(
+                line,
+                key,
+                row.get(key, ""),
+                f"is not in {EARLIEST_DATE.year}-{LATEST_DATE.year}: ignored",
+            )
+            return None
+        return found
+
+    def hours(
+        self, row: Mapping[str, str], key: str, line: int, *, lag: bool = False
+    ) -> int | None:
+        """Working minutes of an hours field: a duration (at least zero) or a lag, at most
+        ``MAX_WORK_DAYS`` working days; W456 when the value is clamped."""
+        found = self.number(row, key, line)
+        if found is None:
+            return None
+        limit = max_minutes(self.hours_per_day)
+        low = -limit if lag else 0
+        minutes = found * 60
+        if low <= minutes <= limit:
+            return round(minutes)
+        clamped = int(min(max(minutes, Decimal(low)), Decimal(limit)))
+        problem = f"is over {MAX_WORK_DAYS} working days"
+        if minutes < 0 and not lag:
+            problem = "is negative"
+        self.out_of_range(
+            line,
+            key,
+            row.get(key, ""),
+            f"(hours) {problem}: {duration_text(clamped, self.hours_per_day)} is used",
+        )
+        return clamped
 
     def read(self) -> tuple[ImportedPlan | None, list[Diagnostic]]:
         projects = list(self.rows("PROJECT"))
@@ -268,18 +363,20 @@ class _Reader:
                 )
             )
         proj_id = project.get("proj_id", "")
+        self.orphans({p.get("proj_id", "") for p, _ in self.rows("PROJECT")})
         cal = self.calendar(project)
-        self.hours = cal.hours_per_day
+        self.hours_per_day = cal.hours_per_day
         wbs = [(r, n) for r, n in self.rows("PROJWBS") if r.get("proj_id") == proj_id]
         node = next((r for r, _ in wbs if r.get("proj_node_flag") == "Y"), None)
         start = (
-            _when(project.get("plan_start_date"))
-            or _when(project.get("last_recalc_date"))
+            self.date(project, "plan_start_date", line)
+            or self.date(project, "last_recalc_date", line)
             or min(
                 (
                     d
-                    for r, _ in self.rows("TASK")
-                    if (d := _when(r.get("target_start_date") or r.get("early_start_date")))
+                    for r, n in self.rows("TASK")
+                    if r.get("proj_id") == proj_id
+                    and (d := self.date(r, _first_of(r, *_PLANNED_STARTS), n))
                 ),
                 default=None,
             )
@@ -307,18 +404,40 @@ class _Reader:
         if people:
             data["people"] = people
         flat, parents = self.tasks(proj_id, wbs, resources)
-        data["tasks"] = nest_tasks(flat, parents)
+        nested = outline(flat, parents)
+        data["tasks"] = nested.tasks
+        self.diagnostics += outline_problems(nested, self.task_loc)
+        read = [(t["id"], self.task_loc(t["id"])) for t in flat]
+        self.diagnostics += left_out(read, nested.tasks, "activities and WBS nodes")
         if any(k in t for t in flat for k in ("actual_start", "actual_finish", "remaining")):
-            status = _when(project.get("last_recalc_date"))
+            status = self.date(project, "last_recalc_date", line)
             actuals = [t[k] for t in flat for k in ("actual_start", "actual_finish") if k in t]
             latest = max([status, *actuals] if status else actuals)
             program["status_date"] = latest
         self.out.header = [
             f"Imported from {self.name} (Primavera P6 XER) by `ontrack import`.",
             "Activities keep their original duration as `duration` (elapsed working time); "
-            f"a day (d) is {hours_text(self.hours)} hours, as in the project calendar.",
+            f"a day (d) is {hours_text(self.hours_per_day)} hours, as in the project calendar.",
         ]
         return self.out, self.diagnostics
+
+    def task_loc(self, ident: str) -> SourceLoc:
+        return self.out.origins.get(("tasks", ident), self.loc(0))
+
+    def orphans(self, projects: set[str]) -> None:
+        """W458 for WBS nodes and activities of no project in the file: they are left out."""
+        for table, what in (("PROJWBS", "WBS nodes"), ("TASK", "activities")):
+            lines = [n for r, n in self.rows(table) if r.get("proj_id", "") not in projects]
+            if lines:
+                self.diagnostics.append(
+                    warning(
+                        "W458",
+                        self.loc(lines[0]),
+                        f"{len(lines)} {what} belong to no project of the file "
+                        f"(proj_id not in PROJECT): left out",
+                        "export the whole project from P6",
+                    )
+                )
 
     def currency(self) -> str | None:
         for row, _ in self.rows("CURRTYPE"):
@@ -337,7 +456,7 @@ class _Reader:
         for row, line in self.rows("CALENDAR"):
             try:
                 cal = calendar_of(row)
-            except ValueError as exc:
+            except (ValueError, ArithmeticError) as exc:
                 self.diagnostics.append(
                     warning(
                         "W453",
@@ -348,6 +467,15 @@ class _Reader:
                     )
                 )
                 continue
+            for problem in cal.problems:
+                self.diagnostics.append(
+                    warning(
+                        "W453",
+                        self.loc(line),
+                        f"calendar '{row.get('clndr_name', row.get('clndr_id'))}': {problem}",
+                        "fix it in P6 (Enterprise > Calendars) and export again",
+                    )
+                )
             if row.get("clndr_id") == wanted:
                 chosen = cal
                 if cal.extra_working:
@@ -363,14 +491,14 @@ class _Reader:
     def people(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
         ids = IdMaker("person")
         rates: dict[str, tuple[str, Decimal | None, Decimal | None]] = {}
-        for row, _ in self.rows("RSRCRATE"):
+        for row, line in self.rows("RSRCRATE"):
             rid = row.get("rsrc_id", "")
             when = row.get("start_date", "")
             if rid not in rates or when >= rates[rid][0]:  # the latest rate applies now
                 rates[rid] = (
                     when,
-                    _number(row.get("cost_per_qty")),
-                    _number(row.get("max_qty_per_hr")),
+                    self.number(row, "cost_per_qty", line),
+                    self.number(row, "max_qty_per_hr", line),
                 )
         people: list[dict[str, Any]] = []
         resources: dict[str, str] = {}
@@ -410,19 +538,22 @@ class _Reader:
     ) -> tuple[list[dict[str, Any]], dict[str, str | None]]:
         ids = IdMaker("task")
         activities = [(r, n) for r, n in self.rows("TASK") if r.get("proj_id") == proj_id]
+        activities = self.unique(activities, "task_id", "activity")
+        wbs = self.unique(wbs, "wbs_id", "WBS node")
+        # Rows are known by their P6 key (task_id, wbs_id), or by their line when it is missing.
+        act_keys = [r.get("task_id") or f"@{n}" for r, n in activities]
+        wbs_keys = [r.get("wbs_id") or f"@{n}" for r, n in wbs]
         # Activity ids first: they are what P6 users know the work by.
-        act_ids = {
-            r["task_id"]: ids.make(r.get("task_code") or r.get("task_name", ""), f"a{r['task_id']}")
-            for r, _ in activities
-            if "task_id" in r
-        }
-        wbs_ids = {
-            r["wbs_id"]: ids.make(
-                r.get("wbs_short_name") or r.get("wbs_name", ""), f"w{r['wbs_id']}"
+        act_ids: dict[str, str] = {}
+        for (r, n), key in zip(activities, act_keys, strict=True):
+            act_ids[key] = ids.make(
+                r.get("task_code") or r.get("task_name", ""), f"a{r.get('task_id') or n}"
             )
-            for r, _ in wbs
-            if "wbs_id" in r
-        }
+        wbs_ids: dict[str, str] = {}
+        for (r, n), key in zip(wbs, wbs_keys, strict=True):
+            wbs_ids[key] = ids.make(
+                r.get("wbs_short_name") or r.get("wbs_name", ""), f"w{r.get('wbs_id') or n}"
+            )
         assigned: dict[str, list[str]] = {}
         for row, _ in self.rows("TASKRSRC"):
             person = resources.get(row.get("rsrc_id", ""))
@@ -432,6 +563,98 @@ class _Reader:
             if person not in assigned.setdefault(task, []):
                 assigned[task].append(person)
         memos = {r.get("task_id", ""): r.get("task_memo", "") for r, _ in self.rows("TASKMEMO")}
+        preds = self.relationships(act_ids)
+        # The WBS: each node's parent in this project (None at the top); a cycle is reported
+        # and cut at its node that comes first in the file, so every node is written.
+        wbs_line = dict(zip(wbs_keys, (n for _, n in wbs), strict=True))
+        parent_of: dict[str, str | None] = {}
+        for (row, _), key in zip(wbs, wbs_keys, strict=True):
+            parent = row.get("parent_wbs_id")
+            parent_of[key] = parent if parent in wbs_line else None
+        for cycle in find_cycles(parent_of):
+            first = wbs_ids[cycle[0]]
+            self.diagnostics.append(
+                error(
+                    "E459",
+                    self.loc(wbs_line[cycle[0]]),
+                    "WBS nodes are their own parents: "
+                    f"{cycle_text(cycle, lambda k: repr(wbs_ids[k]))} "
+                    f"(parent_wbs_id); '{first}' is put at the top level",
+                    "give the WBS node a parent that is not one of its own children in P6",
+                    subjects=[wbs_ids[k] for k in cycle],
+                    related=[self.loc(wbs_line[k]) for k in cycle[1:]],
+                )
+            )
+            parent_of[cycle[0]] = None
+        children: dict[str | None, list[tuple[dict[str, str], str]]] = {}
+        for (row, _), key in zip(wbs, wbs_keys, strict=True):
+            children.setdefault(parent_of[key], []).append((row, key))
+        by_wbs: dict[str | None, list[tuple[dict[str, str], int, str]]] = {}
+        for (row, line), key in zip(activities, act_keys, strict=True):
+            home = row.get("wbs_id")
+            by_wbs.setdefault(home if home in wbs_line else None, []).append((row, line, key))
+        flat: list[dict[str, Any]] = []
+        parents: dict[str, str | None] = {}
+
+        def emit_activities(home: str | None) -> None:
+            for row, line, key in by_wbs.get(home, []):
+                ident = act_ids[key]
+                flat.append(
+                    self.activity(
+                        row,
+                        line,
+                        ident,
+                        preds.get(key, []),
+                        assigned.get(row.get("task_id", ""), []),
+                        memos.get(row.get("task_id", ""), ""),
+                    )
+                )
+                parents[ident] = wbs_ids.get(home or "")
+                self.out.origins[("tasks", ident)] = self.loc(line)
+
+        # Nodes in P6's order (sequence number), each before its activities, then its children;
+        # an explicit stack, as a WBS may be deeper than Python's recursion.
+        def ordered(parent: str | None) -> list[tuple[dict[str, str], str]]:
+            nodes = children.get(parent, [])
+            return sorted(nodes, key=lambda rk: _number(rk[0].get("seq_num")) or 0)
+
+        stack = list(reversed(ordered(None)))
+        while stack:
+            row, key = stack.pop()
+            ident = wbs_ids[key]
+            flat.append({"id": ident, "title": row.get("wbs_name") or ident})
+            parents[ident] = wbs_ids.get(parent_of[key] or "")
+            self.out.origins[("tasks", ident)] = self.loc(wbs_line[key])
+            emit_activities(key)
+            stack.extend(reversed(ordered(key)))
+        emit_activities(None)
+        return flat, parents
+
+    def unique(
+        self, rows: Sequence[tuple[dict[str, str], int]], key: str, what: str
+    ) -> list[tuple[dict[str, str], int]]:
+        """Rows with a ``key`` no earlier row has; W458 for each one left out."""
+        first: dict[str, int] = {}
+        kept: list[tuple[dict[str, str], int]] = []
+        for row, line in rows:
+            value = row.get(key, "")
+            if value and value in first:
+                self.diagnostics.append(
+                    warning(
+                        "W458",
+                        self.loc(line),
+                        f"{what} {key} {shown(value)} is also at line {first[value]}: "
+                        "this row is left out",
+                        "the file is damaged; export it again",
+                    )
+                )
+                continue
+            first.setdefault(value, line)
+            kept.append((row, line))
+        return kept
+
+    def relationships(self, act_ids: Mapping[str, str]) -> dict[str, list[Any]]:
+        """Each activity's predecessors, by its P6 key."""
         preds: dict[str, list[Any]] = {}
         for row, line in self.rows("TASKPRED"):
             succ, pred = row.get("task_id", ""), row.get("pred_task_id", "")
@@ -442,70 +665,28 @@ class _Reader:
                     warning(
                         "W451",
                         self.loc(line),
-                        f"'{act_ids[succ]}' depends on activity {pred}, which is not in this "
-                        "project: dropped",
+                        f"'{act_ids[succ]}' depends on activity {shown(pred)}, which is not in "
+                        "this project: dropped",
                         "add the dependency by hand if it matters",
                         subjects=(act_ids[succ],),
                     )
                 )
                 continue
             kind = _LINK_TYPES.get(row.get("pred_type", "PR_FS"), "FS")
-            lag = round((_number(row.get("lag_hr_cnt")) or Decimal(0)) * 60)
+            lag = self.hours(row, "lag_hr_cnt", line, lag=True) or 0
             if kind == "FS" and lag == 0:
                 preds.setdefault(succ, []).append(act_ids[pred])
             else:
                 entry: dict[str, Any] = {"task": act_ids[pred], "type": kind}
                 if lag:
-                    entry["lag"] = duration_text(lag, self.hours)
+                    entry["lag"] = duration_text(lag, self.hours_per_day)
                 preds.setdefault(succ, []).append(entry)
-        # The WBS: nodes in P6's order (sequence number), each before its activities.
-        children: dict[str | None, list[dict[str, str]]] = {}
-        known = {r["wbs_id"] for r, _ in wbs if "wbs_id" in r}
-        wbs_lines = {r.get("wbs_id", ""): n for r, n in wbs}
-        for row, _ in wbs:
-            parent = row.get("parent_wbs_id")
-            children.setdefault(parent if parent in known else None, []).append(row)
-        flat: list[dict[str, Any]] = []
-        parents: dict[str, str | None] = {}
-        by_wbs: dict[str | None, list[tuple[dict[str, str], int]]] = {}
-        for row, line in activities:
-            home = row.get("wbs_id")
-            by_wbs.setdefault(home if home in known else None, []).append((row, line))
-
-        def emit_activities(home: str | None) -> None:
-            for row, line in by_wbs.get(home, []):
-                ident = act_ids[row["task_id"]]
-                flat.append(
-                    self.activity(
-                        row,
-                        ident,
-                        preds.get(row["task_id"], []),
-                        assigned.get(row["task_id"], []),
-                        memos.get(row["task_id"], ""),
-                    )
-                )
-                parents[ident] = wbs_ids.get(home or "")
-                self.out.origins[("tasks", ident)] = self.loc(line)
-
-        def emit_wbs(parent: str | None, depth: int) -> None:
-            ordered = sorted(children.get(parent, []), key=lambda r: _number(r.get("seq_num")) or 0)
-            for row in ordered:
-                wid = row["wbs_id"]
-                ident = wbs_ids[wid]
-                flat.append({"id": ident, "title": row.get("wbs_name") or ident})
-                parents[ident] = wbs_ids.get(parent or "")
-                self.out.origins[("tasks", ident)] = self.loc(wbs_lines.get(wid, 0))
-                if depth < 64:
-                    emit_activities(wid)
-                    emit_wbs(wid, depth + 1)
-
-        emit_wbs(None, 0)
-        emit_activities(None)
-        return flat, parents
+        return preds
 
     def activity(
         self,
         row: Mapping[str, str],
+        line: int,
         ident: str,
         depends: list[Any],
         people: list[str],
@@ -517,8 +698,8 @@ class _Reader:
         if kind in _MILESTONES:
             data["milestone"] = True
         else:
-            hours = _number(row.get("target_drtn_hr_cnt")) or Decimal(0)
-            data["duration"] = duration_text(round(hours * 60), self.hours)
+            minutes = self.hours(row, "target_drtn_hr_cnt", line) or 0
+            data["duration"] = duration_text(minutes, self.hours_per_day)
             if kind == "TT_LOE":
                 self.out.remark(key, "a level-of-effort activity in P6: imported with its duration")
             elif kind == "TT_WBS":
@@ -527,7 +708,7 @@ class _Reader:
             data["depends"] = depends
         if people and kind not in _MILESTONES:
             data["assignee"] = people[0] if len(people) == 1 else people
-        constraint, when = row.get("cstr_type", ""), _when(row.get("cstr_date"))
+        constraint, when = row.get("cstr_type", ""), self.date(row, "cstr_date", line)
         if when is not None and constraint:
             if constraint in ("CS_MSOA", "CS_MSO"):
                 data["start_no_earlier_than"] = when
@@ -540,7 +721,8 @@ class _Reader:
         notes = _plain_text(memo) if memo else ""
         if notes:
             data["notes"] = notes
-        started, finished = _when(row.get("act_start_date")), _when(row.get("act_end_date"))
+        started = self.date(row, "act_start_date", line)
+        finished = self.date(row, "act_end_date", line)
         status = row.get("status_code", "")
         if started is not None:
             data["actual_start"] = started
@@ -551,9 +733,9 @@ class _Reader:
         ):
             data["actual_finish"] = finished
         elif status == "TK_Active" and kind not in _MILESTONES:
-            left = _number(row.get("remain_drtn_hr_cnt"))
+            left = self.hours(row, "remain_drtn_hr_cnt", line)
             if left is not None:
-                data["remaining"] = duration_text(round(left * 60), self.hours)
+                data["remaining"] = duration_text(left, self.hours_per_day)
         return data
 
 
