@@ -103,7 +103,7 @@ def test_duplicates_unknown_columns_and_bad_files(tmp_path: Path) -> None:
 def test_a_status_date_after_the_latest_allowed_is_refused(tmp_path: Path) -> None:
     csv_file = tmp_path / "s.csv"
     csv_file.write_text(
-        "task,status_date,percent_complete\nbuild,2999-01-01,10\ndocs,2026-03-13,0\n"
+        "task,status_date,percent_complete\nbuild,2199-01-01,10\ndocs,2026-03-13,0\n"
     )
     latest = dt.date(2026, 3, 13)
     facts, diagnostics = read(csv_file, latest=latest)
@@ -112,10 +112,85 @@ def test_a_status_date_after_the_latest_allowed_is_refused(tmp_path: Path) -> No
     facts, diagnostics = read(csv_file)  # no limit: future dates allowed
     assert not diagnostics and len(facts) == 2
     one_date = tmp_path / "s.yaml"
-    one_date.write_text("status_date: 2999-01-01\ntasks:\n  - {task: build}\n  - {task: docs}\n")
+    one_date.write_text("status_date: 2199-01-01\ntasks:\n  - {task: build}\n  - {task: docs}\n")
     _, diagnostics = read(one_date, latest=latest)
     assert [(d.code, d.loc.line) for d in diagnostics] == [("E447", 1)]  # once, at the date
     plain = tmp_path / "p.csv"
     plain.write_text("task,percent_complete\nbuild,10\n")
-    _, diagnostics = read(plain, status_date=dt.date(2999, 1, 1), latest=latest)
+    _, diagnostics = read(plain, status_date=dt.date(2199, 1, 1), latest=latest)
     assert [d.code for d in diagnostics] == ["E447"]
+
+
+START = dt.date(2026, 3, 2)
+
+
+def test_progress_is_dated_within_the_programs_horizon(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "task,status_date,actual_start,percent_complete\n"
+        "design,2025-03-01,,10\n"  # more than a year before the start
+        "build,2076-03-03,,10\n"  # more than 50 years after it
+        "docs,2026-03-13,2025-02-28,10\n"  # an actual date before the horizon
+        "design,2025-03-02,,10\n"  # the first day
+        "build,2076-03-02,,10\n"  # the last
+    )
+    facts, diagnostics = read(path, program_start=START)
+    assert facts == []
+    assert [(d.code, d.loc.line, d.loc.col) for d in diagnostics] == [
+        ("E448", 2, 8),
+        ("E448", 3, 7),
+        ("E448", 4, 17),
+    ]
+    path.write_text(
+        "task,status_date,percent_complete\ndesign,2025-03-02,10\nbuild,2076-03-02,10\n"
+    )
+    facts, diagnostics = read(path, program_start=START)  # allowed into the future
+    assert diagnostics == [] and len(facts) == 2
+    _, diagnostics = read(path, program_start=START, latest=dt.date(2026, 12, 6))
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("E447", 3)]
+
+
+def test_the_horizon_bounds_allowed_future_dates_and_the_calendar(tmp_path: Path) -> None:
+    plain = tmp_path / "p.csv"
+    plain.write_text("task,percent_complete\nbuild,10\n")
+    for day in (dt.date(2080, 1, 1), dt.date(2020, 1, 1)):
+        _, diagnostics = read(plain, status_date=day, program_start=START)
+        assert [d.code for d in diagnostics] == ["E448"]
+    late = dt.date(2190, 6, 1)  # 50 years after this start is past 2200: the calendar's end
+    _, diagnostics = read(plain, status_date=dt.date(2201, 1, 1), program_start=late)
+    assert [d.code for d in diagnostics] == ["E448"]
+    one_date = tmp_path / "s.yaml"
+    one_date.write_text("status_date: 2099-01-01\ntasks:\n  - {task: build}\n  - {task: docs}\n")
+    _, diagnostics = read(one_date, program_start=START)
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("E448", 1)]  # once, at the date
+    leap = tmp_path / "leap.csv"
+    leap.write_text("task,status_date,percent_complete\nbuild,2023-02-28,10\n")
+    _, diagnostics = read(leap, program_start=dt.date(2024, 2, 29))
+    assert [d.code for d in diagnostics] == []  # a year before 29 February is 28 February
+
+
+def test_numbers_and_notes_are_what_the_store_keeps(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "task,status_date,actual_cost,note\n"
+        "design,2026-03-13,1e23,\n"
+        'build,2026-03-13,9999999999999.99,"two\nlines\tand a tab"\n'
+        'docs,2026-03-13,,"bell\x07"\n'
+    )
+    facts, diagnostics = read(path)
+    assert [(d.code, d.loc.line) for d in diagnostics] == [("E444", 2), ("E444", 5)]
+    path.write_text(
+        "task,status_date,actual_cost,note\n"
+        'build,2026-03-13,9999999999999.99,"two\nlines\tand a tab"\n'
+    )
+    [fact], diagnostics = read(path)
+    assert fact.actual_cost == Decimal("9999999999999.99")
+    assert fact.note == "two\nlines\tand a tab"
+
+
+def test_the_progress_limits_are_the_stores() -> None:
+    from ontrack.model.progress import MAX_ACTUAL_COST, MAX_REMAINING_DAYS
+    from ontrack.store.limits import column_limit
+
+    assert column_limit("progress", "actual_cost") == MAX_ACTUAL_COST
+    assert column_limit("progress", "remaining_days") == MAX_REMAINING_DAYS

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import pytest
 
+from ontrack.checks.limits import MAX_WORK_DAYS
 from ontrack.model import Duration, RateUnit
 from ontrack.planfile import values as v
 
@@ -131,3 +132,25 @@ def test_bad_ids(bad: object) -> None:
     with pytest.raises(v.ValueProblem) as caught:
         v.parse_id(bad)
     assert caught.value.code == "E117"
+
+
+def test_values_out_of_range_are_refused_with_their_codes() -> None:
+    for text in ("2601d", "521w", "62401h", "99999999d", f"{MAX_WORK_DAYS * 24 * 60 + 1}m"):
+        with pytest.raises(v.ValueProblem) as caught:
+            v.parse_duration(text, allow_negative=True)
+        assert caught.value.code == "E110"
+    assert v.parse_duration("-2600d", allow_negative=True).amount == -2600
+    for day in ("1899-12-31", "2201-01-01", "9999-12-31", "0001-01-01"):
+        with pytest.raises(v.ValueProblem) as caught:
+            v.parse_date(day)
+        assert caught.value.code == "E114"
+        with pytest.raises(v.ValueProblem) as caught:
+            v.parse_date_range(f"2026-01-01..{day}" if day > "2026" else f"{day}..2026-01-01")
+        assert caught.value.code == "E115"
+    assert v.parse_date("1900-01-01") == dt.date(1900, 1, 1)
+    assert v.parse_date_range("2200-12-31") == (dt.date(2200, 12, 31),) * 2
+    for share in ("0.5%", 0.0000001, "0.99%"):
+        with pytest.raises(v.ValueProblem) as caught:
+            v.parse_allocation(share)
+        assert caught.value.code == "E113"
+    assert v.parse_allocation("0%") == 0 and v.parse_allocation("1%") == Fraction(1, 100)

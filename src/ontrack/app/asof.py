@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ontrack.checks.limits import in_horizon
 from ontrack.engines.schedule.progress import Fact, Status, TaskProgress, facts_status, plan_status
 from ontrack.model import Plan
 
@@ -30,9 +31,12 @@ def today() -> dt.date:
     pinned = os.environ.get(TODAY_ENV)
     if pinned:
         try:
-            return dt.date.fromisoformat(pinned)
+            day = dt.date.fromisoformat(pinned)
         except ValueError:
             pass  # a malformed pin is ignored rather than fatal: the real date is still right
+        else:
+            if in_horizon(day):  # as the dates of a plan, or no engine could date work from it
+                return day
     return dt.date.today()
 
 

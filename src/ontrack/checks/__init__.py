@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ontrack.checks import cycles, people, refs, skills, tasks
+from ontrack.checks import calendars, cycles, dates, people, reach, refs, skills, tasks
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.model import Plan
 
@@ -29,6 +29,9 @@ REGISTRY: tuple[Check, ...] = (
     Check("tasks", tasks.check_tasks, tasks.CODES),
     Check("people", people.check_people, people.CODES),
     Check("skills", skills.check_skills, skills.CODES),
+    Check("calendars", calendars.check_calendars, calendars.CODES),
+    Check("dates", dates.check_dates, dates.CODES),
+    Check("reach", reach.check_reach, reach.CODES),
 )
 
 #: Codes for references to something that does not exist.

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ontrack.cli.bounds import SEED_MAX, SEED_MIN, as_of_in_horizon
 from ontrack.cli.common import open_workspace
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
 from ontrack.cli.track import DB_HELP
@@ -37,7 +38,9 @@ ITERATIONS_OPTION = typer.Option(
     help=f"Monte Carlo iterations, 1..{MAX_ITERATIONS:,} (every command has the same default, "
     "so the same odds).",
 )
-SEED_OPTION = typer.Option(0, "--seed", help="Same seed, same numbers.")
+SEED_OPTION = typer.Option(
+    0, "--seed", min=SEED_MIN, max=SEED_MAX, help="Same seed, same numbers (0..4294967295)."
+)
 TIME_LIMIT_OPTION = typer.Option(
     5.0, "--time-limit", min=0.1, help="Seconds for the deterministic schedule."
 )
@@ -46,6 +49,7 @@ AS_OF_OPTION = typer.Option(
     "--status-date",
     "--as-of",
     formats=["%Y-%m-%d"],
+    callback=as_of_in_horizon,
     help="The day to assess the program as of (default: the program's status_date or the "
     "latest progress recorded, whichever is later; else the latest actual date in the plan; "
     "else today). Progress after it is ignored; no remaining work is planned before it.",

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ontrack.app.asof import resolve_as_of
 from ontrack.cli.assessing import StoreRequest, read_store
+from ontrack.cli.bounds import as_of_in_horizon
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
@@ -54,6 +55,7 @@ def audit_command(
         None,
         "--status-date",
         formats=["%Y-%m-%d"],
+        callback=as_of_in_horizon,
         help="Audit as of this day: the store's progress as of then (default: the latest "
         "recorded), or the plan's own progress read at this date.",
     ),

@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.cli.bounds import SEED_MAX, SEED_MIN
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -194,7 +195,9 @@ def backtest(
     iterations: int = typer.Option(
         2_000, "--iterations", "-n", help=f"Runs per forecast (1..{MAX_ITERATIONS:,})."
     ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    seed: int = typer.Option(
+        0, "--seed", min=SEED_MIN, max=SEED_MAX, help="Same seed, same numbers (0..4294967295)."
+    ),
     method: MethodChoice = typer.Option(
         MethodChoice.PACED,
         "--method",

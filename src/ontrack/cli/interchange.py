@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 import typer
 from rich.markup import escape
 
+from ontrack.cli.bounds import SEED_MAX, SEED_MIN, as_of_in_horizon
 from ontrack.cli.output import counts_line, print_diagnostics, stderr
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
 from ontrack.fileio import NotAFileError, write_bytes_atomic
@@ -115,7 +116,13 @@ def export_command(
     iterations: int = typer.Option(
         10_000, "--iterations", "-n", min=1, help="Monte Carlo iterations for forecast columns."
     ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same forecast numbers."),
+    seed: int = typer.Option(
+        0,
+        "--seed",
+        min=SEED_MIN,
+        max=SEED_MAX,
+        help="Same seed, same forecast numbers (0..4294967295).",
+    ),
     no_forecast: bool = typer.Option(
         False, "--no-forecast", help="Leave out the forecast columns (P50/P80, mean finish)."
     ),
@@ -127,6 +134,7 @@ def export_command(
         "--status-date",
         "--as-of",
         formats=["%Y-%m-%d"],
+        callback=as_of_in_horizon,
         help="The day to export as of (default: the one rule of every command; see README).",
     ),
     progress: bool = typer.Option(

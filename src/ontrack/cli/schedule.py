@@ -20,6 +20,7 @@ from ontrack.cli.assessing import (
     StoreRequest,
     as_of_status,
 )
+from ontrack.cli.bounds import SEED_MAX, SEED_MIN
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     add_column,
@@ -85,7 +86,9 @@ def schedule_command(
         help="makespan: finish the program earliest. lateness: least weighted lateness of "
         "deadlines (weighted by priority).",
     ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same schedule."),
+    seed: int = typer.Option(
+        0, "--seed", min=SEED_MIN, max=SEED_MAX, help="Same seed, same schedule (0..4294967295)."
+    ),
     fmt: ScheduleFormat = typer.Option(
         ScheduleFormat.TABLE, "--format", "-f", help="table, json or csv."
     ),

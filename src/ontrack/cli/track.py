@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ontrack.app.workspace import ENV
+from ontrack.cli.bounds import SEED_MAX, SEED_MIN, as_of_in_horizon
 from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.flags import App
 from ontrack.cli.output import (
@@ -270,6 +271,7 @@ def progress(
         None,
         "--status-date",
         formats=["%Y-%m-%d"],
+        callback=as_of_in_horizon,
         help="The status date of rows that give none; with --withdraw, the fact's.",
     ),
     allow_future: bool = typer.Option(
@@ -431,12 +433,15 @@ def budget(
         min=1,
         help="Monte Carlo iterations for the cost to complete (the default of every command).",
     ),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same numbers."),
+    seed: int = typer.Option(
+        0, "--seed", min=SEED_MIN, max=SEED_MAX, help="Same seed, same numbers (0..4294967295)."
+    ),
     status_date: dt.datetime | None = typer.Option(
         None,
         "--status-date",
         "--as-of",
         formats=["%Y-%m-%d"],
+        callback=as_of_in_horizon,
         help="The day to measure as of (default: the latest progress recorded).",
     ),
     plan: Path = PLAN_OPTION,

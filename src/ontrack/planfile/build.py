@@ -12,6 +12,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
+from ontrack.checks.limits import MAX_WORK_DAYS
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.model import (
     Calendar,
@@ -57,10 +58,30 @@ class Builder:
             found = self._durations[text] = text.to_duration(self.hours_per_day, self.days_per_week)
         return found
 
-    def estimate(self, text: EstimateText | None, where: SourceLoc, label: str) -> Estimate | None:
+    def bounded(self, text: DurationText, where: SourceLoc, label: str, what: str) -> Duration:
+        """The duration, with an E110 when it is more than ``MAX_WORK_DAYS`` working days of
+        this calendar (the parser's bound allows for any length of day; this one is exact)."""
+        found = self.duration(text)
+        if abs(found.minutes) > MAX_WORK_DAYS * 60 * self.hours_per_day:
+            self.diagnostics.append(
+                error(
+                    "E110",
+                    where,
+                    f"{label}: {what} {text} is longer than {MAX_WORK_DAYS} working days "
+                    f"of {self.hours_per_day}h (ten years)",
+                    "split the work into tasks, or check the number and its unit",
+                )
+            )
+        return found
+
+    def estimate(
+        self, text: EstimateText | None, where: SourceLoc, label: str, what: str = "estimate"
+    ) -> Estimate | None:
         if text is None:
             return None
         o, m, p = (self.duration(x) for x in (text.optimistic, text.likely, text.pessimistic))
+        longest = max((text.pessimistic, text.likely, text.optimistic), key=self.duration)
+        self.bounded(longest, where, label, what)
         if not o <= m <= p:
             self.diagnostics.append(
                 error(
@@ -89,23 +110,16 @@ class Builder:
             spec.uncertainty,
             spec.status_date,
             item.raw.loc,
-            _locs(item.raw, ("calendar", "start", "uncertainty")),
+            _locs(item.raw, ("calendar", "start", "uncertainty", "status_date")),
         )
 
     @staticmethod
     def calendar(spec: s.CalendarSpec, ident: str, loc: SourceLoc) -> Calendar:
-        holidays = sorted(
-            {
-                start + dt.timedelta(days=i)
-                for start, end in spec.holidays
-                for i in range((end - start).days + 1)
-            }
-        )
         return Calendar(
             ident,
             frozenset(WEEKDAYS.index(d) for d in spec.workweek),
             spec.hours_per_day,
-            tuple(holidays),
+            _days_of(spec.holidays),
             loc,
         )
 
@@ -167,7 +181,10 @@ class Builder:
         label = f"task '{spec.id}'"
         depends = tuple(
             Dependency(
-                d.task, DepType(d.type), self.duration(d.lag), locs.get(f"depends[{i}]", raw.loc)
+                d.task,
+                DepType(d.type),
+                self.bounded(d.lag, locs.get(f"depends[{i}]", raw.loc), label, "lag"),
+                locs.get(f"depends[{i}]", raw.loc),
             )
             for i, d in enumerate(spec.depends)
         )
@@ -178,7 +195,7 @@ class Builder:
             id=spec.id,
             title=spec.title,
             estimate=self.estimate(spec.estimate, locs.get("estimate", raw.loc), label),
-            duration=self.estimate(spec.duration, locs.get("duration", raw.loc), label),
+            duration=self.estimate(spec.duration, locs.get("duration", raw.loc), label, "duration"),
             depends=depends,
             skills=tuple(spec.skills),
             assignees=tuple(spec.assignee),
@@ -195,7 +212,11 @@ class Builder:
             actual_start=spec.actual_start,
             actual_finish=spec.actual_finish,
             percent_complete=spec.percent_complete,
-            remaining=self.duration(spec.remaining) if spec.remaining is not None else None,
+            remaining=(
+                self.bounded(spec.remaining, locs.get("remaining", raw.loc), label, "remaining")
+                if spec.remaining is not None
+                else None
+            ),
             fixed_cost=spec.cost,
             deliverable=spec.deliverable,
             accountable=spec.accountable,
@@ -211,7 +232,7 @@ class Builder:
             spec.id,
             spec.title,
             spec.probability,
-            self.estimate(spec.impact, locs.get("impact", raw.loc), f"risk '{spec.id}'"),
+            self.estimate(spec.impact, locs.get("impact", raw.loc), f"risk '{spec.id}'", "impact"),
             spec.cost_impact,
             tuple(spec.affects),
             spec.owner,
@@ -262,7 +283,7 @@ class Builder:
             tuple(spec.affects),
             spec.notes,
             raw.loc,
-            _locs(raw, ("owner", "affects", "due")),
+            _locs(raw, ("owner", "affects", "raised", "due")),
         )
 
     def tasks(self, items: Sequence[Item[s.TaskSpec]]) -> tuple[Task, ...]:
@@ -274,6 +295,18 @@ class Builder:
             built.setdefault(task.id, task)
             out.append(task)
         return tuple(out)
+
+
+def _days_of(ranges: Sequence[tuple[dt.date, dt.date]]) -> tuple[dt.date, ...]:
+    """Every day of inclusive date ranges, sorted and unique. Overlapping ranges are merged
+    first, so the work is the days covered (at most the date horizon), not the ranges' sum."""
+    days: list[dt.date] = []
+    covered: dt.date | None = None  # the last day listed so far
+    for start, end in sorted(ranges):
+        first = start if covered is None else max(start, covered + dt.timedelta(days=1))
+        days.extend(first + dt.timedelta(days=i) for i in range((end - first).days + 1))
+        covered = end if covered is None else max(covered, end)
+    return tuple(days)
 
 
 def _locs(raw: PosDict, keys: Sequence[str]) -> MappingProxyType[str, SourceLoc]:

@@ -60,7 +60,7 @@ def _hours(value: Any) -> Fraction:
         raise v.ValueProblem(
             "E102", f"'{value}' is not a number of hours", "write e.g. 8"
         ) from None
-    if not 0 < hours <= 24:
+    if not 1 <= hours <= 24:
         raise v.ValueProblem("E103", f"hours_per_day {value} is outside 1..24", "write e.g. 8")
     return hours
 
@@ -145,6 +145,18 @@ Percent = Annotated[
         }
     ),
 ]
+Allocation = Annotated[
+    Fraction,
+    PlainValidator(_checked(v.parse_allocation)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?%$"},
+                {"type": "number", "minimum": 0, "maximum": 1},
+            ]
+        }
+    ),
+]
 Uncertainty = Annotated[
     tuple[Fraction, Fraction],
     PlainValidator(_checked(v.parse_uncertainty)),
@@ -163,7 +175,7 @@ RateT = Annotated[
 Hours = Annotated[
     Fraction,
     PlainValidator(_checked(_hours)),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24}),
+    WithJsonSchema({"type": "number", "minimum": 1, "maximum": 24}),
 ]
 PriorityT = Annotated[
     int,
@@ -233,13 +245,15 @@ class CalendarSpec(Spec):
     """Working time. The top-level `calendar` is the default for everyone."""
 
     workweek: list[Weekday] = Field(
-        ["mon", "tue", "wed", "thu", "fri"], description="Days worked each week: mon, tue, … sun."
+        ["mon", "tue", "wed", "thu", "fri"],
+        description="Days worked each week: mon, tue, … sun; at least one (E303).",
+        json_schema_extra={"minItems": 1},
     )
     hours_per_day: Hours = Field(
         Fraction(8),
         description=(
-            "Length of a working day in hours. One `d` of estimate is this many hours, one `w` "
-            "is this times the number of days in `workweek`."
+            "Length of a working day in hours, 1 to 24. One `d` of estimate is this many hours, "
+            "one `w` is this times the number of days in `workweek`."
         ),
     )
     holidays: list[DateRange] = Field(
@@ -265,10 +279,11 @@ class PersonSpec(Spec):
     skills: Names = Field(
         [], description="What this person can do, matched against tasks' `skills`."
     )
-    allocation: Percent = Field(
+    allocation: Allocation = Field(
         Fraction(1),
         description=(
-            "Share of this person's working time given to the program, e.g. 50% for half time."
+            "Share of this person's working time given to the program, e.g. 50% for half time: "
+            "0% (no time), or 1% to 100%."
         ),
     )
     rate: RateT | None = Field(None, description="Cost of their time: `850/day` or `110/hour`.")

@@ -15,6 +15,12 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from ontrack.checks.limits import (
+    HORIZON_TEXT,
+    MAX_WORK_DAYS,
+    MIN_ALLOCATION,
+    in_horizon,
+)
 from ontrack.model.quantities import Duration, Rate, RateUnit
 
 
@@ -25,6 +31,13 @@ class ValueProblem(ValueError):
         self.message = message
         self.hint = hint
 
+
+_MAX_AMOUNT = {  # the most of each unit, whatever the calendar (the builder checks exactly)
+    "m": MAX_WORK_DAYS * 24 * 60,
+    "h": MAX_WORK_DAYS * 24,
+    "d": MAX_WORK_DAYS,
+    "w": MAX_WORK_DAYS // 5,
+}
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 _DURATION_RE = re.compile(
@@ -112,7 +125,14 @@ def _duration_from_text(value: str, allow_negative: bool, what: str) -> Duration
                 "E110", f"{what} '{value}' is negative", "only lags may be negative (a lead)"
             )
         amount = -amount
-    return DurationText(amount, _UNITS[match["unit"][0].lower()])
+    unit = _UNITS[match["unit"][0].lower()]
+    if abs(amount) > _MAX_AMOUNT[unit]:
+        raise ValueProblem(
+            "E110",
+            f"{what} '{value.strip()}' is longer than {MAX_WORK_DAYS}d (ten years of working days)",
+            "split the work into tasks, or check the number",
+        )
+    return DurationText(amount, unit)
 
 
 def parse_estimate(value: Any, what: str = "estimate") -> EstimateText:
@@ -165,6 +185,18 @@ def parse_percent(value: Any, what: str = "percentage", *, maximum: int = 100) -
     return fraction
 
 
+def parse_allocation(value: Any) -> Fraction:
+    """A share of someone's time: 0% (none), or 1% to 100%."""
+    share = parse_percent(value, "allocation")
+    if 0 < share < MIN_ALLOCATION:
+        raise ValueProblem(
+            "E113",
+            f"allocation {value} is below {MIN_ALLOCATION * 100}%",
+            "write at least 1%, or 0% for someone with no time on the program",
+        )
+    return share
+
+
 def parse_uncertainty(value: Any) -> tuple[Fraction, Fraction]:
     """``20%`` (either way) or ``-10%/+50%``: how far below and above a single-point estimate
     the work may turn out. Returns (below, above) as fractions of the estimate."""
@@ -188,6 +220,17 @@ def parse_uncertainty(value: Any) -> tuple[Fraction, Fraction]:
 
 
 def parse_date(value: Any, what: str = "date") -> dt.date:
+    day = _day(value, what)
+    if not in_horizon(day):
+        raise ValueProblem(
+            "E114",
+            f"{what} {day} is outside {HORIZON_TEXT}",
+            "check the year; plans hold dates from 1900 to 2200",
+        )
+    return day
+
+
+def _day(value: Any, what: str) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueProblem("E114", f"{what} has a time of day", "plans use whole days: 2026-03-02")
     if isinstance(value, dt.date):
@@ -206,21 +249,33 @@ def parse_date_range(value: Any, what: str = "date range") -> tuple[dt.date, dt.
     """``2026-02-09..2026-02-13`` (inclusive) or a single date."""
     if isinstance(value, str) and ".." in value:
         first, _, last = value.partition("..")
-        start, end = parse_date(first, what), parse_date(last, what)
+        start, end = _day(first, what), _day(last, what)
         if end < start:
             raise ValueProblem(
                 "E115", f"{what} '{value}' ends before it starts", f"swap the dates: {end}..{start}"
             )
+        if not (in_horizon(start) and in_horizon(end)):
+            raise ValueProblem(
+                "E115",
+                f"{what} '{value.strip()}' reaches outside {HORIZON_TEXT}",
+                "check the years; plans hold dates from 1900 to 2200",
+            )
         return start, end
     if isinstance(value, str | dt.date):
         try:
-            day = parse_date(value, what)
+            day = _day(value, what)
         except ValueProblem:
             raise ValueProblem(
                 "E115",
                 f"'{value}' is not a date or a date range",
                 "write 2026-02-09..2026-02-13 or a single date",
             ) from None
+        if not in_horizon(day):
+            raise ValueProblem(
+                "E115",
+                f"{what} {day} is outside {HORIZON_TEXT}",
+                "check the year; plans hold dates from 1900 to 2200",
+            )
         return day, day
     raise ValueProblem(
         "E115",
