@@ -174,3 +174,17 @@ def test_the_largest_seed_and_the_horizon_edges_work(tmp_path: Path) -> None:
     ):
         result = invoke(*command, str(plan))
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_the_largest_seed_reaches_cp_sat() -> None:
+    # CP-SAT's seed is an int32: a seed of 2**31 or more crashed `schedule --backend cpsat`.
+    import random
+
+    from ontrack.engines.schedule.cpsat import CpSatBackend
+    from ontrack.engines.schedule.problem import SolveOptions
+    from tests.engines.schedule.test_bounds import random_problem
+
+    problem = random_problem(random.Random(3), 8)
+    for seed in (2**31, 2**32 - 1):
+        solved = CpSatBackend(plain=True).solve(problem, SolveOptions(time_limit=2, seed=seed))
+        assert solved.status in ("feasible", "optimal")

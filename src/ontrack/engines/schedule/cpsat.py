@@ -342,7 +342,7 @@ def _run_cpsat(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
     solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = seed
+    solver.parameters.random_seed = seed % 2**31  # an int32 to CP-SAT; our seeds are 0..2**32-1
     for key, value in parameters.items():
         if isinstance(value, list):
             getattr(solver.parameters, key).extend(value)
