@@ -154,3 +154,19 @@ def test_values_out_of_range_are_refused_with_their_codes() -> None:
             v.parse_allocation(share)
         assert caught.value.code == "E113"
     assert v.parse_allocation("0%") == 0 and v.parse_allocation("1%") == Fraction(1, 100)
+
+
+def test_money_is_bounded_so_totals_keep_their_precision() -> None:
+    """Found by the fuzz suite: a rate or budget of 1e30 loaded, then the MS Project export
+    failed to round it (decimal.InvalidOperation)."""
+    import pytest
+
+    from ontrack.planfile.values import ValueProblem, parse_money, parse_rate
+
+    assert parse_money("1000000000000") == 10**12
+    for bad in ("1e30", "1000000000001", "0.0000001"):
+        with pytest.raises(ValueProblem) as found:
+            parse_money(bad)
+        assert found.value.code == "E116"
+    with pytest.raises(ValueProblem):
+        parse_rate("1e30/day")

@@ -19,6 +19,10 @@ YEARS_FROM_START = 50
 #: The most working time one duration may hold (an estimate, a duration, a lag, an impact, the
 #: work remaining): ten years of five-day weeks. Longer is a typo, or work to split into tasks.
 MAX_WORK_DAYS = 2600
+#: The largest amount of money (a budget, a cost, a rate) and its most decimals: a trillion
+#: leaves room for any program's totals within Decimal's 28 digits at cent precision.
+MAX_MONEY = 10**12
+MONEY_DECIMALS = 6
 #: The smallest share of someone's time that does work (0% is allowed: no time at all).
 MIN_ALLOCATION = Fraction(1, 100)
 #: The latest day a plan's work may reach, done one task after another at its slowest: far

@@ -17,8 +17,10 @@ from typing import Any
 
 from ontrack.checks.limits import (
     HORIZON_TEXT,
+    MAX_MONEY,
     MAX_WORK_DAYS,
     MIN_ALLOCATION,
+    MONEY_DECIMALS,
     in_horizon,
 )
 from ontrack.model.quantities import Duration, Rate, RateUnit
@@ -298,6 +300,15 @@ def parse_money(value: Any, what: str = "amount") -> Decimal:
         ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueProblem("E116", f"{what} '{value}' must be a positive number")
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if amount > MAX_MONEY or (amount and isinstance(exponent, int) and exponent < -MONEY_DECIMALS):
+        # Beyond these, costs summed over a plan and rounded to cents leave Decimal's
+        # precision (a report or an export would fail); no real budget is near them.
+        raise ValueProblem(
+            "E116",
+            f"{what} '{value}' is outside 0..{MAX_MONEY:,} with at most {MONEY_DECIMALS} decimals",
+            "check the number of digits",
+        )
     return amount
 
 
