@@ -150,7 +150,8 @@ def test_scope_against_a_baseline(db_url: str, tmp_path: Path) -> None:
 
 def test_the_weeks_are_those_of_the_status_dates(tmp_path: Path) -> None:
     """A history entered today (the plan, its baseline, last spring's status files) is grouped
-    by the weeks the progress describes, not by the day it was typed in."""
+    by the weeks the progress describes, not by the day it was typed in. (The status dates lie
+    in the program's horizon, E448: from a year before its start, 2026-01-05.)"""
     db = ["--db", str(tmp_path / "s.db")]
     plan = tmp_path / "plan.yaml"
     plan.write_text(HEADER + BEFORE)
@@ -159,20 +160,20 @@ def test_the_weeks_are_those_of_the_status_dates(tmp_path: Path) -> None:
     status = tmp_path / "status.csv"
     status.write_text(
         "task,status_date,percent_complete,actual_finish\n"
-        "a,2020-03-06,,2020-03-05\n"
-        "b,2020-03-06,25,\n"
-        "b,2020-03-20,50,\n"
+        "a,2026-03-06,,2026-03-05\n"
+        "b,2026-03-06,25,\n"
+        "b,2026-03-20,50,\n"
     )
     ontrack_ok("progress", str(status), *db)
     data = json.loads(scope("-b", "approved", *db, "-f", "json").stdout)
     assert [(b["week"], b["done_days"]) for b in data["burn_up"]] == [
-        ("2020-03-02", 5.0),  # a 3 + 25 % of b's 8
-        ("2020-03-09", 5.0),
-        ("2020-03-16", 7.0),  # a 3 + 50 % of 8
+        ("2026-03-02", 5.0),  # a 3 + 25 % of b's 8
+        ("2026-03-09", 5.0),
+        ("2026-03-16", 7.0),  # a 3 + 50 % of 8
     ]
-    assert [w["week"] for w in data["weekly"]] == ["2020-03-02", "2020-03-09", "2020-03-16"]
+    assert [w["week"] for w in data["weekly"]] == ["2026-03-02", "2026-03-09", "2026-03-16"]
     table = runner.invoke(app, ["scope", "-b", "approved", *db], env={"COLUMNS": "160"}).stdout
-    assert "2020-03-02 2020-W10" in table and "2020-03-16 2020-W12" in table
+    assert "2026-03-02 2026-W10" in table and "2026-03-16 2026-W12" in table
 
 
 def test_errors_exit_1_with_the_store_code(tmp_path: Path) -> None:

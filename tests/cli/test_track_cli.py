@@ -165,14 +165,89 @@ def test_progress_in_the_future_is_refused_unless_allowed(tmp_path: Path) -> Non
     store = ["--db", str(tmp_path / "s.db")]
     invoke("apply", str(EXAMPLES / "platform-migration"), *store)
     ahead = tmp_path / "ahead.csv"
-    ahead.write_text("task,status_date,percent_complete\nplat-arch-review,2199-01-01,50%\n")
+    ahead.write_text("task,status_date,percent_complete\nplat-arch-review,2030-01-01,50%\n")
     result = runner.invoke(app, ["progress", str(ahead), *store])
     assert result.exit_code == 1
     assert "E447" in result.output and "nothing recorded" in result.output
-    flagged = runner.invoke(app, ["progress", str(ahead), *store, "--status-date", "2199-01-01"])
+    flagged = runner.invoke(app, ["progress", str(ahead), *store, "--status-date", "2030-01-01"])
     assert flagged.exit_code == 1 and "E447" in flagged.output
     allowed = json.loads(invoke("progress", str(ahead), "--allow-future", *store, "-f", "json"))
     assert allowed["added"] == 1
+
+
+def test_progress_outside_the_programs_horizon_is_refused_even_if_allowed(
+    tmp_path: Path,
+) -> None:
+    store = ["--db", str(tmp_path / "s.db")]
+    invoke("apply", str(EXAMPLES / "platform-migration"), *store)  # starts 2026-02-02
+    status = tmp_path / "status.csv"
+    for day in ("2199-01-01", "2076-02-03", "2025-02-01"):
+        status.write_text(f"task,status_date,percent_complete\nplat-arch-review,{day},50%\n")
+        result = runner.invoke(app, ["progress", str(status), "--allow-future", *store])
+        assert result.exit_code == 1 and "E448" in result.output, (day, result.output)
+        flagged = runner.invoke(
+            app,
+            ["progress", "--allow-future", "--status-date", day, str(tmp_path / "x.csv"), *store],
+        )
+        assert flagged.exit_code == 1 and "E448" in flagged.output, (day, flagged.output)
+    status.write_text(
+        "task,status_date,actual_start,percent_complete\n"
+        "plat-arch-review,2026-02-13,2024-02-02,50%\n"
+    )
+    early = runner.invoke(app, ["progress", str(status), *store])
+    assert early.exit_code == 1 and "E448" in early.output
+    assert json.loads(invoke("progress", "--list", *store, "-f", "json"))["progress"] == []
+
+
+def test_progress_recorded_before_the_horizon_existed_is_withdrawn(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A status date of 9999-12-31 recorded by an earlier ontrack made evm, budget, scope,
+    schedule --progress and status crash (OverflowError): now each says E516 and how to withdraw
+    it, and after the withdrawal they work."""
+    from sqlalchemy import create_engine, text
+
+    plan = tmp_path / "plan"
+    shutil.copytree(EXAMPLES / "platform-migration", plan)
+    db = ["--db", db_url]
+    invoke("apply", str(plan), *db)
+    invoke("baseline", "set", "approved", *db)
+    invoke("progress", str(plan / "status" / "2026-02-13.csv"), *db)
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO progress (program_id, task_id, status_date, percent_complete, "
+                "note, source, recorded_at) SELECT id, 'plat-arch-review', '9999-12-31', 50, "
+                "'', 'typo.csv:2', '2026-02-14 09:00:00' FROM programs"
+            )
+        )
+    engine.dispose()
+    readers = (
+        ["evm", "--baseline", "approved", *db],
+        ["budget", "--baseline", "approved", "-n", "100", *db],
+        ["scope", "--baseline", "approved", *db],
+        ["schedule", str(plan), "--progress", *db, "-t", "1"],
+        ["forecast", str(plan), "--progress", *db, "-n", "100"],
+        ["status", str(plan), "--baseline", "approved", "-n", "100", *db],
+    )
+    for args in readers:
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1 and "E516" in refused.output, (args, refused.output)
+    invoke(
+        "progress",
+        "--withdraw",
+        "plat-arch-review",
+        "--status-date",
+        "9999-12-31",
+        "-m",
+        "typo",
+        *db,
+    )
+    for args in readers:
+        assert runner.invoke(app, args).exit_code == 0, args
+    listed = json.loads(invoke("progress", "--list", *db, "-f", "json"))["progress"]
+    assert [e["withdrawn"]["reason"] for e in listed if e["withdrawn"]] == ["typo"]
 
 
 def test_schedule_and_forecast_plan_around_the_recorded_progress(tmp_path: Path) -> None:

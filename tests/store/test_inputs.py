@@ -125,6 +125,8 @@ def test_baselines_the_store_cannot_hold_are_refused_on_both(db_url: str) -> Non
         ProgressFact("a", DAY, percent_complete=Decimal(1000)),
         ProgressFact("t" * 201, DAY),
         ProgressFact("a\nb", DAY),
+        ProgressFact("a", dt.date(9999, 12, 31)),  # outside the dates anything computes with
+        ProgressFact("a", DAY, actual_start=dt.date(1, 1, 1)),
     ],
 )
 def test_progress_the_store_cannot_hold_is_refused_on_both(db_url: str, fact: ProgressFact) -> None:

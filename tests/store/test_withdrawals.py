@@ -115,3 +115,23 @@ def test_a_store_from_before_withdrawals_is_migrated(db_url: str) -> None:
     [entry] = store.progress_history("P")
     assert entry.fact == fact and not entry.standing
     store.close()
+
+
+def test_progress_recorded_outside_the_horizon_is_an_error_until_withdrawn(db_url: str) -> None:
+    store = _store(db_url)
+    with store.engine.begin() as connection:  # as an ontrack that did not hold progress to it
+        connection.execute(
+            text(
+                "INSERT INTO progress (program_id, task_id, status_date, percent_complete, "
+                "note, source, recorded_at) SELECT id, 'b', '9999-12-31', 50, '', 'typo.csv:2', "
+                "'2026-01-10 09:00:00' FROM programs"
+            )
+        )
+    with pytest.raises(StoreError) as refused:
+        store.progress("P")  # every reader: no OverflowError further on
+    assert refused.value.code == "E516"
+    assert "--withdraw b --status-date 9999-12-31" in refused.value.hint
+    assert len(store.progress_history("P")) == 4  # the listing still reads it
+    store.withdraw_progress("P", "b", dt.date(9999, 12, 31), author="bo", reason="typo")
+    assert len(store.progress("P")) == 3
+    store.close()

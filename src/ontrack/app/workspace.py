@@ -267,8 +267,8 @@ class Workspace:
         latest: dt.date | None = None,
     ) -> ProgressRecorded:
         """Read a progress file (CSV or YAML) against the latest revision's tasks and record
-        it; ``latest`` is the last status date accepted (None: any). Any diagnostic refuses
-        the whole file."""
+        it; ``latest`` is the last status date accepted (None: any in the program's horizon,
+        E448 outside it). Any diagnostic refuses the whole file."""
         from ontrack.interop.progressfile import read_progress  # noqa: PLC0415
 
         plan = self.latest_plan(program)
@@ -279,6 +279,7 @@ class Workspace:
             days_per_week=len(plan.calendar.workweek),
             status_date=status_date,
             latest=latest,
+            program_start=plan.program.start,
         )
         if diagnostics:
             return ProgressRecorded(program, tuple(facts), diagnostics=tuple(diagnostics))

@@ -271,7 +271,8 @@ def progress(
         None,
         "--status-date",
         formats=["%Y-%m-%d"],
-        callback=as_of_in_horizon,
+        # Not held to the horizon here: reading a file holds it to the program's (E448), and
+        # --withdraw must reach a fact an older ontrack recorded outside it.
         help="The status date of rows that give none; with --withdraw, the fact's.",
     ),
     allow_future: bool = typer.Option(
@@ -300,7 +301,8 @@ def progress(
     """Record dated progress: actual start and finish, percent complete or remaining work,
     actual cost, a note, per task and status date; withdraw a fact recorded in error; list them.
 
-    A status date after today is refused (E447) unless --allow-future is given.
+    A status date after today is refused (E447) unless --allow-future is given; one more than a
+    year before the program starts or 50 years after it (or after 2200) always is (E448).
 
     CSV columns: task, status_date, actual_start, actual_finish, percent_complete, remaining,
     actual_cost, note (only task is required). YAML: a list of mappings with those keys, or

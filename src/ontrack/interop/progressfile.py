@@ -9,6 +9,11 @@ YAML: a list of mappings with the same keys, or ``{status_date: ..., tasks: [...
 ``percent_complete`` is ``40%`` or ``40``; ``remaining`` is working time (``3d``, ``6h``).
 Every problem is a diagnostic with its file, line and column, and one bad row refuses the whole
 file: progress is recorded all or nothing.
+
+Progress is dated within the program's horizon (E448): no status or actual date more than a year
+before the program starts, and no status date more than 50 years after it (nor after 2200),
+whatever ``--allow-future`` allows: 9999-12-31 for 2026-12-31 is a typo that would push every
+forecast to the end of the calendar. Numbers and notes are held to what the store keeps (E444).
 """
 
 from __future__ import annotations
@@ -17,19 +22,22 @@ import csv
 import datetime as dt
 import difflib
 import io
+import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ontrack.checks.limits import EARLIEST_DATE, LATEST_DATE, YEARS_FROM_START
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 from ontrack.model import ProgressFact
+from ontrack.model.progress import MAX_ACTUAL_COST, MAX_REMAINING_DAYS
 from ontrack.planfile import values as v
 from ontrack.planfile.yamlread import PosDict, PosList, read_yaml_bytes
 
-CODES = ("E440", "E441", "E442", "E443", "E444", "E445", "E446", "E447")
+CODES = ("E440", "E441", "E442", "E443", "E444", "E445", "E446", "E447", "E448")
 KEYS = (
     "task",
     "status_date",
@@ -52,15 +60,22 @@ def read_progress(
     days_per_week: int = 5,
     status_date: dt.date | None = None,
     latest: dt.date | None = None,
+    program_start: dt.date | None = None,
 ) -> tuple[list[ProgressFact], list[Diagnostic]]:
     """The facts of a progress file, checked against the plan's tasks.
 
     ``latest`` is the last status date accepted (the caller's today): progress is what was
     true, so a status date after it is a typo (2062 for 2026) until the caller allows it.
+    ``program_start`` sets the horizon every date must lie in (:func:`horizon`), allowed or not.
     """
     name = str(path)
-    if status_date is not None and latest is not None and status_date > latest:
-        return [], [_future(SourceLoc(name), status_date, latest, "--status-date")]
+    bounds = horizon(program_start)
+    if status_date is not None:
+        outside = _outside(SourceLoc(name), status_date, bounds, "--status-date", program_start)
+        if outside is not None:
+            return [], [outside]
+        if latest is not None and status_date > latest:
+            return [], [_future(SourceLoc(name), status_date, latest, "--status-date")]
     try:
         raw = read_bytes_limited(path, MAX_INPUT_BYTES)
     except OSError as exc:
@@ -83,6 +98,8 @@ def read_progress(
     known = set(task_ids)
     for row in rows:
         fact = _fact(row, name, known, (hours_per_day, days_per_week), status_date, diagnostics)
+        if fact is not None and not _in_horizon(fact, row, bounds, program_start, diagnostics):
+            fact = None
         if fact is not None:
             pairs.append((fact, row))
     seen: dict[tuple[str, dt.date], SourceLoc] = {}
@@ -107,6 +124,69 @@ def read_progress(
             diagnostics.append(_future(when, fact.status_date, latest, "status date"))
     facts = [fact for fact, _ in pairs]
     return ([] if diagnostics else facts), diagnostics
+
+
+def horizon(program_start: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The first and last day progress of a program that starts on ``program_start`` may be
+    dated: from a year before its start to ``YEARS_FROM_START`` years after it, within the
+    horizon of every plan date (without a start, that horizon)."""
+    if program_start is None:
+        return EARLIEST_DATE, LATEST_DATE
+    return (
+        max(EARLIEST_DATE, _years_after(program_start, -1)),
+        min(LATEST_DATE, _years_after(program_start, YEARS_FROM_START)),
+    )
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    year = min(max(day.year + years, dt.MINYEAR), dt.MAXYEAR)
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=year, day=28)
+
+
+def _outside(
+    where: SourceLoc,
+    day: dt.date,
+    bounds: tuple[dt.date, dt.date],
+    what: str,
+    program_start: dt.date | None,
+) -> Diagnostic | None:
+    first, last = bounds
+    if first <= day <= last:
+        return None
+    start = f"the program starts on {program_start}; " if program_start is not None else ""
+    side = f"before {first}" if day < first else f"after {last}"
+    return error(
+        "E448",
+        where,
+        f"{what} {day} is outside the program's horizon ({side})",
+        f"{start}progress is dated from {first} to {last}: check the year",
+    )
+
+
+def _in_horizon(
+    fact: ProgressFact,
+    row: Row,
+    bounds: tuple[dt.date, dt.date],
+    program_start: dt.date | None,
+    out: list[Diagnostic],
+) -> bool:
+    before = len(out)
+    where_row = row["_row"][1]
+    for key, day in (
+        ("status_date", fact.status_date),
+        ("actual_start", fact.actual_start),
+        ("actual_finish", fact.actual_finish),
+    ):
+        if day is None:
+            continue
+        where = row.get(key, ("", where_row))[1]
+        outside = _outside(where, day, bounds, key.replace("_", " "), program_start)
+        if outside is not None and outside not in out:  # a YAML file's one date, once
+            out.append(outside)
+    return len(out) == before
 
 
 def _future(where: SourceLoc, day: dt.date, latest: dt.date, what: str) -> Diagnostic:
@@ -270,8 +350,9 @@ def _fact(
     start = parsed("actual_start", lambda t: v.parse_date(t, "actual_start"))
     finish = parsed("actual_finish", lambda t: v.parse_date(t, "actual_finish"))
     percent = parsed("percent_complete", _percent)
-    remaining = parsed("remaining", lambda t: _days(t, *calendar))
-    cost = parsed("actual_cost", v.parse_money)
+    remaining = parsed("remaining", lambda t: _bounded(_days(t, *calendar), MAX_REMAINING_DAYS))
+    cost = parsed("actual_cost", lambda t: _bounded(v.parse_money(t), MAX_ACTUAL_COST))
+    note = parsed("note", _note)
     if day is not None:
         for key, value in (("actual_start", start), ("actual_finish", finish)):
             if value is not None and value > day:
@@ -299,9 +380,30 @@ def _fact(
         percent_complete=percent,
         remaining_days=remaining,
         actual_cost=cost,
-        note=row.get("note", ("", where_row))[0],
+        note=note or "",
         source=f"{name}:{where_row.line}",
     )
+
+
+def _bounded(value: Decimal, limit: Decimal) -> Decimal:
+    if value >= limit:
+        raise v.ValueProblem(
+            "E444",
+            f"{value} is too large (progress holds less than {limit:,})",
+            "check the number",
+        )
+    return value
+
+
+def _note(text: str) -> str:
+    for ch in text:
+        if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r":
+            raise v.ValueProblem(
+                "E444",
+                f"the note contains the control character U+{ord(ch):04X}",
+                "remove it: a note is text",
+            )
+    return text
 
 
 def _percent(text: str) -> Decimal:

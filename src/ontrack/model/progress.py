@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+#: The most a fact's numbers may be (exclusive): what every store keeps exactly, to the cent and
+#: to a ten-thousandth of a day (tests hold the store's columns to them).
+MAX_ACTUAL_COST = Decimal(10) ** 13
+MAX_REMAINING_DAYS = Decimal(10) ** 8
+
 
 @dataclass(frozen=True, slots=True)
 class ProgressFact:

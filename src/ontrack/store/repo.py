@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ontrack.checks.limits import HORIZON_TEXT, in_horizon
 from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import ProgressFact
 from ontrack.store import StoreError
@@ -53,7 +54,7 @@ __all__ = [  # ProgressFact lives with the model now; it stays importable from h
     "content_hash",
 ]
 
-CODES = ("E510", "E511", "E512", "E513", "E514", "E515")
+CODES = ("E510", "E511", "E512", "E513", "E514", "E515", "E516")
 
 
 def content_hash(files: Sequence[tuple[str, str]]) -> str:
@@ -569,7 +570,18 @@ class Store:
             if until is not None:
                 query = query.where(ProgressRow.status_date <= until)
             rows = session.scalars(query.order_by(ProgressRow.status_date, ProgressRow.task_id))
-            return [_fact(r) for r in rows]
+            facts = [_fact(r) for r in rows]
+        for fact in facts:
+            day = _outside_horizon(fact)
+            if day is not None:  # recorded before ontrack held progress to the horizon
+                raise StoreError(
+                    "E516",
+                    f"the progress of '{fact.task_id}' on {fact.status_date} holds {day}, "
+                    f"outside {HORIZON_TEXT}: no date can be computed from it",
+                    f"withdraw it: ontrack progress --withdraw {fact.task_id} "
+                    f"--status-date {fact.status_date} -m 'wrong year'",
+                )
+        return facts
 
     def withdraw_progress(
         self, program: str, task_id: str, status_date: dt.date, *, author: str, reason: str
@@ -724,8 +736,24 @@ def _progress_row(fact: ProgressFact) -> ProgressRow:
         source=_label(fact.source, _SOURCE_LENGTH),
         recorded_at=_now(),
     )
-    fit(row, f"progress of '{fact.task_id}' on {fact.status_date}", labels=_LABELS)
+    what = f"progress of '{fact.task_id}' on {fact.status_date}"
+    fit(row, what, labels=_LABELS)
+    day = _outside_horizon(fact)
+    if day is not None:
+        raise StoreError(
+            "E514",
+            f"{what}: {day} is outside {HORIZON_TEXT}",
+            "nothing was recorded; check the year",
+        )
     return row
+
+
+def _outside_horizon(fact: ProgressFact) -> dt.date | None:
+    """A date of the fact outside the horizon every date of a plan lies in, or None."""
+    for day in (fact.status_date, fact.actual_start, fact.actual_finish):
+        if day is not None and not in_horizon(day):
+            return day
+    return None
 
 
 def _label(text: str, limit: int) -> str:
