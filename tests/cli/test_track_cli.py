@@ -322,3 +322,27 @@ def test_what_is_not_a_store_is_refused_with_its_code(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db", "folder", "pipe.db"]
     invoke("apply", str(EXAMPLES / "small"), "--db", str(empty))  # recording may
     assert "Revisions of" in invoke("log", "--db", str(empty))
+
+
+def test_values_the_store_cannot_hold_are_refused_alike_and_create_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    long_name = tmp_path / "long.yaml"
+    long_name.write_text(
+        f"program:\n  name: {'N' * 201}\n  start: 2026-01-05\n"
+        "tasks:\n  - {id: a, title: A, estimate: 2d}\n"
+    )
+    fresh = tmp_path / "fresh.db"
+    for db in (db_url, str(fresh)):
+        refused = runner.invoke(app, ["apply", str(long_name), "--db", db])
+        assert refused.exit_code == 1 and "E514" in refused.output, refused.output
+    assert not fresh.exists()  # a refused revision does not create a store
+    db = ["--db", db_url]
+    invoke("apply", str(EXAMPLES / "small"), *db)
+    escape_sequence = runner.invoke(app, ["apply", str(EXAMPLES / "small"), "-m", "\x1b[2J", *db])
+    assert escape_sequence.exit_code == 1 and "E514" in escape_sequence.output
+    for name in ("b" * 201, "nul\x00"):
+        result = runner.invoke(app, ["baseline", "set", name, *db, "--time-limit", "1"])
+        assert result.exit_code == 1 and "E514" in result.output, result.output
+    assert json.loads(invoke("baseline", "list", *db, "-f", "json"))["baselines"] == []
+    assert [r["revision"] for r in json.loads(invoke("log", *db, "-f", "json"))["revisions"]] == [1]

@@ -122,6 +122,19 @@ class Workspace:
 
         return cls(Store.open(db, plan, create=create))
 
+    @staticmethod
+    def check_apply(
+        plan: Plan, files: Sequence[tuple[str, str]], *, author: str, message: str
+    ) -> None:
+        """Raise StoreError (E514) when :meth:`apply` would refuse the plan's values (a name
+        too long for the store, a control character in the message, ...): checked before the
+        store is opened, so a refused revision does not create one."""
+        from ontrack.store.repo import check_revision  # noqa: PLC0415
+
+        check_revision(
+            plan.program.name, files, author=author, message=message, tasks=len(plan.tasks)
+        )
+
     def close(self) -> None:
         self._store.close()
 

@@ -5,7 +5,7 @@ thresholds."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -42,13 +42,20 @@ def _fail(store_label: str, exc: StoreError) -> typer.Exit:
 
 @contextmanager
 def open_workspace(
-    db: str | None, plan: Path | None, *, create: bool = False
+    db: str | None,
+    plan: Path | None,
+    *,
+    create: bool = False,
+    before: Callable[[], object] | None = None,
 ) -> Iterator[Workspace]:
     """The plan's store (``db``, else $ONTRACK_DB, else beside ``plan``), closed afterwards. A
     store error becomes its diagnostic on stderr and exit code 1; so does a recorded revision
-    that no longer loads."""
+    that no longer loads. ``before`` runs first, with the same handling: a check that refuses
+    what would be written, before ``create`` makes a store."""
     label = db or os.environ.get(ENV) or str(plan or ".")
     try:
+        if before is not None:
+            before()
         workspace = Workspace.open(db, plan, create=create)
     except StoreError as exc:
         raise _fail(label, exc) from None

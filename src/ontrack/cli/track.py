@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.app.workspace import ENV
+from ontrack.app.workspace import ENV, Workspace
 from ontrack.cli.bounds import SEED_MAX, SEED_MIN, as_of_in_horizon
 from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.flags import App
@@ -72,7 +72,11 @@ def apply(
         print_diagnostics([error("E001", SourceLoc(str(plan)), f"cannot read: {exc}")], stderr)
         raise typer.Exit(1) from None
     who = author or os.environ.get("ONTRACK_AUTHOR") or getpass.getuser()
-    with open_workspace(db, plan, create=True) as workspace:
+
+    def check() -> None:  # a revision the store would refuse creates no store
+        Workspace.check_apply(loaded, files, author=who, message=message)
+
+    with open_workspace(db, plan, create=True, before=check) as workspace:
         applied = workspace.apply(loaded, files, author=who, message=message)
         info = applied.revision
         if fmt is Format.JSON:

@@ -51,6 +51,7 @@ __all__ = [  # ProgressFact lives with the model now; it stays importable from h
     "RevisionInfo",
     "Store",
     "Withdrawal",
+    "check_revision",
     "content_hash",
 ]
 
@@ -367,21 +368,7 @@ class Store:
         """Record the files as the next revision. Returns it and True, or the latest revision
         and False when the files are unchanged since then."""
         digest = content_hash(files)
-        fit(ProgramRow(name=program, created_at=_now()), "the program", labels=_LABELS)
-        candidate = RevisionRow(
-            number=1,
-            created_at=_now(),
-            author=author,
-            message=message,
-            content_hash=digest,
-            tasks=tasks,
-        )
-        fit(candidate, f"the revision of '{program}'", labels=_LABELS)
-        plan_files = [
-            FileRow(position=i, path=path, content=text) for i, (path, text) in enumerate(files)
-        ]
-        for file in plan_files:
-            fit(file, f"the plan file '{file.path}'", labels=_LABELS)
+        candidate, plan_files = _revision_rows(program, files, author, message, tasks, digest)
         with self._session(write=True) as session:
             insert = (
                 postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
@@ -667,6 +654,41 @@ def _number(session: Session, baseline: BaselineRow) -> int:
         select(RevisionRow.number).where(RevisionRow.id == baseline.revision_id)
     )
     return int(number or 0)
+
+
+def check_revision(
+    program: str, files: Sequence[tuple[str, str]], *, author: str, message: str, tasks: int
+) -> None:
+    """Raise StoreError E514 when :meth:`Store.apply` would refuse these values: a caller checks
+    before it opens (and so creates) a store."""
+    _revision_rows(program, files, author, message, tasks, content_hash(files))
+
+
+def _revision_rows(
+    program: str,
+    files: Sequence[tuple[str, str]],
+    author: str,
+    message: str,
+    tasks: int,
+    digest: str,
+) -> tuple[RevisionRow, list[FileRow]]:
+    """A revision's rows, checked (E514)."""
+    fit(ProgramRow(name=program, created_at=_now()), "the program", labels=_LABELS)
+    revision = RevisionRow(
+        number=1,
+        created_at=_now(),
+        author=author,
+        message=message,
+        content_hash=digest,
+        tasks=tasks,
+    )
+    fit(revision, f"the revision of '{program}'", labels=_LABELS)
+    plan_files = [
+        FileRow(position=i, path=path, content=text) for i, (path, text) in enumerate(files)
+    ]
+    for file in plan_files:
+        fit(file, f"the plan file '{file.path}'", labels=_LABELS)
+    return revision, plan_files
 
 
 def _baseline(row: BaselineRow, number: int) -> BaselineInfo:
