@@ -162,3 +162,12 @@ def test_accepted_progress_reads_back_the_same_from_both(db_url: str) -> None:
     assert len(fact.source) == 500 and fact.source.endswith("/status.csv:7?")
     assert fact.source.startswith("…")
     store.close()
+
+
+def test_a_revision_number_no_store_can_hold_is_not_found(db_url: str) -> None:
+    store = _store(db_url)
+    for number in (0, 2**31, 2**70):
+        with pytest.raises(StoreError) as missing:
+            store.files("P", number)
+        assert missing.value.code == "E512"
+    store.close()

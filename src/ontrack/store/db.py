@@ -28,7 +28,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import NullPool
 
 from ontrack.store import ENV, StoreError
@@ -114,8 +120,14 @@ def connect(location: Location, *, create: bool = True) -> Engine:
 
 def database_error(location: Location, exc: SQLAlchemyError, *, is_sqlite: bool) -> StoreError:
     """The store error for a database's own error: the database cannot be reached or is busy
-    (E504), or what it holds is damaged or not ontrack's (E502)."""
+    (E504), it refused a value (E514), or what it holds is damaged or not ontrack's (E502)."""
     reason = _reason(exc)
+    if isinstance(exc, DataError | IntegrityError):  # a value the checks before writing missed
+        return StoreError(
+            "E514",
+            f"{location.label} refused a value: {reason}",
+            "nothing was recorded; correct the value and run the command again",
+        )
     if isinstance(exc, OperationalError) and not (is_sqlite and _damage(reason)):
         return StoreError(
             "E504",

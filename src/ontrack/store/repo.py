@@ -432,6 +432,8 @@ class Store:
         return wanted
 
     def files(self, program: str, number: int) -> list[tuple[str, str]]:
+        if not 1 <= number < 2**31:  # no such revision (PostgreSQL's integer holds no more)
+            raise StoreError("E512", f"no revision {number} of '{program}'", "see ontrack log")
         with self._session() as session:
             owner = self._program_row(session, program, lock=False)
             row = session.scalars(
