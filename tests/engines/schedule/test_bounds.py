@@ -143,3 +143,16 @@ def test_bounds_never_exceed_a_feasible_schedule(seed: int) -> None:
     late = Problem(problem.jobs, problem.links, problem.resources, "lateness")
     solution = HeuristicBackend().solve(late, SolveOptions(time_limit=0.05, seed=seed))
     assert (lateness_lower_bound(late) or 0) <= solution.objective
+
+
+def test_a_first_marker_is_bounded_by_its_earliest_link() -> None:
+    jobs = (
+        Job("a", (Mode(2),), release=4),
+        Job("b", (Mode(3),), release=1),
+        Job("m", (Mode(0),), marker="first"),
+        Job("c", (Mode(1),)),
+    )
+    links = (Link(0, 2, LinkType.SS), Link(1, 2, LinkType.SS), Link(2, 3, LinkType.SF, 1))
+    es, ef = earliest_times(Problem(jobs, links))
+    assert es[2] == ef[2] == 1  # b's start, not a's
+    assert es[3] == 1 and ef[3] == 2

@@ -70,3 +70,24 @@ def test_cycles_are_refused() -> None:
     p = Problem((job("a", 1), job("b", 1)), (Link(0, 1), Link(1, 0)))
     with pytest.raises(ValueError, match="cycle"):
         cpm(p)
+
+
+def test_a_first_marker_takes_the_earliest_link_and_holds_only_that_one() -> None:
+    # a (2) and b (3) start the marker m (its earliest start); c starts a day after m.
+    p = Problem(
+        (
+            job("a", 2, release=2),
+            job("b", 3),
+            Job("m", (Mode(0),), marker="first"),
+            job("c", 1),
+        ),
+        (Link(0, 2, LinkType.SS), Link(1, 2, LinkType.SS), Link(2, 3, LinkType.SS, 1)),
+    )
+    r = cpm(p)
+    assert r.early_start == (2, 0, 0, 1)
+    assert r.project_end == 4
+    # b sets m, so b's start is held by c's; a can slip to the end without moving m.
+    assert r.total_float[1] == 1 and r.free_float[1] == 0
+    assert r.total_float[0] == 0 and r.free_float[0] == 0  # a ends the program
+    levelled = cpm(p, starts=[5, 0, 0, 1], project_end=8)
+    assert levelled.total_float[0] == 1 and levelled.free_float[0] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,7 @@ from ontrack.engines.schedule.problem import ends as job_ends
 from ontrack.interop.psplib import read_best_known, read_psplib
 from tests.conftest import SHARED_DATA, needs_shared
 from tests.engines.schedule.test_bounds import random_problem
+from tests.engines.schedule.test_check import markers
 
 PSPLIB = SHARED_DATA / "psplib"
 
@@ -46,7 +48,7 @@ def solve(
     return solution
 
 
-def job(name: str, duration: int, *demands: tuple[int, int], **fields: int) -> Job:
+def job(name: str, duration: int, *demands: tuple[int, int], **fields: Any) -> Job:
     return Job(name, (Mode(duration, demands),), **fields)
 
 
@@ -211,3 +213,13 @@ def test_psplib_j30_optima(name: str) -> None:
     assert solution.objective == best[name]
     assert solution.status == "optimal"
     assert solution.lower_bound == best[name]
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_markers_sit_at_the_first_and_last_of_their_children(plain: bool) -> None:
+    p = markers()
+    s = CpSatBackend(plain=plain).solve(p, SolveOptions(time_limit=5))
+    assert s.status == "optimal" and s.objective == 5
+    assert violations(p, s.starts, s.modes) == []
+    assert s.starts[2] == min(s.starts[0], s.starts[1]) and s.starts[4] >= s.starts[2] + 1
+    assert s.starts[3] == max(s.starts[0] + 2, s.starts[1] + 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from ontrack.engines.schedule.problem import (
 )
 from tests.conftest import SHARED_DATA, needs_shared
 from tests.engines.schedule.test_bounds import random_problem
+from tests.engines.schedule.test_check import markers
 
 PSPLIB = SHARED_DATA / "psplib"
 
@@ -40,7 +42,7 @@ def solve(problem: Problem, time_limit: float = 1.0, **options: object) -> Solut
     return solution
 
 
-def task(name: str, duration: int, *people: int, **fields: int) -> Job:
+def task(name: str, duration: int, *people: int, **fields: Any) -> Job:
     """A job any one of ``people`` can do (one mode each, in order); no people: no resource."""
     modes = tuple(Mode(duration, ((p, 1),)) for p in people) or (Mode(duration),)
     return Job(name, modes, **fields)
@@ -285,3 +287,11 @@ def test_psplib_j30_instance_reaches_its_optimum() -> None:
 
     solution = solve(read_psplib(PSPLIB / "j30" / "j301_1.sm"), time_limit=5)
     assert solution.objective == 43  # j30opt.sm
+
+
+def test_markers_sit_at_the_first_and_last_of_their_children() -> None:
+    p = markers()
+    s = HeuristicBackend().solve(p, SolveOptions(time_limit=1))
+    assert violations(p, s.starts, s.modes) == []
+    assert s.starts[2] == min(s.starts[0], s.starts[1]) and s.starts[4] == s.starts[2] + 1
+    assert s.starts[3] == max(s.starts[0] + 2, s.starts[1] + 3) == s.objective == 5

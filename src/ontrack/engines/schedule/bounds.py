@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from ontrack.engines.schedule.problem import LinkType, Problem, Resource
 
+_FROM_START = (LinkType.SS, LinkType.SF)
+
 
 def topological_order(problem: Problem) -> list[int]:
     """Jobs ordered so every link's predecessor comes before its successor.
@@ -53,6 +55,13 @@ def earliest_times(problem: Problem) -> tuple[list[int], list[int]]:
     ef = [0] * n
     for j in topological_order(problem):
         start = max(0, problem.jobs[j].release)
+        if problem.jobs[j].marker == "first" and incoming[j]:
+            # The earliest of its links' bounds (zero-length: a start and an end are one).
+            first = min(
+                (es[p] if kind in _FROM_START else ef[p]) + lag for p, kind, lag in incoming[j]
+            )
+            es[j] = ef[j] = max(start, first)
+            continue
         end = start
         for p, kind, lag in incoming[j]:
             if kind is LinkType.FS:

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from ontrack.engines.schedule.problem import Problem, ends, link_holds
+from ontrack.engines.schedule.problem import (
+    Problem,
+    ends,
+    is_marker_shape,
+    link_holds,
+    marker_bound,
+    marker_start,
+)
 
 
 def violations(problem: Problem, starts: Sequence[int], modes: Sequence[int]) -> list[str]:
@@ -26,12 +33,26 @@ def violations(problem: Problem, starts: Sequence[int], modes: Sequence[int]) ->
     if found:
         return found
     job_ends = ends(problem, starts, modes)
+    into: list[list[int]] = [[] for _ in jobs]
     for link in problem.links:
+        into[link.succ].append(marker_bound(link, starts, job_ends))
+        if jobs[link.succ].marker == "first":
+            continue  # alternatives: checked below, as the marker's place
         if not link_holds(link, starts, job_ends):
             found.append(
                 f"link {jobs[link.pred].id} -{link.type.value}{link.lag:+d}-> "
                 f"{jobs[link.succ].id}: starts {starts[link.pred]},{starts[link.succ]} "
                 f"ends {job_ends[link.pred]},{job_ends[link.succ]}"
+            )
+    for job, start, bounds in zip(jobs, starts, into, strict=True):
+        if job.marker is None:
+            continue
+        if not is_marker_shape(job):
+            found.append(f"marker {job.id}: not one zero-length mode that holds nothing")
+        elif start != marker_start(job, bounds):
+            found.append(
+                f"marker {job.id}: starts at {start}, not at the {job.marker} of its links "
+                f"({marker_start(job, bounds)})"
             )
     # Capacity: +units at a start, -units at an end, per resource; the sweep finds any overload.
     # Unavailability is swept apart so that overlapping periods never remove more than all of it.

@@ -4,6 +4,10 @@ Works on the scheduling problem with each job's mode chosen, so it serves both t
 (before anyone is assigned) and a levelled schedule (``starts`` given: floats are then measured
 from the scheduled dates, as MS Project's slack is after levelling). Due dates enter the backward
 pass, so a deadline that cannot be met shows as negative float — reported, never clamped.
+
+A ``"first"`` marker (a summary's start) sits at the earliest of its links' bounds, so only the
+links that set it (its first child, or children that tie) hold its predecessors back: the others
+could slip without moving it, and neither their late dates nor their free float count it.
 """
 
 from __future__ import annotations
@@ -78,16 +82,28 @@ def cpm(
     else:
         es = [0] * n
         for j in order:
-            bound = max(0, jobs[j].release)
-            for link in incoming[j]:
-                bound = max(
-                    bound,
-                    _start_bound(
-                        link, es[link.pred], es[link.pred] + duration[link.pred], duration[j]
-                    ),
-                )
-            es[j] = bound
+            bounds = [
+                _start_bound(link, es[link.pred], es[link.pred] + duration[link.pred], duration[j])
+                for link in incoming[j]
+            ]
+            pick = min if jobs[j].marker == "first" else max
+            es[j] = max(0, jobs[j].release, pick(bounds, default=0))
     ef = [s + d for s, d in zip(es, duration, strict=True)]
+
+    def allowed(link: Link) -> int:
+        return _start_bound(link, es[link.pred], ef[link.pred], duration[link.succ])
+
+    # Per "first" marker: the earliest bound of its links, the one that sets it.
+    earliest = {
+        j: min(allowed(link) for link in incoming[j])
+        for j in range(n)
+        if jobs[j].marker == "first" and incoming[j]
+    }
+
+    def binding(link: Link) -> bool:
+        """Whether the link holds its successor back (always, but for a "first" marker's)."""
+        return link.succ not in earliest or allowed(link) <= earliest[link.succ]
+
     end = project_end if project_end is not None else max(ef, default=0)
 
     lf = [end] * n
@@ -97,6 +113,8 @@ def cpm(
         if due is not None:
             bound = min(bound, due)
         for link in outgoing[j]:
+            if not binding(link):
+                continue
             s = lf[link.succ] - duration[link.succ]
             bound = min(bound, _finish_bound(link, s, lf[link.succ], duration[j]))
         lf[j] = bound
@@ -110,7 +128,7 @@ def cpm(
         if due is not None:
             slack = min(slack, due - ef[j])
         for link in outgoing[j]:
-            allowed = _start_bound(link, es[j], ef[j], duration[link.succ])
-            slack = min(slack, es[link.succ] - allowed)
+            if binding(link):
+                slack = min(slack, es[link.succ] - allowed(link))
         free.append(slack)
     return CpmResult(tuple(es), tuple(ef), tuple(ls), tuple(lf), tuple(total), tuple(free), end)

@@ -145,10 +145,26 @@ def build_model(
             if units > 0:
                 usage[r].append((interval, units))
 
+    into: list[list[cp_model.LinearExprT]] = [[] for _ in problem.jobs]
+    spread = [1] * len(problem.jobs)  # bounds a "first" marker's links can reach past [0, H]
     for link in problem.links:
         a = starts[link.pred] if link.type in (LinkType.SS, LinkType.SF) else ends[link.pred]
+        into[link.succ].append(a + link.lag)
+        spread[link.succ] += abs(link.lag)
+        if problem.jobs[link.succ].marker == "first":
+            continue  # alternatives: the marker takes the earliest, below
         b = starts[link.succ] if link.type in (LinkType.FS, LinkType.SS) else ends[link.succ]
         model.add(b >= a + link.lag)
+    for j, job in enumerate(problem.jobs):
+        if job.marker is None:
+            continue
+        floor = max(0, job.release)
+        if job.marker == "last" or not into[j]:
+            model.add_max_equality(starts[j], [*into[j], floor])
+            continue
+        earliest = model.new_int_var(-spread[j], horizon + spread[j], f"first{j}")
+        model.add_min_equality(earliest, into[j])
+        model.add_max_equality(starts[j], [earliest, floor])
     for i, j, delay in pairs:
         model.add(starts[j] >= ends[i] + delay)
 
@@ -219,7 +235,8 @@ def energetic_delays(problem: Problem) -> Energy:
             energy[j, r] = min(m.duration * dict(m.demands).get(r, 0) for m in job.modes)
     successors: list[list[int]] = [[] for _ in range(n)]
     for link in problem.links:
-        if link.type is LinkType.FS and link.lag >= 0:
+        # A "first" marker's links are alternatives: none of them alone orders anything.
+        if link.type is LinkType.FS and link.lag >= 0 and problem.jobs[link.succ].marker != "first":
             successors[link.pred].append(link.succ)
     order = topological_order(problem)
     after = np.zeros((n, n), dtype=bool)  # after[i, j]: j cannot start before i ends

@@ -14,6 +14,12 @@ How it works:
   respects the link DAG makes SS/FF/SF links and negative lags plain lower bounds.
 * Capacity is a step function per resource (breakpoints, free units); finding the first gap
   long enough is a bisect and a short walk, which is what makes capacity-1 people cheap.
+* A ``"first"`` marker (a summary's start) goes after all its predecessors and takes the earliest
+  of their bounds; a ``"last"`` marker (a summary's finish) is an ordinary zero-length job. In
+  mirrored time (right-justifying, latest finishes) a ``"first"`` marker's links count as plain
+  ones: every child starts by the marker, stricter than the truth ("some child does"), which
+  only orders the next forward pass, and gives the children the urgency of the summary's
+  successors (on generated 5,000-task plans it finds the optimum where leaving them out did not).
 * Several priority rules build the first lists; forward-backward improvement (right-justify
   in mirrored time, then left-justify) compacts each schedule; the rest of the time limit
   goes to regret-biased sampling and to a random walk over perturbed start-time orders
@@ -41,6 +47,7 @@ from ontrack.engines.schedule.problem import (
     Solution,
     SolveOptions,
     Status,
+    is_marker_shape,
 )
 
 # Link kinds as small ints for the inner loop; mirroring time swaps SS and FF.
@@ -79,6 +86,7 @@ class _Compiled:
     modes: tuple[tuple[_Mode, ...], ...]  # usable modes only (demand within capacity)
     original: tuple[tuple[int, ...], ...]  # compiled mode index -> Problem mode index
     release: tuple[int, ...]  # earliest start, never negative
+    first: tuple[bool, ...]  # per job: a "first" marker (its links are alternatives)
     forward: _Net
     backward: _Net
     capacity: tuple[int, ...]
@@ -158,17 +166,26 @@ def _sgs(
     release: Sequence[int],
     choices: Sequence[Sequence[_Mode]],
     profiles: list[_Profile],
+    first: Sequence[bool] = (),
 ) -> tuple[list[int], list[int], list[int]]:
     """Serial SGS: place each job of ``order`` at its earliest feasible start in its best mode.
 
-    ``order`` must list every job after all its predecessors. Returns starts, ends and the
-    compiled mode index of every job; ``profiles`` is used up.
+    ``order`` must list every job after all its predecessors. ``first`` marks the jobs placed at
+    the earliest of their links' bounds (``"first"`` markers: zero-length, holding nothing)
+    rather than the latest. Returns starts, ends and the compiled mode index of every job;
+    ``profiles`` is used up.
     """
     n = len(release)
     start = [0] * n
     end = [0] * n
     mode = [0] * n
     for j in order:
+        if first and first[j]:
+            s = _first_bound(preds[j], start, end, release[j])
+            start[j] = s
+            end[j] = s + choices[j][0][0]
+            mode[j] = choices[j][0][3]
+            continue
         lo_start = release[j]
         lo_end = lo_start
         # Plain comparisons rather than max(): this is the inner loop.
@@ -232,6 +249,16 @@ def _sgs(
     return start, end, mode
 
 
+def _first_bound(
+    preds: Sequence[tuple[int, int, int]], start: Sequence[int], end: Sequence[int], release: int
+) -> int:
+    """Where a "first" marker goes: the earliest bound of its links, not before its release."""
+    if not preds:
+        return release
+    low = min((start[p] if kind in (_SS, _SF) else end[p]) + lag for p, kind, lag in preds)
+    return low if low > release else release
+
+
 def _job_list(net: _Net, keys: Sequence[float]) -> list[int]:
     """Precedence-feasible list taking the eligible job with the smallest key (then index)."""
     indegree = list(net.indegree)
@@ -287,6 +314,8 @@ def _compile(problem: Problem) -> _Compiled | None:
     modes: list[tuple[_Mode, ...]] = []
     original: list[tuple[int, ...]] = []
     for job in problem.jobs:
+        if job.marker is not None and not is_marker_shape(job):
+            raise ValueError(f"job {job.id}: a marker is one zero-length mode holding nothing")
         usable: list[_Mode] = []
         index: list[int] = []
         for m, mode in enumerate(job.modes):
@@ -309,6 +338,7 @@ def _compile(problem: Problem) -> _Compiled | None:
         modes.append(tuple(usable))
         original.append(tuple(index))
     n = len(problem.jobs)
+    first = tuple(job.marker == "first" for job in problem.jobs)
     fwd: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
     bwd: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
     for link in problem.links:
@@ -319,6 +349,7 @@ def _compile(problem: Problem) -> _Compiled | None:
         modes=tuple(modes),
         original=tuple(original),
         release=tuple(max(0, job.release) for job in problem.jobs),
+        first=first,
         forward=_net(fwd),
         backward=_net(bwd),
         capacity=capacity,
@@ -348,6 +379,9 @@ def _latest_finishes(c: _Compiled, order: Sequence[int], due: bool) -> list[int]
     es = [0] * n
     ef = [0] * n
     for j in order:
+        if c.first[j]:
+            es[j] = ef[j] = _first_bound(c.forward.preds[j], es, ef, c.release[j])
+            continue
         s, e = c.release[j], 0
         for p, kind, lag in c.forward.preds[j]:
             if kind == _FS:
@@ -483,7 +517,7 @@ class _Search:
                 break
             order = _job_list(c.forward, right)
             starts2, ends2, _ = _sgs(
-                order, c.forward.preds, c.release, choices, _copy(self.initial)
+                order, c.forward.preds, c.release, choices, _copy(self.initial), c.first
             )
             value2 = self.objective(ends2)
             self.passes += 2
@@ -498,7 +532,9 @@ class _Search:
         justified schedule."""
         began = time.perf_counter()
         c = self.c
-        starts, ends, modes = _sgs(order, c.forward.preds, c.release, c.modes, _copy(self.initial))
+        starts, ends, modes = _sgs(
+            order, c.forward.preds, c.release, c.modes, _copy(self.initial), c.first
+        )
         self.passes += 1
         self.offer(starts, modes, self.objective(ends))
         result = self.justify(starts, ends, modes)
@@ -546,7 +582,7 @@ class Leveller:
                 )
             )
         starts, ends, modes = _sgs(
-            self.order, c.forward.preds, c.release, choices, _copy(self._initial)
+            self.order, c.forward.preds, c.release, choices, _copy(self._initial), c.first
         )
         return starts, ends, [c.original[j][m] for j, m in enumerate(modes)]
 

@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ontrack.diagnostics import Diagnostic, error, warning
@@ -20,6 +20,7 @@ from ontrack.engines.schedule.problem import (
     Solution,
     SolveOptions,
     ends,
+    marker_bound,
 )
 from ontrack.engines.schedule.progress import Status, plan_status
 from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSchedule
@@ -56,7 +57,11 @@ class ScheduleOptions:
 @dataclass(frozen=True, slots=True)
 class SolvedPlan:
     """A schedule with the problem and solution behind it, for engines that build on it (the
-    forecaster keeps its assignments and re-runs its network)."""
+    forecaster keeps its assignments and re-runs its network).
+
+    In ``built`` each summary's start marker keeps only the link from the child that opens the
+    summary in this schedule, as a plain job (see :func:`opened`): the solution satisfies it,
+    and an engine that knows only plain links sees the same dates."""
 
     schedule: Schedule
     built: PlanProblem
@@ -113,6 +118,7 @@ def solve_plan(
         if end <= horizon:
             break
         horizon = end * 2  # terminates: the next horizon holds this schedule's length
+    built = opened(built, solution)
     result = _result(plan, built, solution, options, status)
     late = [
         _late_warning(plan, t, impossible.get(t.id), status)
@@ -120,6 +126,38 @@ def solve_plan(
         if t.late_days > 0
     ]
     return SolvedPlan(result, built, solution, status), late
+
+
+def opened(built: PlanProblem, solution: Solution) -> PlanProblem:
+    """The problem with each ``"first"`` marker (a summary's start) cut down to the one link
+    that sets it in ``solution`` (from the child that starts first; the first such link on a
+    tie), as a plain job.
+
+    The solution satisfies the result, and floats, drivers and the forecaster's network, which
+    read plain links, see the summary start where it is. (Re-run with other durations, the
+    summary then waits for that child rather than whichever starts first: never earlier than
+    it should, as the forecaster's network keeps the scheduled order of people's work too.)
+    """
+    problem = built.problem
+    if all(job.marker != "first" for job in problem.jobs):
+        return built
+    job_ends = ends(problem, solution.starts, solution.modes)
+    setting: dict[int, tuple[int, int]] = {}  # marker -> (its earliest bound, that link)
+    for k, link in enumerate(problem.links):
+        if problem.jobs[link.succ].marker == "first":
+            bound = marker_bound(link, solution.starts, job_ends)
+            if link.succ not in setting or bound < setting[link.succ][0]:
+                setting[link.succ] = (bound, k)
+    kept = {k for _, k in setting.values()}
+    links = tuple(
+        link
+        for k, link in enumerate(problem.links)
+        if k in kept or problem.jobs[link.succ].marker != "first"
+    )
+    jobs = tuple(
+        replace(job, marker=None) if job.marker == "first" else job for job in problem.jobs
+    )
+    return replace(built, problem=replace(problem, jobs=jobs, links=links))
 
 
 def _impossible_deadlines(

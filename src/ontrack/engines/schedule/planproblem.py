@@ -5,8 +5,16 @@ start). Leaf tasks are jobs; each way of staffing a task is a mode: one mode per
 do it (their skills, their team), or one mode for the named assignees together. Effort is divided
 by the people's allocation (a half-time person takes twice as long; two assignees share it), a
 fixed `duration` is not. People are resources of capacity 1 that are unavailable on their time off
-and on their own calendar's days off. A summary task becomes two zero-length jobs that bracket its
-children, so links to and from summaries cost one link per child instead of one per pair.
+and on their own calendar's days off.
+
+A summary task is two markers (zero-length jobs, see ``problem.py``) whose places are its dates: its
+start, at the earliest start of its children (a ``"first"`` marker), and its finish, at the latest
+finish of its children (a ``"last"`` marker). Links *from* a summary leave these markers, so a
+successor is measured from when the summary's work really starts or ends. Links *to* a summary, and
+its ``start_no_earlier_than``, hold for each task under it: they are given to every leaf task below
+it (one link per leaf), which puts the summary's own dates where they say too. (A single marker
+that both held the children back and stood for the summary's start could sit before any child
+starts: a start-to-start successor then started before the summary did.)
 
 The deterministic schedule uses the likely value of three-point estimates; the forecaster draws
 the rest of the distribution.
@@ -138,30 +146,38 @@ def build_network(
         jobs.append(job)
         mode_people.append(staff)
 
+    held: dict[str, dt.date | None] = {}  # a task's latest start_no_earlier_than, its summaries'
+
+    def not_before(task: Task) -> dt.date | None:
+        if task.id not in held:
+            parent = plan.task_by_id.get(task.parent) if task.parent else None
+            inherited = not_before(parent) if parent is not None else None
+            dates = [d for d in (task.start_no_earlier_than, inherited) if d is not None]
+            held[task.id] = max(dates, default=None)
+        return held[task.id]
+
     for task in plan.tasks:
-        release = (
-            grid.index_on_or_after(task.start_no_earlier_than)
-            if (task.start_no_earlier_than)
-            else 0
-        )
-        due = grid.index_on_or_before(task.deadline) + 1 if task.deadline else None
-        weight = max(1, task.priority // 100)
         progress = status.tasks.get(task.id) if status and not task.is_summary else None
         state = progress.state if progress else "planned"
+        # What has started is no longer held by its summary: only its own constraint counts.
+        snet = task.start_no_earlier_than if state != "planned" else not_before(task)
+        release = grid.index_on_or_after(snet) if snet else 0
+        due = grid.index_on_or_before(task.deadline) + 1 if task.deadline else None
+        weight = max(1, task.priority // 100)
         if progress is not None and state == "done":
             started.add(task.id)
             add(JobRef(task.id, "task"), _done_job(task, progress, grid, due, weight), ((),))
             continue
         release = max(release, now)
-        if task.is_summary:
+        if task.is_summary:  # its dates are its children's: no release of its own
             add(
                 JobRef(task.id, "start"),
-                Job(f"{task.id}:start", (Mode(0),), release, None, weight, task.priority),
+                Job(f"{task.id}:start", (Mode(0),), 0, None, weight, task.priority, marker="first"),
                 ((),),
             )
             add(
                 JobRef(task.id, "finish"),
-                Job(f"{task.id}:finish", (Mode(0),), 0, due, weight, task.priority),
+                Job(f"{task.id}:finish", (Mode(0),), 0, due, weight, task.priority, marker="last"),
                 ((),),
             )
             continue
@@ -173,8 +189,8 @@ def build_network(
         if not modes:
             diagnostics.append(_nobody(plan, task))
             continue
-        if task.start_no_earlier_than and all(m.duration == 0 for m in modes):
-            release = max(release, _zero_length_release(grid, task.start_no_earlier_than))
+        if snet and all(m.duration == 0 for m in modes):
+            release = max(release, _zero_length_release(grid, snet))
         add(
             JobRef(task.id, "task"),
             Job(task.id, tuple(modes), release, due, weight, task.priority),
@@ -194,18 +210,27 @@ def build_network(
     links: list[Link] = []
     for task in plan.tasks:
         if task.parent is not None:
-            if task.id not in started:  # what has started is no longer held by its summary
-                links.append(Link(start_of(task.parent), start_of(task.id), LinkType.SS, 0))
-            links.append(Link(finish_of(task.id), finish_of(task.parent), LinkType.FF, 0))
-        if task.is_summary:
-            links.append(Link(start_of(task.id), finish_of(task.id), LinkType.FS, 0))
+            # The summary's markers follow its children. (Finish-to-start into the zero-length
+            # finish is finish-to-finish, and CP-SAT's precedence-energy bounds see through it.)
+            links.append(Link(start_of(task.id), start_of(task.parent), LinkType.SS, 0))
+            links.append(Link(finish_of(task.id), finish_of(task.parent), LinkType.FS, 0))
+        if not task.depends:
+            continue
+        # A dependency of a summary holds for every leaf task under it.
+        leaves = (
+            [d.id for d in plan.descendants(task.id) if not d.is_summary]
+            if task.is_summary
+            else [task.id]
+        )
+        # Links hold back a start; a started task's start is a fact.
+        jobs_held = [index[(leaf, "task")] for leaf in leaves if leaf not in started]
         for dep in task.depends:
-            if dep.task not in plan.task_by_id or task.id in started:
-                continue  # links hold back a start; a started task's start is a fact
+            if dep.task not in plan.task_by_id:
+                continue
             kind = _LINK_TYPES[dep.type]
             pred = start_of(dep.task) if kind in (LinkType.SS, LinkType.SF) else finish_of(dep.task)
-            succ = start_of(task.id) if kind in (LinkType.FS, LinkType.SS) else finish_of(task.id)
-            links.append(Link(pred, succ, kind, _whole_days(dep.lag.minutes, per_day)))
+            lag = _whole_days(dep.lag.minutes, per_day)
+            links.extend(Link(pred, succ, kind, lag) for succ in jobs_held)
 
     problem = Problem(tuple(jobs), tuple(links), (), objective, plan.program.name)
     return PlanProblem(

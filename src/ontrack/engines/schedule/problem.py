@@ -9,6 +9,13 @@ resources), so both go through the same engines and the same feasibility checker
 
 Time is integer units (working days of the program calendar for plans). A job in mode ``m``
 started at ``s`` occupies ``[s, s + duration)``; its end is ``s + duration`` (exclusive).
+
+A *marker* is a zero-length job that holds nothing and sits exactly where its incoming links put
+it, never before its release: a ``"last"`` marker at the latest of their bounds (a summary
+task's finish: its last child's finish), a ``"first"`` marker at the earliest (a summary task's
+start: its first child's start). Links into a ``"first"`` marker are alternatives (it waits for
+one of them, not all), which plain links cannot say; every backend, the checker and the CPM
+passes know both kinds.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ class LinkType(StrEnum):
     SS = "SS"  # succ.start >= pred.start + lag
     FF = "FF"  # succ.end   >= pred.end + lag
     SF = "SF"  # succ.end   >= pred.start + lag
+
+
+Marker = Literal["first", "last"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +52,7 @@ class Job:
     due: int | None = None  # end (exclusive) wanted by then; soft, see Objective
     weight: int = 1  # lateness weight (e.g. priority) for the lateness objective
     priority: int = 500  # 1..1000: heuristics schedule higher first among eligible jobs
+    marker: Marker | None = None  # see the module doc; one zero-length mode with no demands
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +150,24 @@ def link_holds(link: Link, starts: Sequence[int], job_ends: Sequence[int]) -> bo
     a = starts[link.pred] if link.type in (LinkType.SS, LinkType.SF) else job_ends[link.pred]
     b = starts[link.succ] if link.type in (LinkType.FS, LinkType.SS) else job_ends[link.succ]
     return b >= a + link.lag
+
+
+def marker_bound(link: Link, starts: Sequence[int], job_ends: Sequence[int]) -> int:
+    """Where a link puts the start of its successor when that is a marker (zero-length, so its
+    start and end are one)."""
+    a = starts[link.pred] if link.type in (LinkType.SS, LinkType.SF) else job_ends[link.pred]
+    return a + link.lag
+
+
+def marker_start(job: Job, bounds: Sequence[int]) -> int:
+    """A marker's start given its incoming links' bounds: the latest or the earliest of them,
+    never before its release nor 0 (its release alone when it has no links)."""
+    floor = max(0, job.release)
+    if not bounds:
+        return floor
+    return max(floor, min(bounds) if job.marker == "first" else max(bounds))
+
+
+def is_marker_shape(job: Job) -> bool:
+    """A marker must be one zero-length mode that holds nothing."""
+    return len(job.modes) == 1 and job.modes[0].duration == 0 and not job.modes[0].demands
