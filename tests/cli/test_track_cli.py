@@ -337,12 +337,16 @@ def test_values_the_store_cannot_hold_are_refused_alike_and_create_nothing(
         refused = runner.invoke(app, ["apply", str(long_name), "--db", db])
         assert refused.exit_code == 1 and "E514" in refused.output, refused.output
     assert not fresh.exists()  # a refused revision does not create a store
-    db = ["--db", db_url]
-    invoke("apply", str(EXAMPLES / "small"), *db)
-    escape_sequence = runner.invoke(app, ["apply", str(EXAMPLES / "small"), "-m", "\x1b[2J", *db])
+    store = ["--db", db_url]
+    invoke("apply", str(EXAMPLES / "small"), *store)
+    escape_sequence = runner.invoke(
+        app, ["apply", str(EXAMPLES / "small"), "-m", "\x1b[2J", *store]
+    )
     assert escape_sequence.exit_code == 1 and "E514" in escape_sequence.output
     for name in ("b" * 201, "nul\x00"):
-        result = runner.invoke(app, ["baseline", "set", name, *db, "--time-limit", "1"])
+        result = runner.invoke(app, ["baseline", "set", name, *store, "--time-limit", "1"])
         assert result.exit_code == 1 and "E514" in result.output, result.output
-    assert json.loads(invoke("baseline", "list", *db, "-f", "json"))["baselines"] == []
-    assert [r["revision"] for r in json.loads(invoke("log", *db, "-f", "json"))["revisions"]] == [1]
+    assert json.loads(invoke("baseline", "list", *store, "-f", "json"))["baselines"] == []
+    assert [
+        r["revision"] for r in json.loads(invoke("log", *store, "-f", "json"))["revisions"]
+    ] == [1]
