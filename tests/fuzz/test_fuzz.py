@@ -5,6 +5,7 @@ derandomised ``ci`` profile; `make fuzz` the ``deep`` one for as long as it is g
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -228,3 +229,112 @@ def test_the_profile_is_the_one_asked_for() -> None:
     # `make test` runs the derandomised profile; `make fuzz` sets ONTRACK_FUZZ_PROFILE=deep.
     wanted = os.environ.get("ONTRACK_FUZZ_PROFILE", "ci")
     assert PROFILE.derandomize is (wanted == "ci")
+
+
+_STORE: list[Path] = []
+
+
+def _template_store() -> Path:
+    """A store of the small example with a revision, a baseline and progress (made once)."""
+    if not _STORE:
+        from typer.testing import CliRunner
+
+        from ontrack.cli.main import app
+
+        folder = Path(tempfile.mkdtemp(prefix="ontrack-fuzz-store-"))
+        db = folder / "store.db"
+        plan = EXAMPLES / "small"
+        status = folder / "status.csv"
+        status.write_text(
+            "task,status_date,actual_start,actual_finish,percent_complete\n"
+            "funnel-analysis,2026-01-09,2026-01-05,2026-01-07,\n"
+            "ux-research,2026-01-09,2026-01-05,,60%\n"
+        )
+        runner = CliRunner()
+        for args in (
+            ["apply", str(plan), "--db", str(db), "-m", "fuzz"],
+            ["baseline", "set", "b", "--plan", str(plan), "--db", str(db), "--time-limit", "1"],
+            ["progress", str(status), "--plan", str(plan), "--db", str(db)],
+        ):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 0, result.output
+        _STORE.append(db)
+    return _STORE[0]
+
+
+STORE_COLUMNS = [
+    ("programs", "name"),
+    ("revisions", "number"),
+    ("revisions", "created_at"),
+    ("revision_files", "content"),
+    ("revision_files", "path"),
+    ("baselines", "finish"),
+    ("baselines", "cost"),
+    ("baselines", "schedule"),
+    ("progress", "status_date"),
+    ("progress", "actual_start"),
+    ("progress", "percent_complete"),
+    ("progress", "remaining_days"),
+    ("progress", "actual_cost"),
+    ("progress", "task_id"),
+]
+stored_value: st.SearchStrategy[object] = st.one_of(
+    fz.text,
+    fz.number,
+    st.binary(max_size=20),
+    st.sampled_from(
+        [
+            "{}",
+            "[]",
+            '{"a": {"start": "x"}}',
+            "null",
+            "9999-12-31",
+            "0001-01-01",
+            "2026-02-30",
+            '{"a": 1}',
+            '{"a": {"start": "2026-01-05", "finish": 5}}',
+        ]
+    ),
+    st.none(),
+)
+
+
+@PROFILE
+@given(edits=st.lists(st.tuples(st.sampled_from(STORE_COLUMNS), stored_value), max_size=3))
+def test_store_readers(edits: list[tuple[tuple[str, str], object]]) -> None:
+    """A hand-edited or damaged store: every reader gives its result or a coded store error."""
+    import shutil
+    import sqlite3
+
+    from ontrack.app.tracking import RevisionUnreadable
+    from ontrack.app.workspace import StoreError, Workspace
+
+    template = _template_store()
+    with tempfile.TemporaryDirectory() as folder, bounded("store readers"):
+        db = Path(folder) / "store.db"
+        shutil.copy(template, db)
+        with sqlite3.connect(db) as raw:
+            for (table, column), value in edits:
+                # The database itself may refuse an edit (NOT NULL, a huge integer).
+                with contextlib.suppress(sqlite3.Error, OverflowError, UnicodeEncodeError):
+                    raw.execute(f"UPDATE {table} SET {column} = ?", (value,))
+        try:
+            with Workspace.open(f"sqlite+pysqlite:///{db}", None) as space:
+                program = space.program(None)
+                space.log(program)
+                for info in space.baselines(program):
+                    space.baseline(program, info.name)
+                plan = space.latest_plan(program)
+                tracked = space.read_tracked(plan, "b")
+                assessed, diagnostics = assess(
+                    plan,
+                    FAST,
+                    as_of=resolve_as_of(plan, tracked.facts),
+                    facts=tracked.facts,
+                    tracking=tracked.baseline,
+                )
+                either(assessed, diagnostics)
+        except StoreError as exc:
+            assert exc.code.startswith("E5") and exc.message, exc
+        except RevisionUnreadable as exc:
+            coded(exc.diagnostics)

@@ -189,8 +189,11 @@ def test_numbers_and_notes_are_what_the_store_keeps(tmp_path: Path) -> None:
 
 
 def test_the_progress_limits_are_the_stores() -> None:
+    from ontrack.checks.limits import MAX_WORK_DAYS
     from ontrack.model.progress import MAX_ACTUAL_COST, MAX_REMAINING_DAYS
     from ontrack.store.limits import column_limit
 
     assert column_limit("progress", "actual_cost") == MAX_ACTUAL_COST
-    assert column_limit("progress", "remaining_days") == MAX_REMAINING_DAYS
+    # Work remaining fits the column and is what one task may hold at all (ten years).
+    assert column_limit("progress", "remaining_days") > MAX_REMAINING_DAYS
+    assert MAX_REMAINING_DAYS == MAX_WORK_DAYS + 1

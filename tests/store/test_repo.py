@@ -348,3 +348,44 @@ def test_where_the_store_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(StoreError) as missing:
         Store.open(str(tmp_path / "none.db"), None, create=False)
     assert missing.value.code == "E503"
+
+
+def test_a_hand_edited_progress_number_is_a_coded_error_not_a_crash(tmp_path: Path) -> None:
+    """Found by the fuzz suite: a remaining_days of 766,694,283 edited into the store planned
+    work past the end of the calendar (OverflowError in the schedule)."""
+    import datetime as dt
+    import sqlite3
+    from decimal import Decimal
+
+    from ontrack.model.progress import ProgressFact
+    from ontrack.store import StoreError
+    from ontrack.store.repo import Store
+
+    db = tmp_path / "store.db"
+    store = Store.open(f"sqlite+pysqlite:///{db}", None, create=True)
+    try:
+        store.apply(
+            "P",
+            [("plan.yaml", "program: {name: P, start: 2026-01-05}\n")],
+            author="a",
+            message="m",
+            tasks=0,
+        )
+        store.record_progress(
+            "P",
+            [ProgressFact("t", dt.date(2026, 1, 9), remaining_days=Decimal(3))],
+        )
+    finally:
+        store.close()
+    for column, value in (("remaining_days", 766694283), ("percent_complete", 400)):
+        with sqlite3.connect(db) as raw:
+            raw.execute(f"UPDATE progress SET {column} = ?", (value,))
+        store = Store.open(f"sqlite+pysqlite:///{db}", None)
+        try:
+            with pytest.raises(StoreError) as found:
+                store.progress("P")
+            assert found.value.code == "E516"
+        finally:
+            store.close()
+        with sqlite3.connect(db) as raw:
+            raw.execute(f"UPDATE progress SET {column} = NULL")

@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 #: The most a fact's numbers may be (exclusive): what every store keeps exactly, to the cent and
-#: to a ten-thousandth of a day (tests hold the store's columns to them).
+#: to a ten-thousandth of a day (tests hold the store's columns to them). Work remaining is held
+#: to what one task may hold at all (ontrack.checks.limits.MAX_WORK_DAYS, ten years; a test
+#: keeps them equal): more is a typo, and would plan work past the end of the calendar.
 MAX_ACTUAL_COST = Decimal(10) ** 13
-MAX_REMAINING_DAYS = Decimal(10) ** 8
+MAX_REMAINING_DAYS = Decimal(2601)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ontrack.checks.limits import HORIZON_TEXT, in_horizon
 from ontrack.model.baseline import BaselineTask
-from ontrack.model.progress import ProgressFact
+from ontrack.model.progress import MAX_ACTUAL_COST, MAX_REMAINING_DAYS, ProgressFact
 from ontrack.store import StoreError
 from ontrack.store.db import Location, connect, database_error, locate
 from ontrack.store.limits import fit, text_length, text_problem
@@ -562,13 +562,19 @@ class Store:
             facts = [_fact(r) for r in rows]
         for fact in facts:
             day = _outside_horizon(fact)
-            if day is not None:  # recorded before ontrack held progress to the horizon
+            wrong = _out_of_range(fact)
+            if day is not None or wrong is not None:
+                # Recorded before ontrack held progress to these ranges, or edited by hand.
                 raise StoreError(
                     "E516",
-                    f"the progress of '{fact.task_id}' on {fact.status_date} holds {day}, "
-                    f"outside {HORIZON_TEXT}: no date can be computed from it",
+                    f"the progress of '{fact.task_id}' on {fact.status_date} holds "
+                    + (
+                        f"{day}, outside {HORIZON_TEXT}: no date can be computed from it"
+                        if day is not None
+                        else f"{wrong}"
+                    ),
                     f"withdraw it: ontrack progress --withdraw {fact.task_id} "
-                    f"--status-date {fact.status_date} -m 'wrong year'",
+                    f"--status-date {fact.status_date} -m 'wrong value'",
                 )
         return facts
 
@@ -777,6 +783,17 @@ def _outside_horizon(fact: ProgressFact) -> dt.date | None:
     for day in (fact.status_date, fact.actual_start, fact.actual_finish):
         if day is not None and not in_horizon(day):
             return day
+    return None
+
+
+def _out_of_range(fact: ProgressFact) -> str | None:
+    """A number of the fact no progress file could have recorded, said, or None."""
+    if fact.percent_complete is not None and not 0 <= fact.percent_complete <= 100:
+        return f"{fact.percent_complete} % complete, outside 0..100"
+    if fact.remaining_days is not None and not 0 <= fact.remaining_days < MAX_REMAINING_DAYS:
+        return f"{fact.remaining_days} days remaining, outside 0..{MAX_REMAINING_DAYS - 1}"
+    if fact.actual_cost is not None and not 0 <= fact.actual_cost < MAX_ACTUAL_COST:
+        return f"an actual cost of {fact.actual_cost}, outside 0..{MAX_ACTUAL_COST:,}"
     return None
 
 
