@@ -1,7 +1,7 @@
 """What every fuzz target asserts: outside input ends in a result or coded diagnostics, never an
 internal error, a hang or unbounded memory.
 
-Profiles (``ONTRACK_FUZZ_PROFILE``): ``ci`` (the default: derandomised, a few dozen cases per
+Profiles (``ONTRACK_FUZZ_PROFILE``): ``ci`` (the default: derandomised, 400 cases per
 target, so `make test` stays fast and repeatable) and ``deep`` (random, many cases; `make fuzz`
 and bench/fuzz.py run it for as long as they are given). Each case runs under a wall-clock bound
 (``ONTRACK_FUZZ_CASE_SECONDS``, 30 s) and the process's peak memory is checked after it.
@@ -30,7 +30,7 @@ CASES: Counter[str] = Counter()  # cases run per target (bench/fuzz.py reports t
 settings.register_profile(
     "ci",
     derandomize=True,
-    max_examples=int(os.environ.get("ONTRACK_FUZZ_EXAMPLES", "30")),
+    max_examples=int(os.environ.get("ONTRACK_FUZZ_EXAMPLES", "400")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
