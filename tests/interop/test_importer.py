@@ -201,3 +201,18 @@ def test_tasks_read_but_not_written_are_counted() -> None:
     assert left_out(read, [{"id": "a", "tasks": [{"id": "b"}]}]) == []
     (lost,) = left_out(read, [{"id": "a"}])
     assert (lost.code, lost.loc.line, lost.subjects) == ("W458", 4, ("b",))
+
+
+def test_importing_a_fifo_or_a_folder_is_refused_without_hanging(tmp_path: Path) -> None:
+    import os
+
+    from ontrack.interop.importer import import_file
+
+    fifo = tmp_path / "plan.xml"
+    os.mkfifo(fifo)
+    folder = tmp_path / "plan.xer"
+    folder.mkdir()
+    for path in (fifo, folder):
+        imported, diagnostics = import_file(path)
+        assert imported is None and [d.code for d in diagnostics] == ["E450"]
+        assert "not a file" in diagnostics[0].message

@@ -9,7 +9,6 @@ never leaves half a file where the last good one was.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -18,7 +17,13 @@ import typer
 from rich.markup import escape
 
 from ontrack.cli.bounds import SEED_MAX, SEED_MIN, as_of_in_horizon
-from ontrack.cli.output import counts_line, print_diagnostics, stderr
+from ontrack.cli.output import (
+    counts_line,
+    print_diagnostics,
+    stderr,
+    write_stdout,
+    write_stdout_bytes,
+)
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
 from ontrack.fileio import NotAFileError, write_bytes_atomic
 from ontrack.interop.importer import (
@@ -209,8 +214,8 @@ def export_command(
     print_diagnostics([d for d in problems if not d.is_error], stderr)
     data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
     if to_stdout:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        # Exact bytes when piped; control characters made visible on a terminal.
+        write_stdout_bytes(data)
         return
     assert output is not None
     _write_or_exit(output, data)
@@ -288,8 +293,7 @@ def import_command(
     found = [*diagnostics, *checked]
     print_diagnostics(found, stderr)
     if to_stdout:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
     else:
         assert output is not None
         _write_or_exit(output, text.encode("utf-8"))

@@ -304,18 +304,20 @@ def import_file(
                 f"import one of {known}, or name the format with --from",
             )
         ]
+    from ontrack.fileio import FileTooLargeError, read_bytes_limited  # noqa: PLC0415
+
     try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            return None, [
-                error(
-                    "E450",
-                    SourceLoc(name),
-                    f"file is {size:,} bytes; imports are limited to {MAX_IMPORT_BYTES:,}",
-                    "split the project, or export a smaller part of it",
-                )
-            ]
-        data = path.read_bytes()
+        # Regular files only, read without blocking (a FIFO would hang), capped by bytes read.
+        data = read_bytes_limited(path, MAX_IMPORT_BYTES)
+    except FileTooLargeError as exc:
+        return None, [
+            error(
+                "E450",
+                SourceLoc(name),
+                f"file {exc.strerror}; imports are limited to {MAX_IMPORT_BYTES:,} bytes",
+                "split the project, or export a smaller part of it",
+            )
+        ]
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return None, [

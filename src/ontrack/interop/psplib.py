@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ontrack.engines.schedule.problem import Job, Link, LinkType, Mode, Problem, Resource
+from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 
 ENCODING = "latin-1"
 
@@ -147,7 +148,9 @@ def parse_psplib(text: str, name: str = "") -> Problem:
 def read_psplib(path: Path | str) -> Problem:
     """The problem in the ``.sm`` file at ``path``, named after the file ("j301_1")."""
     path = Path(path)
-    return parse_psplib(path.read_text(encoding=ENCODING), name=path.stem)
+    # A regular file of at most the input cap, read without blocking (a FIFO would hang).
+    text = read_bytes_limited(path, MAX_INPUT_BYTES).decode(ENCODING)
+    return parse_psplib(text, name=path.stem)
 
 
 def read_best_known(tables_dir: Path | str, set_name: str) -> dict[str, int]:
@@ -173,7 +176,8 @@ def read_lower_bounds(tables_dir: Path | str, set_name: str) -> dict[str, int]:
 
 def _read_rows(table: Path, set_name: str, column: int) -> dict[str, int]:
     values: dict[str, int] = {}
-    for lineno, line in enumerate(table.read_text(encoding=ENCODING).splitlines(), start=1):
+    text = read_bytes_limited(table, MAX_INPUT_BYTES).decode(ENCODING)
+    for lineno, line in enumerate(text.splitlines(), start=1):
         words = line.split()
         if len(words) <= column or not all(_digits(w) for w in words[: column + 1]):
             continue  # headers, rules, notes
