@@ -12,8 +12,9 @@ risk that delays a milestone or a summary lengthen it *after* its inputs are don
 
 from __future__ import annotations
 
+import heapq
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -76,6 +77,30 @@ def _spread(task: Task, plan: Plan) -> Estimate | None:
     )
 
 
+def _scheduled_order(problem: Problem, starts: Sequence[int], base: Sequence[int]) -> list[int]:
+    """Each job's place in a topological order of the links that takes, among the jobs ready,
+    the one the schedule starts first (Kahn's algorithm with a heap)."""
+    n = len(problem.jobs)
+    indegree = [0] * n
+    successors: list[list[int]] = [[] for _ in range(n)]
+    for link in problem.links:
+        successors[link.pred].append(link.succ)
+        indegree[link.succ] += 1
+    ready = [(starts[j], starts[j] + base[j], j) for j in range(n) if indegree[j] == 0]
+    heapq.heapify(ready)
+    position = [0] * n
+    placed = 0
+    while ready:
+        _, _, j = heapq.heappop(ready)
+        position[j] = placed
+        placed += 1
+        for s in successors[j]:
+            indegree[s] -= 1
+            if indegree[s] == 0:
+                heapq.heappush(ready, (starts[s], starts[s] + base[s], s))
+    return position
+
+
 def compile_network(
     plan: Plan, solved: SolvedPlan, distribution: Distribution = Distribution.PERT
 ) -> SimNet:
@@ -90,12 +115,16 @@ def compile_network(
     network_in: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
     for link in links:
         network_in[link.succ].append((link.pred, _KIND[link.type], link.lag))
-    position = {j: i for i, j in enumerate(topological_order(converted))}
-
-    # Each person's jobs in scheduled order, chained finish-to-start.
     modes = solution.modes
     starts = solution.starts
     base = [problem.jobs[j].modes[modes[j]].duration for j in range(n)]
+    # An order of the jobs that every link respects, as close to the schedule's as the links
+    # allow: a lead (an SF or FF link, a negative lag) can let a successor start before its
+    # predecessor, and chaining one person's jobs by start alone would then close a cycle.
+    topological_order(converted)  # raises on a cycle in the plan's own links
+    position = _scheduled_order(converted, starts, base)
+
+    # Each person's jobs in that order, chained finish-to-start.
     by_person: list[list[int]] = [[] for _ in problem.resources]
     for j, job in enumerate(problem.jobs):
         for r, _ in job.modes[modes[j]].demands:
@@ -103,7 +132,7 @@ def compile_network(
     incoming = [list(x) for x in network_in]
     sequencing: list[Link] = []
     for jobs in by_person:
-        jobs.sort(key=lambda j: (starts[j], starts[j] + base[j], position[j]))
+        jobs.sort(key=lambda j: position[j])
         for a, b in itertools.pairwise(jobs):
             incoming[b].append((a, FS, 0))
             sequencing.append(Link(a, b))
