@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from ontrack.diagnostics import Diagnostic
 
@@ -39,6 +39,9 @@ settings.register_profile(
     "deep",
     max_examples=int(os.environ.get("ONTRACK_FUZZ_EXAMPLES", "2000")),
     deadline=None,
+    # No shrinking in a long campaign: a failure is reported as found, at once, instead of
+    # spending minutes making it smaller (re-run it in the ci profile to shrink it).
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
     suppress_health_check=list(HealthCheck),
     database=None,
 )
