@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -140,16 +140,17 @@ def assess_or_exit(
 
 def as_of_status(
     plan: Plan, request: StoreRequest, as_of: dt.datetime | dt.date | None
-) -> tuple[AsOf, Status]:
-    """The as-of date by the one rule and each task's progress as of it: what a command that
-    schedules without the whole assessment (schedule, export) plans around."""
+) -> tuple[AsOf, Status, list[Any]]:
+    """The as-of date by the one rule, each task's progress as of it, and the store's facts
+    up to it: what a command that schedules without the whole assessment plans around."""
     from ontrack.app.asof import resolve_as_of, status_as_of  # noqa: PLC0415
 
     day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
     tracked = read_store(plan, request, day)
     facts = list(tracked.facts) if tracked is not None else []
     when = resolve_as_of(plan, facts, day)
-    return when, status_as_of(plan, [f for f in facts if f.status_date <= when.date], when)
+    chosen = [f for f in facts if f.status_date <= when.date]
+    return when, status_as_of(plan, chosen, when), chosen
 
 
 @contextmanager

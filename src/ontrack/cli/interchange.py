@@ -177,13 +177,13 @@ def export_command(
     if loaded is None:
         raise _fail(diagnostics, f"{plan}; run `ontrack check`")
     from ontrack.app.assessment import AssessOptions, assess  # noqa: PLC0415
-    from ontrack.cli.assessing import StoreRequest, as_of_status, read_store  # noqa: PLC0415
+    from ontrack.cli.assessing import StoreRequest, as_of_status  # noqa: PLC0415
     from ontrack.engines.schedule.planner import ScheduleOptions, schedule  # noqa: PLC0415
     from ontrack.reports.data import ReportOptions  # noqa: PLC0415
 
     # The dates and percentiles of the program assessment, as of the same day as every output.
     request = StoreRequest(plan, db, None, progress)
-    as_of, status = as_of_status(loaded, request, status_date)
+    as_of, status, facts = as_of_status(loaded, request, status_date)
     forecast: Forecast | None = None
     scheduled: Schedule | None = None
     if fmt in WITH_FORECAST and not no_forecast:
@@ -196,7 +196,7 @@ def export_command(
                 report=ReportOptions(audit=False, findings=False),
             ),
             as_of=as_of,
-            facts=read.facts if (read := read_store(loaded, request, as_of.date)) else (),
+            facts=facts,  # read once, with the as-of date
         )
         if assessed is not None:
             scheduled, forecast = assessed.schedule, assessed.forecast

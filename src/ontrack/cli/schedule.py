@@ -115,7 +115,7 @@ def schedule_command(
         raise typer.Exit(2)
     loaded = load_or_exit(plan)
     # The same as-of date and progress as every other output (ontrack.app.asof).
-    as_of, status = as_of_status(loaded, StoreRequest(plan, db, None, progress), status_date)
+    as_of, status, _ = as_of_status(loaded, StoreRequest(plan, db, None, progress), status_date)
     with _progress(time_limit, enabled=fmt is ScheduleFormat.TABLE) as report:
         result, problems = schedule(
             loaded,
