@@ -9,7 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ontrack.checks import calendars, cycles, dates, people, reach, refs, skills, tasks
+from ontrack.checks import (
+    calendars,
+    cycles,
+    dates,
+    people,
+    reach,
+    refs,
+    skills,
+    tasks,
+    trackers,
+)
 from ontrack.diagnostics import Diagnostic, error
 from ontrack.model import Plan
 
@@ -32,10 +42,11 @@ REGISTRY: tuple[Check, ...] = (
     Check("calendars", calendars.check_calendars, calendars.CODES),
     Check("dates", dates.check_dates, dates.CODES),
     Check("reach", reach.check_reach, reach.CODES),
+    Check("trackers", trackers.check_trackers, trackers.CODES),
 )
 
 #: Codes for references to something that does not exist.
-REF_CODES = frozenset(refs.CODES)
+REF_CODES = frozenset((*refs.CODES, "E208"))
 
 #: Codes whose verdict is about the pool of people (nobody has the skills): not reported when a
 #: person failed validation (a bad `allocation`, say), since the pool lacks them and the verdict

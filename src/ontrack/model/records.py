@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 
 from ontrack.diagnostics import UNKNOWN_LOC, SourceLoc
 from ontrack.model.quantities import ZERO, Duration, Estimate, Rate
+from ontrack.model.tracker import Source, TrackerLink
 
 _NO_LOCS: Mapping[str, SourceLoc] = MappingProxyType({})
 
@@ -164,6 +165,7 @@ class Task:
     deliverable: bool = False  # a deliverable stakeholders sign off (milestones are too)
     accountable: str | None = None  # RACI: the stakeholder who answers for it
     responsible: tuple[str, ...] = ()  # RACI: stakeholders or people who do it
+    tracker: TrackerLink | None = None  # the tracker item this task is (``sources:``)
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
@@ -289,7 +291,8 @@ class Plan:
     assumptions: tuple[RaidItem, ...] = ()
     issues: tuple[RaidItem, ...] = ()
     decisions: tuple[RaidItem, ...] = ()
-    sources: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # the plan files (or imported file) it was read from
+    trackers: tuple[Source, ...] = ()  # ``sources:``: the trackers its tasks are linked to
     task_by_id: Mapping[str, Task] = field(init=False, compare=False, repr=False)
     person_by_id: Mapping[str, Person] = field(init=False, compare=False, repr=False)
     team_by_id: Mapping[str, Team] = field(init=False, compare=False, repr=False)

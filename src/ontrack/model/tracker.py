@@ -19,8 +19,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ontrack.diagnostics import UNKNOWN_LOC, SourceLoc
+from ontrack.model.quantities import Duration
 
 _NO_PEOPLE: Mapping[str, str] = MappingProxyType({})
+ONE_DAY = Duration(480)
 
 
 class TrackerKind(StrEnum):
@@ -39,6 +41,20 @@ DEFAULT_ESTIMATE: Mapping[TrackerKind, tuple[str, str]] = MappingProxyType(
         TrackerKind.JIRA: ("story_points", "1d"),
     }
 )
+
+
+#: Estimate fields counted in hours, and those the tracker counts in seconds (GitLab's time
+#: estimate, Jira's original estimate): their numbers become minutes without a unit.
+HOURS_FIELDS = frozenset({"estimated_hours"})
+SECONDS_FIELDS = frozenset({"time_estimate", "timeoriginalestimate"})
+
+
+def estimate_minutes(source: Source, value: Decimal) -> Fraction:
+    """The work an item's raw estimate number stands for, in minutes."""
+    exact = Fraction(value)
+    if source.estimate_field in SECONDS_FIELDS:
+        return exact / 60
+    return exact * source.estimate_unit.minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +82,9 @@ class Source:
     project: str  # Redmine identifier, GitHub owner/repo, GitLab path or id, Jira project key
     token_env: str | None = None  # environment variable holding the token; never the token
     user_env: str | None = None  # Jira Cloud: the account e-mail for basic auth
-    match: Match = Match()
+    match: Match = field(default_factory=Match)
     estimate_field: str = ""  # "" = the kind's default (DEFAULT_ESTIMATE)
-    estimate_unit: Fraction = Fraction(1)  # working days one estimate unit is worth
-    estimate_in_hours: bool = False  # the unit is hours: divide by the calendar's day length
+    estimate_unit: Duration = ONE_DAY  # the work one unit of the field stands for
     people: Mapping[str, str] = field(default_factory=lambda: _NO_PEOPLE)  # account -> person
     started: tuple[str, ...] = ()  # states (or labels) that mean started; () = the kind's default
     done: tuple[str, ...] = ()  # states that mean done; () = the tracker's own "closed"
@@ -78,6 +93,18 @@ class Source:
     def person(self, account: str) -> str | None:
         """The plan person an account maps to: named in ``people``, else the same id."""
         return self.people.get(account, account)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TrackerLink:
+    """A plan task's tracker item: ``tracker: SOURCE#KEY`` in the plan (e.g. ``rm#123``,
+    ``gh#42``, ``jira#PLAT-7``)."""
+
+    source: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.source}#{self.key}"
 
 
 @dataclass(frozen=True, slots=True)

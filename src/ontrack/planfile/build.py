@@ -35,6 +35,14 @@ from ontrack.model import (
     Team,
 )
 from ontrack.model.records import WEEKDAYS
+from ontrack.model.tracker import (
+    DEFAULT_ESTIMATE,
+    HOURS_FIELDS,
+    Match,
+    Source,
+    TrackerKind,
+    TrackerLink,
+)
 from ontrack.planfile import schema as s
 from ontrack.planfile.validate import Item
 from ontrack.planfile.values import DurationText, EstimateText
@@ -176,6 +184,7 @@ class Builder:
                 "remaining",
                 "accountable",
                 "responsible",
+                "tracker",
             ),
         )
         label = f"task '{spec.id}'"
@@ -221,6 +230,7 @@ class Builder:
             deliverable=spec.deliverable,
             accountable=spec.accountable,
             responsible=tuple(spec.responsible),
+            tracker=TrackerLink(*spec.tracker.split("#", 1)) if spec.tracker else None,
             loc=raw.loc,
             locs=locs,
         )
@@ -284,6 +294,35 @@ class Builder:
             spec.notes,
             raw.loc,
             _locs(raw, ("owner", "affects", "raised", "due")),
+        )
+
+    def source(self, item: Item[s.SourceSpec]) -> Source:
+        spec = item.spec
+        kind = TrackerKind(spec.kind)
+        default_field, default_unit = DEFAULT_ESTIMATE[kind]
+        field = spec.estimate.field if spec.estimate else default_field
+        unit_text = spec.estimate.unit if spec.estimate else None
+        if unit_text is not None:
+            unit = self.duration(unit_text)
+        elif field in HOURS_FIELDS or (field == default_field and default_unit == "1h"):
+            unit = Duration(60)
+        else:  # a day of the program's calendar (story points, weights, estimate labels)
+            unit = Duration(int(self.hours_per_day * 60))
+        match = spec.match
+        return Source(
+            name=spec.name,
+            kind=kind,
+            url=spec.url,
+            project=spec.project,
+            token_env=spec.token_env,
+            user_env=spec.user_env,
+            match=Match(tuple(match.labels), match.milestone, match.parent, match.query),
+            estimate_field=field,
+            estimate_unit=unit,
+            people=MappingProxyType(dict(spec.people)),
+            started=tuple(spec.started),
+            done=tuple(spec.done),
+            loc=item.raw.loc,
         )
 
     def tasks(self, items: Sequence[Item[s.TaskSpec]]) -> tuple[Task, ...]:

@@ -260,6 +260,7 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         issues=tuple(builder.raid(i) for i in lists["issues"]),
         decisions=tuple(builder.raid(i) for i in lists["decisions"]),
         sources=tuple(names),
+        trackers=tuple(builder.source(i) for i in lists["sources"]),
     )
     diagnostics.extend(builder.diagnostics)
     for kind, records in (

@@ -8,6 +8,7 @@ specs are what a file *says*; :mod:`ontrack.planfile.build` turns them into the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -195,6 +196,70 @@ Weekday = Annotated[
 ]
 DepTypeT = Annotated[Literal["FS", "SS", "FF", "SF"], BeforeValidator(_upper)]
 LevelT = Annotated[Literal["low", "medium", "high"], BeforeValidator(_lower)]
+
+
+def _tracker_key(value: Any) -> str:
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value).strip() if plain else ""
+    name, _, key = text.partition("#")
+    if not name or not key or not v.ID_RE.match(name) or len(key) > 200 or not key.isprintable():
+        raise v.ValueProblem(
+            "E118",
+            f"tracker {value!r} is not SOURCE#KEY",
+            "write the source's name, `#` and the item's key: rm#123, gh#42, jira#PLAT-7",
+        )
+    return f"{name}#{key.strip()}"
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise v.ValueProblem("E118", f"{value!r} is not a name", "write it as text")
+    text = str(value).strip()
+    if not text or len(text) > 500 or not text.isprintable():
+        raise v.ValueProblem("E118", "the name is empty, too long or not printable", "")
+    return text
+
+
+def _http_url(value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.match(r"^https?://[^\s/@]+(:\d+)?(/[^\s]*)?$", text):
+        raise v.ValueProblem(
+            "E118",
+            "url is not an http(s) address",
+            "write the tracker's base URL, e.g. https://redmine.example.com (no user or token "
+            "in it)",
+        )
+    return text.rstrip("/")
+
+
+def _env_name(value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", text):
+        # The value is not echoed: someone may have pasted the token itself here.
+        raise v.ValueProblem(
+            "E118",
+            "not the name of an environment variable",
+            "write the variable's name (e.g. REDMINE_TOKEN), never the token itself",
+        )
+    return text
+
+
+TrackerKeyT = Annotated[
+    str,
+    PlainValidator(_checked(_tracker_key)),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.\-]*#.+$"}),
+]
+Label = Annotated[str, PlainValidator(_checked(_label)), WithJsonSchema({"type": "string"})]
+HttpUrl = Annotated[
+    str,
+    PlainValidator(_checked(_http_url)),
+    WithJsonSchema({"type": "string", "pattern": r"^https?://"}),
+]
+EnvName = Annotated[
+    str,
+    PlainValidator(_checked(_env_name)),
+    WithJsonSchema({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}),
+]
 
 
 class Spec(BaseModel):
@@ -411,6 +476,14 @@ class TaskSpec(Spec):
             "duration). Takes precedence over percent_complete."
         ),
     )
+    tracker: TrackerKeyT | None = Field(
+        None,
+        description=(
+            "The tracker item this task is: `SOURCE#KEY` with a name from `sources`, e.g. "
+            "`rm#123`, `gh#42`, `jira#PLAT-7`. `ontrack sync` reads its state, dates, estimate, "
+            "assignee and blocking links."
+        ),
+    )
     tasks: list[TaskSpec] = Field([], description="Child tasks: this becomes a summary task.")
 
 
@@ -481,6 +554,101 @@ class RaidSpec(Spec):
     notes: str = Field("", description="Anything else worth knowing.")
 
 
+class MatchSpec(Spec):
+    """Which of a tracker's items are the plan's (all the rules given must hold)."""
+
+    labels: Names = Field([], description="Labels every item carries (GitHub, GitLab, Jira).")
+    milestone: Label | None = Field(
+        None,
+        description="Milestone (GitHub, GitLab), version (Redmine) or fix version (Jira) name.",
+    )
+    parent: Label | None = Field(
+        None, description="Key of the epic or parent item (its number in GitHub/GitLab/Redmine)."
+    )
+    query: str | None = Field(
+        None,
+        description="Jira: JQL narrowing the scope; Redmine: a saved query's id.",
+    )
+
+
+class EstimateFieldSpec(Spec):
+    """Which tracker field is the estimate, and how much work one unit of it is."""
+
+    __shorthand__ = "the field's name, in the kind's usual unit"
+    field: str = Field(
+        description=(
+            "`estimated_hours` (Redmine), `weight` or `time_estimate` (GitLab), `story_points`, "
+            "`customfield_NNNNN` or `timeoriginalestimate` (Jira), `label:estimate` (a label such "
+            "as `estimate: 3`), `cf:NAME` (a Redmine custom field)."
+        )
+    )
+    unit: DurationT | None = Field(
+        None,
+        description=(
+            "The work one unit stands for, e.g. `1d` a story point, `1h` Redmine's hours; "
+            "default 1h for hours fields, 1d otherwise."
+        ),
+    )
+
+
+def _estimate_field(value: Any) -> Any:
+    return {"field": value} if isinstance(value, str) else value
+
+
+class SourceSpec(Spec):
+    """A tracker the plan's tasks live in: where it is, what is in scope, and how to read it.
+    The token is never written here: name the environment variable that holds it."""
+
+    name: Id = Field(description="Short name, used in tasks' `tracker: NAME#KEY`.")
+    kind: Annotated[Literal["redmine", "github", "gitlab", "jira"], BeforeValidator(_lower)] = (
+        Field(description="redmine, github, gitlab or jira.")
+    )
+    url: HttpUrl = Field(
+        description=(
+            "Base URL: the Redmine or Jira site, the GitLab instance, or the GitHub API "
+            "(https://api.github.com, or your GitHub Enterprise /api/v3)."
+        )
+    )
+    project: Label = Field(
+        description=(
+            "Redmine project identifier, GitHub `owner/repo`, GitLab project path or id, Jira "
+            "project key."
+        )
+    )
+    token_env: EnvName | None = Field(
+        None, description="Environment variable holding the API token (never the token itself)."
+    )
+    user_env: EnvName | None = Field(
+        None, description="Jira Cloud: environment variable holding the account's e-mail."
+    )
+    match: MatchSpec = Field(MatchSpec(), description="Which items are the plan's.")
+    estimate: Annotated[EstimateFieldSpec | None, BeforeValidator(_estimate_field)] = Field(
+        None,
+        description=(
+            "The estimate field: a name, or `{field, unit}`. Default: estimated_hours (Redmine), "
+            "weight (GitLab), story_points (Jira), label:estimate (GitHub)."
+        ),
+    )
+    people: dict[str, Id] = Field(
+        {},
+        description=(
+            "Tracker account → person id, where they differ (Jira account ids, logins)."
+        ),
+    )
+    started: Names = Field(
+        [],
+        description=(
+            "States (or labels) that mean work has started, e.g. `In Progress`. Default: the "
+            "tracker's own (Jira's in-progress category, an assignee or `in progress` label "
+            "on GitHub/GitLab, any Redmine status past New)."
+        ),
+    )
+    done: Names = Field(
+        [],
+        description="States that mean done. Default: the tracker's closed states.",
+    )
+
+
 class PlanFileSpec(Spec):
     """One plan file. A plan is one such file or a folder of them, merged."""
 
@@ -501,6 +669,9 @@ class PlanFileSpec(Spec):
     assumptions: list[RaidSpec] = Field([], description="RAID log: what the plan assumes.")
     issues: list[RaidSpec] = Field([], description="RAID log: problems happening now.")
     decisions: list[RaidSpec] = Field([], description="RAID log: decisions made or needed.")
+    sources: list[SourceSpec] = Field(
+        [], description="Trackers the tasks live in (Redmine, GitHub, GitLab, Jira)."
+    )
 
 
 #: The list sections, with the spec of one item; order is the order records are built in.
@@ -515,6 +686,7 @@ SECTIONS: dict[str, type[Spec]] = {
     "assumptions": RaidSpec,
     "issues": RaidSpec,
     "decisions": RaidSpec,
+    "sources": SourceSpec,
 }
 #: Sections that are a single mapping, defined in at most one file.
 SINGLETONS: dict[str, type[Spec]] = {"program": ProgramSpec, "calendar": CalendarSpec}
