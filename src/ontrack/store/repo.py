@@ -520,35 +520,10 @@ class Store:
     def record_progress(self, program: str, facts: Sequence[ProgressFact]) -> tuple[int, int]:
         """Store facts; a fact for the same task and status date replaces the earlier one.
         Returns (added, replaced). All or nothing."""
-        added = replaced = 0
         rows = [_progress_row(fact) for fact in facts]  # all checked before anything is written
         with self._session(write=True) as session:
             owner = self._program_row(session, program, lock=True)
-            for new in rows:
-                row = session.scalars(
-                    select(ProgressRow).where(
-                        ProgressRow.program_id == owner.id,
-                        ProgressRow.task_id == new.task_id,
-                        ProgressRow.status_date == new.status_date,
-                    )
-                ).one_or_none()
-                if row is None:
-                    row = ProgressRow(program_id=owner.id, task_id=new.task_id)
-                    session.add(row)
-                    added += 1
-                else:
-                    replaced += 1
-                    # A withdrawn fact recorded again is a new fact: its withdrawal stays, as
-                    # history, but no longer points at it.
-                    session.execute(
-                        update(WithdrawalRow)
-                        .where(WithdrawalRow.progress_id == row.id)
-                        .values(progress_id=None)
-                    )
-                for key in _FACT_COLUMNS:
-                    setattr(row, key, getattr(new, key))
-                row.recorded_at = _now()
-        return added, replaced
+            return record_rows(session, owner, rows)
 
     def progress(self, program: str, until: dt.date | None = None) -> list[ProgressFact]:
         """The standing facts (withdrawn ones are skipped), by status date and task."""
@@ -655,6 +630,38 @@ class Store:
                 fact, recorded_at = _withdrawn_fact(w.fact)
                 entries.append(ProgressEntry(fact, recorded_at, _withdrawal(w), superseded=True))
         return sorted(entries, key=lambda e: (e.fact.status_date, e.fact.task_id, e.recorded_at))
+
+
+def record_rows(
+    session: Session, owner: ProgramRow, rows: Sequence[ProgressRow]
+) -> tuple[int, int]:
+    """Write checked progress rows in the caller's transaction; (added, replaced)."""
+    added = replaced = 0
+    for new in rows:
+        row = session.scalars(
+            select(ProgressRow).where(
+                ProgressRow.program_id == owner.id,
+                ProgressRow.task_id == new.task_id,
+                ProgressRow.status_date == new.status_date,
+            )
+        ).one_or_none()
+        if row is None:
+            row = ProgressRow(program_id=owner.id, task_id=new.task_id)
+            session.add(row)
+            added += 1
+        else:
+            replaced += 1
+            # A withdrawn fact recorded again is a new fact: its withdrawal stays, as history,
+            # but no longer points at it.
+            session.execute(
+                update(WithdrawalRow)
+                .where(WithdrawalRow.progress_id == row.id)
+                .values(progress_id=None)
+            )
+        for key in _FACT_COLUMNS:
+            setattr(row, key, getattr(new, key))
+        row.recorded_at = _now()
+    return added, replaced
 
 
 def _number(session: Session, baseline: BaselineRow) -> int:

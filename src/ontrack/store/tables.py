@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -128,3 +129,51 @@ class WithdrawalRow(Base):
     author: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text, default="")
     fact: Mapped[dict[str, Any]] = mapped_column(JSON)  # the fact as withdrawn, and when recorded
+
+
+class TrackerItemRow(Base):
+    """An item read from a tracker by ``ontrack sync``, as it was when last read.
+
+    ``data`` is the item (``TrackerItem.to_json``); ``created``/``closed`` are columns so the
+    throughput history (``--history store:SOURCE``) reads without decoding every item; ``agreed``
+    is what the plan and the tracker said of a linked item at the last sync, so the next sync can
+    tell which side changed since.
+    """
+
+    __tablename__ = "tracker_items"
+    __table_args__ = (
+        UniqueConstraint("program_id", "source", "key", name="uq_tracker_items_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    agreed: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class SyncStateRow(Base):
+    """Where each source's sync stands: the cursor after the last stored page, and whether that
+    sync finished (an unfinished one resumes from its cursor)."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (UniqueConstraint("program_id", "source", name="uq_sync_state_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(200))
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_finished_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
