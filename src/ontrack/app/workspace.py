@@ -15,12 +15,12 @@ engines load when a store is opened or a schedule is made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ontrack.app.tracking import RevisionUnreadable, Tracked, read_tracked, revision_plan
 from ontrack.diagnostics import Diagnostic
@@ -28,6 +28,8 @@ from ontrack.model import BaselineTask, Plan
 from ontrack.store import ENV, StoreError
 
 if TYPE_CHECKING:
+    from ontrack.model.tracker import TrackerItem
+    from ontrack.store.trackers import StoredItem, SyncState
     from ontrack.engines.diff import PlanDiff
     from ontrack.store.repo import (
         BaselineInfo,
@@ -327,6 +329,62 @@ class Workspace:
     ) -> Tracked:
         """The tracking data of ``plan``'s program (:func:`ontrack.app.tracking.read_tracked`)."""
         return read_tracked(self._store, plan, baseline, until=until, window=window)
+
+    # -- tracker sync (ontrack.store.trackers) -------------------------------------------------
+
+    def has_program(self, name: str) -> bool:
+        return name in self._store.programs()
+
+    def sync_state(self, program: str, source: str) -> SyncState | None:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.sync_state(self._store, program, source)
+
+    def begin_sync(self, program: str, source: str) -> SyncState:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.begin_sync(self._store, program, source)
+
+    def save_page(
+        self,
+        program: str,
+        source: str,
+        items: Sequence[TrackerItem],
+        cursor: Mapping[str, Any],
+        requests: int,
+    ) -> None:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        trackers.save_page(self._store, program, source, items, cursor, requests)
+
+    def finish_sync(
+        self,
+        program: str,
+        source: str,
+        facts: Sequence[ProgressFact],
+        agreed: Mapping[str, Mapping[str, Any] | None],
+    ) -> tuple[int, int]:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.finish_sync(self._store, program, source, facts, agreed)
+
+    def stored_items(self, program: str, source: str) -> list[StoredItem]:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.stored_items(self._store, program, source)
+
+    def item_dates(
+        self, program: str, source: str
+    ) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
+        """(key, created, closed) of every item synced from ``source``: its throughput."""
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.item_dates(self._store, program, source)
+
+    def synced_sources(self, program: str) -> list[str]:
+        from ontrack.store import trackers  # noqa: PLC0415
+
+        return trackers.synced_sources(self._store, program)
 
 
 def plan_changes(

@@ -228,3 +228,50 @@ class TrackerItem:
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+#: Drift codes: where a plan and its tracker disagree (stable; users' scripts match on them).
+DRIFT_CODES: Mapping[str, str] = MappingProxyType(
+    {
+        "W620": "done in the tracker, not in the plan's progress",
+        "W621": "open in the tracker, done in the plan's progress",
+        "W622": "started in one, not in the other (or a different share complete)",
+        "W623": "the estimates differ",
+        "W624": "a blocking link in the tracker that the plan's dependencies lack",
+        "W625": "a dependency in the plan that the tracker has no blocking link for",
+        "W626": "the item moved out of the source's query",
+        "W627": "assigned in the tracker to an account that is no person of the plan",
+        "W628": "assigned to different people",
+        "W629": "the linked item does not exist in the tracker (or was never read)",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One difference between a linked task and its tracker item, and which side changed since
+    the last sync: "tracker", "plan", "both", "neither" (it was already so and stays unresolved)
+    or "first sync" (nothing agreed yet)."""
+
+    code: str
+    task: str
+    item: str  # SOURCE#KEY
+    field: str  # progress | estimate | depends | assignee | scope | item
+    plan: str
+    tracker: str
+    changed: str
+    message: str
+    url: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "task": self.task,
+            "item": self.item,
+            "field": self.field,
+            "plan": self.plan,
+            "tracker": self.tracker,
+            "changed": self.changed,
+            "message": self.message,
+            "url": self.url,
+        }
