@@ -131,7 +131,10 @@ class GitLabFake:
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll so that leaving the with block (shutdown) takes milliseconds, not 0.5 s.
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
         return self
 
     def __exit__(
@@ -176,23 +179,26 @@ class GitLabFake:
             )  # fmt: skip
             self._issues[iid] = issue
             self._state_events[iid] = []
-            self._label_events[iid] = [self._label_event(iid, n, "add") for n in issue.labels]
+            self._label_events[iid] = [
+                self._label_event(iid, n, "add", created) for n in issue.labels
+            ]
             self._notes[iid] = []
             if state == "closed":
                 self.update_issue(iid, state="closed")
             return iid
 
-    def update_issue(self, iid: int, **changes: Any) -> None:
-        """Change fields (``state``, ``labels``, ``title``, …), bumping ``updated_at`` and
-        recording the state and label events GitLab would."""
+    def update_issue(self, iid: int, *, at: dt.datetime | None = None, **changes: Any) -> None:
+        """Change fields (``state``, ``labels``, ``title``, …), bumping ``updated_at`` (to ``at``
+        when given, e.g. to make several issues change in the same millisecond) and recording the
+        state and label events GitLab would."""
         with self._lock:
             issue = self._issues[iid]
-            moment = self.tick()
+            moment = self.tick() if at is None else at
             for name, value in changes.items():
                 if name == "state":
                     self._set_state(issue, str(value), moment)
                 elif name == "labels":
-                    self._set_labels(issue, list(value))
+                    self._set_labels(issue, list(value), moment)
                 else:
                     setattr(issue, name, value)
             issue.updated = moment
@@ -274,19 +280,19 @@ class GitLabFake:
             }
         )
 
-    def _set_labels(self, issue: _Issue, labels: list[str]) -> None:
+    def _set_labels(self, issue: _Issue, labels: list[str], moment: dt.datetime) -> None:
         events = self._label_events[issue.iid]
-        events.extend(self._label_event(issue.iid, n, "remove") for n in issue.labels
+        events.extend(self._label_event(issue.iid, n, "remove", moment) for n in issue.labels
                       if n not in labels)  # fmt: skip
-        events.extend(self._label_event(issue.iid, n, "add") for n in labels
+        events.extend(self._label_event(issue.iid, n, "add", moment) for n in labels
                       if n not in issue.labels)  # fmt: skip
         issue.labels = labels
 
-    def _label_event(self, iid: int, name: str, action: str) -> dict[str, Any]:
+    def _label_event(self, iid: int, name: str, action: str, moment: dt.datetime) -> dict[str, Any]:
         return {
             "id": self._new_id(),
             "user": self._user("root"),
-            "created_at": stamp(self.now),
+            "created_at": stamp(moment),
             "resource_type": "Issue",
             "resource_id": 1000 + iid,
             "label": {
