@@ -138,7 +138,8 @@ def sync_source(
     agreed = {s.item.key: s.agreed for s in stored}
     facts = workspace.progress(program) if exists else []
     day = today()
-    status = status_as_of(plan, [f for f in facts if f.status_date <= day], AsOf(day, "today", None))
+    known = [f for f in facts if f.status_date <= day]
+    status = status_as_of(plan, known, AsOf(day, "today", None))
     outcome = reconcile(plan, source, current, agreed, status.tasks, day, accept)
     added = replaced = 0
     if not dry_run:

@@ -28,9 +28,8 @@ from ontrack.model import BaselineTask, Plan
 from ontrack.store import ENV, StoreError
 
 if TYPE_CHECKING:
-    from ontrack.model.tracker import TrackerItem
-    from ontrack.store.trackers import StoredItem, SyncState
     from ontrack.engines.diff import PlanDiff
+    from ontrack.model.tracker import TrackerItem
     from ontrack.store.repo import (
         BaselineInfo,
         ProgressEntry,
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
         Store,
         Withdrawal,
     )
+    from ontrack.store.trackers import StoredItem, SyncState
 
 __all__ = [
     "ENV",

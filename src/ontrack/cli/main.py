@@ -23,6 +23,7 @@ from ontrack.cli import (
     scope,
     show,
     status,
+    sync,
     track,
 )
 from ontrack.cli.flags import App
@@ -80,6 +81,7 @@ app.command("import")(interchange.import_command)
 app.command("report")(report.report_command)
 app.command("status")(status.status_command)
 app.command("generate")(generate.generate)
+app.command("sync")(sync.sync_command)
 
 
 def run() -> None:

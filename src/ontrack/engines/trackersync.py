@@ -303,7 +303,9 @@ def reconcile(
         # -- blocking links -> dependencies -------------------------------------------------
         plan_keys = sorted(key_of_task[d.task] for d in task.depends if d.task in key_of_task)
         their_keys = sorted(set(item.blocked_by))
-        if plan_keys != their_keys:
+        # Finished work's links no longer order anything (and trackers drop or stop reporting
+        # them once an item is closed): only open items' links are compared.
+        if plan_keys != their_keys and not item.done:
             extra = [k for k in their_keys if k not in plan_keys]
             missing = [k for k in plan_keys if k not in their_keys]
             wanted = [linked[k].id for k in their_keys if k in linked]
