@@ -81,8 +81,9 @@ def forecast_command(
     history: Path | None = typer.Option(
         None,
         "--history",
-        help="Forecast from a CSV history of work items (created, closed dates) instead of a "
-        "plan: with --items N (when will N be done) or --until DATE (how many by then).",
+        help="Forecast from a CSV history of work items (created, closed dates), or from "
+        "store:SOURCE (the items `ontrack sync` read from that source of PLAN's store), instead "
+        "of a plan: with --items N (when will N be done) or --until DATE (how many by then).",
     ),
     items: int | None = typer.Option(None, "--items", help="With --history: items to finish."),
     until: dt.datetime | None = typer.Option(
@@ -145,6 +146,8 @@ def forecast_command(
             iterations=iterations,
             seed=seed,
             json_output=fmt is Format.JSON,
+            db=db,
+            plan=plan,
         )
         return
     if plan is None:

@@ -17,7 +17,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ontrack.cli.assessing import DB_OPTION
 from ontrack.cli.bounds import SEED_MAX, SEED_MIN
+from ontrack.cli.common import open_workspace
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -27,7 +29,7 @@ from ontrack.cli.output import (
     stderr,
     stdout,
 )
-from ontrack.diagnostics import Diagnostic, has_errors
+from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
 from ontrack.engines.forecast.backtest import (
     Backtest,
     BacktestOptions,
@@ -44,10 +46,12 @@ from ontrack.engines.forecast.throughput import (
     Question,
     WhenForecast,
     WindowStats,
+    WorkItem,
     check_question,
     forecast_export,
 )
 from ontrack.interop.history import History, parse_where, read_history
+from ontrack.planfile import load_plan
 
 
 class MethodChoice(StrEnum):
@@ -61,10 +65,22 @@ def _fail(diagnostics: Sequence[Diagnostic], what: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+STORE_PREFIX = "store:"
+
+
 def _load(
-    history: Path, created_column: str, closed_column: str, where: list[str]
+    history: Path,
+    created_column: str,
+    closed_column: str,
+    where: list[str],
+    *,
+    db: str | None = None,
+    plan: Path | None = None,
 ) -> tuple[History | None, list[Diagnostic]]:
-    """The history's rows and every diagnostic found reading them (errors: no history)."""
+    """The history's rows and every diagnostic found reading them (errors: no history).
+    ``store:SOURCE`` reads the items ``ontrack sync`` stored for that source instead of a CSV."""
+    if str(history).startswith(STORE_PREFIX):
+        return _load_store(str(history)[len(STORE_PREFIX) :], where, db, plan)
     filters, problems = parse_where(where)
     if problems:
         return None, problems
@@ -72,6 +88,51 @@ def _load(
     if loaded is None or has_errors(found):
         return None, found
     return loaded, found
+
+
+def _load_store(
+    source: str, where: list[str], db: str | None, plan: Path | None
+) -> tuple[History | None, list[Diagnostic]]:
+    """The throughput history synced from ``source``: each item's created and closed day (UTC),
+    read from the store beside ``plan`` (or ``--db``). The same rows a CSV export of the same
+    items would give, so the forecast and backtest are the same as from that export."""
+    where_loc = SourceLoc(f"{STORE_PREFIX}{source}")
+    if where:
+        return None, [
+            error(
+                "E463",
+                where_loc,
+                "--where filters a CSV's columns; the synced history has none",
+                "narrow the source's scope in the plan (its match rules) instead",
+            )
+        ]
+    program_name = None
+    if plan is not None:
+        loaded, _ = load_plan(plan)
+        program_name = loaded.program.name if loaded is not None else None
+    with open_workspace(db, plan) as workspace:
+        name = workspace.program(program_name)
+        synced = workspace.synced_sources(name)
+        if source not in synced:
+            return None, [
+                error(
+                    "E463",
+                    where_loc,
+                    f"nothing has been synced from a source named {source!r} for '{name}'",
+                    "run `ontrack sync PLAN` first; synced here: " + (", ".join(synced) or "none"),
+                )
+            ]
+        rows = workspace.item_dates(name, source)
+    items = tuple(
+        WorkItem(
+            created.astimezone(dt.UTC).date(),
+            None if closed is None else closed.astimezone(dt.UTC).date(),
+            SourceLoc(f"{STORE_PREFIX}{source}#{key}"),
+        )
+        for key, created, closed in rows
+    )
+    name = f"{STORE_PREFIX}{source}"
+    return History(name, ("created", "closed"), items, len(rows), len(rows)), []
 
 
 def forecast_history(
@@ -89,6 +150,8 @@ def forecast_history(
     seed: int,
     json_output: bool,
     as_of: dt.date | None = None,
+    db: str | None = None,
+    plan: Path | None = None,
 ) -> None:
     """Prints the forecast (Rich table or JSON on stdout); raises typer.Exit(1) after printing
     diagnostics to stderr on bad input. The forecast itself is :func:`forecast_export`."""
@@ -102,7 +165,7 @@ def forecast_history(
     problems = check_question(question, options)
     if problems:
         raise _fail(problems, str(history))
-    loaded, found = _load(history, created_column, closed_column, where)
+    loaded, found = _load(history, created_column, closed_column, where, db=db, plan=plan)
     if loaded is None:
         raise _fail(found, str(history))
     forecast, more = forecast_export(loaded.items, question, options, loaded.source)
@@ -176,7 +239,10 @@ def _print_window(window: WindowStats, iterations: int, seed: int) -> None:
 
 def backtest(
     history: Path = typer.Option(
-        ..., "--history", help="CSV history of work items: one row per item, with dates."
+        ...,
+        "--history",
+        help="CSV history of work items (one row per item, with dates), or store:SOURCE for "
+        "the items `ontrack sync` read from that source.",
     ),
     created_column: str = typer.Option(
         "created", "--created-column", help="The column of creation dates."
@@ -205,6 +271,10 @@ def backtest(
         "resample days uniformly with no pace term (the textbook bootstrap), to compare.",
     ),
     cuts: bool = typer.Option(False, "--cuts", help="Also list every cut date (table format)."),
+    db: str | None = DB_OPTION,
+    plan: Path | None = typer.Option(
+        None, "--plan", help="With --history store:SOURCE: the plan whose store to read."
+    ),
     fmt: Format = typer.Option(Format.TABLE, "--format", "-f", help="table or json."),
 ) -> None:
     """Replay a throughput history and report how well its forecasts were calibrated.
@@ -231,7 +301,7 @@ def backtest(
     problems = check_backtest_options(options)
     if problems:
         raise _fail(problems, str(history))
-    loaded, found = _load(history, created_column, closed_column, where)
+    loaded, found = _load(history, created_column, closed_column, where, db=db, plan=plan)
     if loaded is None:
         raise _fail(found, str(history))
     result, more = run_backtest(loaded.items, options, loaded.source)
