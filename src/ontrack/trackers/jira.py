@@ -483,6 +483,8 @@ class JiraAdapter:
     # -- write-back --------------------------------------------------------------------------
 
     def write_back(self, key: str, field: str, value: str, *, dry_run: bool) -> WriteBack:
+        """``due_date`` sets the issue's Due date; ``comment`` keeps one comment per issue, the
+        one whose text starts with "ontrack forecast:" (prefixed to ``value`` when missing)."""
         if field == "due_date":
             return self._write_due_date(key, value, dry_run)
         if field == "comment":
