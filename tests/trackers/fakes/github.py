@@ -17,8 +17,9 @@ issue's ``updated_at`` on a fake clock that moves one minute per change (or to `
 Faults to inject, each for the next matching request(s): ``fail_next`` (5xx),
 ``rate_limit_next`` (429, or 403 secondary / primary limit), ``garbage_next`` (truncated JSON),
 ``short_page_next`` (a list page with fewer rows than ``per_page`` and a next link). ``html``
-serves a web page everywhere; ``legacy`` drops the sub-issue and dependency fields and APIs (an
-older GitHub Enterprise Server). ``log`` records (method, path, query) of every request.
+serves a web page everywhere; ``legacy`` answers as an older GitHub Enterprise Server (sub-issues
+with no ``parent_issue_url`` in payloads, no issue dependencies); ``read_only`` refuses writes.
+``log`` records (method, path, query) of every request; ``count`` counts them.
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ class GitHubFake:
         self.prefix = prefix.rstrip("/")  # "/api/v3" to look like GitHub Enterprise Server
         self.public = public
         self.html = False  # serve a sign-in web page at every path (not the API)
-        self.legacy = False  # no sub-issue / dependency fields or endpoints
+        self.legacy = False  # no parent_issue_url, no issue dependencies (older GHES)
         self.has_issues = True
+        self.read_only = False  # the token may read but not write (403 on POST/PATCH)
         self.log: list[Logged] = []
         self.issues: dict[int, _Issue] = {}
         self.comments: dict[int, _Comment] = {}
@@ -136,7 +138,9 @@ class GitHubFake:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() returns at once instead of after half a second.
+        serve = self._server.serve_forever
+        self._thread = threading.Thread(target=serve, args=(0.02,), daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -459,14 +463,14 @@ class GitHubFake:
                 "patch_url": f"{self._web()}/pull/{n}.patch",
                 "merged_at": None,
             }
+        children = [i for i in self.issues.values() if i.parent == n]
+        done = sum(1 for i in children if i.state == "closed")
+        data["sub_issues_summary"] = {
+            "total": len(children),
+            "completed": done,
+            "percent_completed": done * 100 // len(children) if children else 0,
+        }
         if not self.legacy:
-            children = [i for i in self.issues.values() if i.parent == n]
-            done = sum(1 for i in children if i.state == "closed")
-            data["sub_issues_summary"] = {
-                "total": len(children),
-                "completed": done,
-                "percent_completed": done * 100 // len(children) if children else 0,
-            }
             data["parent_issue_url"] = f"{api}/issues/{issue.parent}" if issue.parent else None
             blocking = [i for i in self.issues.values() if n in i.blocked_by]
             data["issue_dependencies_summary"] = {
@@ -550,8 +554,16 @@ class GitHubFake:
             headers["Content-Type"] = "application/json; charset=utf-8"
             return 200, headers, b'[{"number": 1, "title": "trunc'
         if fault.kind == "5xx":
-            return fault.status, {**headers, **_json_type()}, _dump(
-                {"message": "Server Error", "documentation_url": DOCS, "status": str(fault.status)}
+            return (
+                fault.status,
+                {**headers, **_json_type()},
+                _dump(
+                    {
+                        "message": "Server Error",
+                        "documentation_url": DOCS,
+                        "status": str(fault.status),
+                    }
+                ),
             )
         if fault.retry_after is not None:
             headers["Retry-After"] = str(int(fault.retry_after))
@@ -590,6 +602,9 @@ class GitHubFake:
             or parts[2].lower() != self.repo.lower()
         ):
             return _not_found()
+        if self.read_only and method != "GET":
+            message = "Resource not accessible by personal access token"
+            return 403, {"message": message, "documentation_url": DOCS, "status": "403"}, {}
         return self._route(method, parts[3:], query, body)
 
     def _route(
@@ -616,9 +631,7 @@ class GitHubFake:
             return self._page(comments, query, f"issues/{issue.number}/comments")
         if tail == "comments" and method == "POST":
             return self._new_comment(issue, body)
-        if self.legacy:
-            return _not_found()
-        if tail == "dependencies/blocked_by" and method == "GET":
+        if tail == "dependencies/blocked_by" and method == "GET" and not self.legacy:
             blockers = [self._issue_json(self.issues[b]) for b in issue.blocked_by]
             return self._page(blockers, query, f"issues/{issue.number}/dependencies/blocked_by")
         if tail == "parent" and method == "GET" and issue.parent is not None:
@@ -721,6 +734,9 @@ class GitHubFake:
 class _Handler(BaseHTTPRequestHandler):
     fake: GitHubFake
     protocol_version = "HTTP/1.1"  # keep-alive, as api.github.com
+    # Headers and body leave in one write, without Nagle: no 40 ms delayed-ACK stall per request.
+    wbufsize = -1
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -737,9 +753,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, answer_headers, payload = self.fake.handle(
-            method, parts.path, query, headers, body
-        )
+        status, answer_headers, payload = self.fake.handle(method, parts.path, query, headers, body)
         self.send_response(status)
         for name, value in answer_headers.items():
             self.send_header(name, value)
