@@ -413,3 +413,30 @@ def test_a_refused_write_is_e611(gh: GitHubFake) -> None:
     with pytest.raises(TrackerError) as error:
         adapter(gh).write_back(str(n), "comment", "Forecast", dry_run=False)
     assert error.value.code == "E611" and TOKEN not in _everything(error.value)
+
+
+def _mock_adapter(answer: Any) -> GitHubAdapter:
+    src = Source("gh", TrackerKind.GITHUB, "https://api.example.test", "acme/app")
+    return GitHubAdapter(src, transport=httpx.MockTransport(answer))
+
+
+def test_a_next_link_to_another_host_is_not_followed() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "api.example.test"  # the token would go wherever we ask
+        link = '<https://evil.example/repos/acme/app/issues?page=2>; rel="next"'
+        return httpx.Response(200, json=[], headers={"Link": link})
+
+    with pytest.raises(TrackerError) as error:
+        sync(_mock_adapter(answer))
+    assert error.value.code == "E607"
+
+
+def test_a_moved_repository_is_e604() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        moved = "https://api.example.test/repositories/42"
+        body = {"message": "Moved Permanently", "url": moved, "documentation_url": "x"}
+        return httpx.Response(301, json=body, headers={"Location": moved})
+
+    with pytest.raises(TrackerError) as error:
+        _mock_adapter(answer).check()
+    assert error.value.code == "E604" and "new owner/name" in error.value.hint
