@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ontrack.app.sync import SourceSync, SyncResult, pick_sources, sync
-from ontrack.app.workspace import Workspace
+from ontrack.app.workspace import StoreError, Workspace
 from ontrack.cli.assessing import DB_OPTION
 from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.output import Format, add_column, print_diagnostics, print_json, stderr, stdout
@@ -77,8 +78,7 @@ def sync_command(
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
-        help="Read the trackers and show what would change; write nothing (not even the "
-        "cursor).",
+        help="Read the trackers and show what would change; write nothing (not even the cursor).",
     ),
     accept: list[str] = typer.Option(
         [],
@@ -86,6 +86,13 @@ def sync_command(
         help="Resolve drift: `tracker` or `plan` for every field, or FIELD=SIDE for one "
         "(progress, estimate, depends, assignee, scope). `estimate=tracker` edits the plan "
         "file; `progress=tracker` records the tracker's progress.",
+    ),
+    page_size: int = typer.Option(
+        100,
+        "--page-size",
+        min=1,
+        max=100,
+        help="Items asked for per request (1..100); smaller pages store progress more often.",
     ),
     author: str | None = typer.Option(
         None, "--author", help="Who the plan revision is recorded as (default: you)."
@@ -124,8 +131,56 @@ def sync_command(
     def check() -> None:
         Workspace.check_apply(loaded, files, author=who, message="synced with trackers")
 
-    with open_workspace(db, plan, create=not dry_run, before=check) as workspace:
-        result = _run(workspace, loaded, files, source, dry_run, choices, who, fmt)
+    with tempfile.TemporaryDirectory(prefix="ontrack-dry-run-") as scratch:
+        if dry_run and not _store_exists(db, plan):
+            # No store yet: a dry run reads as a first sync would, against an empty store that
+            # is thrown away, so nothing is created where the real one would be.
+            db = f"sqlite:///{Path(scratch) / 'dry-run.db'}"
+            dry_create = True
+        else:
+            dry_create = not dry_run
+        _sync_in(
+            plan,
+            loaded,
+            files,
+            source,
+            dry_run,
+            choices,
+            who,
+            fmt,
+            page_size,
+            db,
+            dry_create,
+            check,
+        )
+
+
+def _store_exists(db: str | None, plan: Path) -> bool:
+    try:
+        with Workspace.open(db, plan, create=False):
+            return True
+    except StoreError as exc:
+        if exc.code == "E503":
+            return False
+        return True  # any other problem is reported by the real opening, with its code
+
+
+def _sync_in(
+    plan: Path,
+    loaded: Plan,
+    files: list[tuple[str, str]],
+    source: list[str],
+    dry_run: bool,
+    choices: dict[str, str],
+    who: str,
+    fmt: Format,
+    page_size: int,
+    db: str | None,
+    create: bool,
+    check: Callable[[], None],
+) -> None:
+    with open_workspace(db, plan, create=create, before=check) as workspace:
+        result = _run(workspace, loaded, files, source, dry_run, choices, who, fmt, page_size)
         edited = _edit_plan(plan, result) if not dry_run else []
         if edited:
             reloaded = load_or_exit(plan, "the plan was edited but no longer loads", imports=False)
@@ -137,7 +192,8 @@ def sync_command(
             )
             result = replace(result, revision=applied.revision.number)
     if fmt is Format.JSON:
-        print_json(result.to_json() | {"store": workspace.label, "plan_edits": edited})
+        store = None if dry_run else workspace.label
+        print_json(result.to_json() | {"store": store, "plan_edits": edited})
         return
     _print(result, workspace.label, edited)
 
@@ -151,6 +207,7 @@ def _run(
     accept: dict[str, str],
     author: str,
     fmt: Format,
+    page_size: int,
 ) -> SyncResult:
     current: dict[str, object] = {}
     with _bar(fmt is Format.TABLE) as bar:
@@ -172,6 +229,7 @@ def _run(
                 dry_run=dry_run,
                 accept=accept,
                 author=author,
+                adapter_options={"page_size": page_size},
                 on_page=on_page,
             )
         except TrackerError as exc:
