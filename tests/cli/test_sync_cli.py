@@ -315,3 +315,19 @@ def test_synced_history_forecasts_as_its_csv_does(
     assert back_store == back_csv
     missing = runner.invoke(app, ["backtest", "--history", "store:jira", *store])
     assert missing.exit_code == 1 and "E463" in missing.output
+
+
+def test_risks_show_drift_and_quiet_items_on_the_driving_path(
+    gh: GitHubFake, tmp_path: Path
+) -> None:
+    keys = program_setup(gh)
+    plan = write_plan(tmp_path / "plan.yaml", gh, tasks_text(keys))
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    sync(str(plan), "--db", db)
+    result = runner.invoke(app, ["risks", str(plan), "--db", db, "--progress", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    found = {f["code"]: f for f in json.loads(result.stdout)["findings"]}
+    # docs: estimated 2d in the plan, 3 in the tracker (R145). docs and ui are open, the finish
+    # depends on them, and their items have not moved since September (R146), quietest first.
+    assert [d["task"] for d in found["R145"]["evidence"]["drift"]] == ["docs"]
+    assert [i["task"] for i in found["R146"]["evidence"]["items"]] == ["docs", "ui"]

@@ -8,7 +8,7 @@ from here, so they cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +17,7 @@ from ontrack.diagnostics import Diagnostic
 from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, SolvedPlan, solve_plan
 from ontrack.engines.schedule.progress import Status
 from ontrack.model import Plan
+from ontrack.model.tracker import Drift, TrackerItem
 from ontrack.reports.data import ReportData, ReportOptions, TrackingInput, build_report
 
 if TYPE_CHECKING:
@@ -171,6 +172,34 @@ class Assessment:
         }
 
 
+#: Per source name: the items stored by ``ontrack sync``, with what both sides last agreed on.
+Synced = Mapping[str, Sequence[tuple[TrackerItem, Mapping[str, Any] | None]]]
+
+
+def tracker_view(
+    plan: Plan, synced: Synced, status: Status, day: dt.date
+) -> tuple[tuple[Drift, ...], dict[str, TrackerItem]]:
+    """The drift a sync would report now, and each linked task's item, for the plan's sources
+    that have been synced (the same reconciliation ``ontrack sync`` runs, writing nothing)."""
+    from ontrack.engines.trackersync import reconcile  # noqa: PLC0415
+
+    drift: list[Drift] = []
+    linked: dict[str, TrackerItem] = {}
+    for source in plan.trackers:
+        stored = synced.get(source.name)
+        if not stored:
+            continue
+        items = {item.key: item for item, _ in stored}
+        agreed = {item.key: agreement for item, agreement in stored}
+        outcome = reconcile(plan, source, items, agreed, status.tasks, day)
+        drift.extend(outcome.drift)
+        for task in plan.tasks:
+            link = task.tracker
+            if link is not None and link.source == source.name and link.key in items:
+                linked[task.id] = items[link.key]
+    return tuple(drift), linked
+
+
 def assess(
     plan: Plan,
     options: AssessOptions | None = None,
@@ -180,8 +209,10 @@ def assess(
     tracking: TrackingInput | None = None,
     generated: dt.datetime | None = None,
     progress: Callable[[float], None] | None = None,
+    synced: Synced | None = None,
 ) -> tuple[Assessment | None, list[Diagnostic]]:
-    """Assess ``plan`` with the store's progress ``facts`` (and a baseline's ``tracking``).
+    """Assess ``plan`` with the store's progress ``facts`` (and a baseline's ``tracking``, and
+    the tracker items ``ontrack sync`` stored: their drift and staleness are risks).
 
     ``as_of`` defaults to the one rule (:func:`ontrack.app.asof.resolve_as_of`). Returns None
     and the reasons only when the plan truly cannot be scheduled (nobody can do a task, a
@@ -226,12 +257,15 @@ def assess(
     diagnostics += [d for d in problems if (d.code, d.message) not in seen]
     if simulated is None:
         return None, diagnostics
+    drift, linked = tracker_view(plan, synced or {}, status, as_of.date)
     known = risk.Tracking(
         baseline=tracking.baseline if tracking else None,
         baseline_plan=tracking.plan if tracking else None,
         baseline_tasks=tracking.tasks if tracking else {},
         facts=tuple(chosen),
         status=status,
+        drift=drift,
+        linked=linked,
     )
     thresholds = replace(options.risk or risk.RiskOptions(as_of=as_of.date), as_of=as_of.date)
     assessed = risk.assess(plan, solved.schedule, simulated, thresholds, known)

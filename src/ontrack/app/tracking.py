@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
+from ontrack.model.tracker import TrackerItem
 from ontrack.planfile import load_plan_texts
 
 if TYPE_CHECKING:
@@ -54,6 +55,10 @@ class Tracked:
     revisions: tuple[RevisionInfo, ...] = ()
     baseline: TrackingInput | None = None
     plans: dict[int, Plan] = field(default_factory=dict)  # revisions a status window compares
+    # Per source: the items `ontrack sync` stored, with what both sides last agreed on.
+    synced: dict[str, tuple[tuple[TrackerItem, Mapping[str, Any] | None], ...]] = field(
+        default_factory=dict
+    )
 
 
 def read_tracked(
@@ -94,4 +99,11 @@ def read_tracked(
         if before and after:
             for n in {before[-1].number, after[-1].number}:
                 plans[n] = revision_plan(store, name, n)
-    return Tracked(name, facts, revisions, tracking, plans)
+    from ontrack.store import trackers  # noqa: PLC0415
+
+    synced = {
+        source: tuple((s.item, s.agreed) for s in trackers.stored_items(store, name, source))
+        for source in trackers.synced_sources(store, name)
+        if any(t.name == source for t in plan.trackers)
+    }
+    return Tracked(name, facts, revisions, tracking, plans, synced)

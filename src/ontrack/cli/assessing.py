@@ -127,6 +127,7 @@ def assess_or_exit(
             facts=facts,
             tracking=tracked.baseline if tracked is not None else None,
             progress=update,
+            synced=tracked.synced if tracked is not None else None,
         )
     if result is None:
         print_diagnostics(diagnostics, stderr)

@@ -160,9 +160,8 @@ def _store_exists(db: str | None, plan: Path) -> bool:
         with Workspace.open(db, plan, create=False):
             return True
     except StoreError as exc:
-        if exc.code == "E503":
-            return False
-        return True  # any other problem is reported by the real opening, with its code
+        # Any other problem is reported by the real opening, with its code.
+        return exc.code != "E503"
 
 
 def _sync_in(

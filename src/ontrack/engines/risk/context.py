@@ -24,6 +24,7 @@ from ontrack.engines.risk.register import (
 from ontrack.engines.schedule.progress import Fact, Status, plan_status
 from ontrack.engines.schedule.result import Schedule, TaskSchedule
 from ontrack.model import BaselineTask, Plan, Task
+from ontrack.model.tracker import Drift, TrackerItem
 
 #: Tags that mark a task as done by someone outside the program (a vendor, a carrier, ...).
 EXTERNAL_TAGS = frozenset(
@@ -65,6 +66,8 @@ class Tracking:
     baseline_tasks: Mapping[str, BaselineTask] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
     status: Status | None = None
+    drift: tuple[Drift, ...] = ()  # where linked tasks and their tracker items disagree
+    linked: Mapping[str, TrackerItem] = field(default_factory=dict)  # task id -> its item
 
 
 @dataclass(frozen=True, slots=True)

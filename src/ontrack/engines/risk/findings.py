@@ -34,6 +34,8 @@ CODES: Mapping[str, tuple[str, str]] = {
     "R142": ("stale-update", "tasks under way with no progress reported recently"),
     "R143": ("stale-status", "no progress recorded recently for the program"),
     "R144": ("scope-creep", "scope grew past the threshold since the baseline"),
+    "R145": ("tracker-drift", "linked tasks whose tracker item disagrees with the plan"),
+    "R146": ("stale-tracker-item", "driving tasks whose tracker item has gone quiet"),
     "R199": ("detector-failed", "a detector failed; the others ran"),
 }
 
