@@ -331,3 +331,24 @@ def test_risks_show_drift_and_quiet_items_on_the_driving_path(
     # depends on them, and their items have not moved since September (R146), quietest first.
     assert [d["task"] for d in found["R145"]["evidence"]["drift"]] == ["docs"]
     assert [i["task"] for i in found["R146"]["evidence"]["items"]] == ["docs", "ui"]
+
+
+def test_write_back_the_forecast_once(gh: GitHubFake, tmp_path: Path) -> None:
+    keys = program_setup(gh)
+    plan = write_plan(tmp_path / "plan.yaml", gh, tasks_text(keys, "3d"))
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    options = ("--db", db, "--write-back", "comment", "--iterations", "500")
+    shown = sync(str(plan), *options, "--dry-run")["sources"][0]["write_back"]
+    # Only open linked items get a forecast (api is done); nothing is posted by a dry run.
+    assert sorted(w["item"] for w in shown) == sorted([str(keys["ui"]), str(keys["docs"])])
+    assert all(w["changed"] for w in shown)
+    assert gh.comment_bodies(keys["ui"]) == []
+    written = sync(str(plan), *options)["sources"][0]["write_back"]
+    assert all(w["changed"] for w in written)
+    (body,) = gh.comment_bodies(keys["ui"])
+    assert "ontrack forecast: 80% likely done by 2026-" in body
+    again = sync(str(plan), *options)["sources"][0]["write_back"]
+    assert again and not any(w["changed"] for w in again)  # idempotent: one comment, unchanged
+    assert len(gh.comment_bodies(keys["ui"])) == 1
+    refused = sync(str(plan), "--db", db, "--write-back", "due", code=1)["output"]
+    assert "E611" in refused  # GitHub issues have no due date: say so, write nothing

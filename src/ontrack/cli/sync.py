@@ -7,7 +7,8 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from ontrack.app.sync import SourceSync, SyncResult, pick_sources, sync
 from ontrack.app.workspace import StoreError, Workspace
-from ontrack.cli.assessing import DB_OPTION
+from ontrack.cli.assessing import DB_OPTION, ITERATIONS_OPTION, SEED_OPTION
 from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.output import Format, add_column, print_diagnostics, print_json, stderr, stdout
 from ontrack.diagnostics import SourceLoc, error
@@ -25,6 +26,12 @@ from ontrack.model import Plan
 from ontrack.planfile import plan_sources
 from ontrack.planfile.edit import apply_edits
 from ontrack.trackers.base import TrackerError
+
+
+class WriteBackChoice(StrEnum):
+    DUE = "due"
+    COMMENT = "comment"
+
 
 FIELDS = ("progress", "estimate", "depends", "assignee", "scope", "all")
 SIDES = ("tracker", "plan")
@@ -94,6 +101,15 @@ def sync_command(
         max=100,
         help="Items asked for per request (1..100); smaller pages store progress more often.",
     ),
+    write_back: WriteBackChoice | None = typer.Option(
+        None,
+        "--write-back",
+        help="After syncing, forecast the plan and write each open linked item's P80 finish "
+        "back: `due` sets its due date (Redmine, GitLab, Jira), `comment` keeps one comment up "
+        "to date (all four). One idempotent update per item; try it with --dry-run first.",
+    ),
+    iterations: int = ITERATIONS_OPTION,
+    seed: int = SEED_OPTION,
     author: str | None = typer.Option(
         None, "--author", help="Who the plan revision is recorded as (default: you)."
     ),
@@ -139,20 +155,11 @@ def sync_command(
             dry_create = True
         else:
             dry_create = not dry_run
-        _sync_in(
-            plan,
-            loaded,
-            files,
-            source,
-            dry_run,
-            choices,
-            who,
-            fmt,
-            page_size,
-            db,
-            dry_create,
-            check,
-        )
+        target = None
+        if write_back is not None:
+            target = "due_date" if write_back is WriteBackChoice.DUE else "comment"
+        options = RunOptions(dry_run, choices, who, fmt, page_size, target, iterations, seed)
+        _sync_in(plan, loaded, files, source, options, db, dry_create, check)
 
 
 def _store_exists(db: str | None, plan: Path) -> bool:
@@ -169,17 +176,14 @@ def _sync_in(
     loaded: Plan,
     files: list[tuple[str, str]],
     source: list[str],
-    dry_run: bool,
-    choices: dict[str, str],
-    who: str,
-    fmt: Format,
-    page_size: int,
+    options: RunOptions,
     db: str | None,
     create: bool,
     check: Callable[[], None],
 ) -> None:
+    dry_run, who, fmt = options.dry_run, options.author, options.fmt
     with open_workspace(db, plan, create=create, before=check) as workspace:
-        result = _run(workspace, loaded, files, source, dry_run, choices, who, fmt, page_size)
+        result = _run(workspace, loaded, files, source, options)
         edited = _edit_plan(plan, result) if not dry_run else []
         if edited:
             reloaded = load_or_exit(plan, "the plan was edited but no longer loads", imports=False)
@@ -197,19 +201,27 @@ def _sync_in(
     _print(result, workspace.label, edited)
 
 
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    dry_run: bool
+    accept: dict[str, str]
+    author: str
+    fmt: Format
+    page_size: int
+    write_back: str | None
+    iterations: int
+    seed: int
+
+
 def _run(
     workspace: Workspace,
     plan: Plan,
     files: list[tuple[str, str]],
     names: list[str],
-    dry_run: bool,
-    accept: dict[str, str],
-    author: str,
-    fmt: Format,
-    page_size: int,
+    options: RunOptions,
 ) -> SyncResult:
     current: dict[str, object] = {}
-    with _bar(fmt is Format.TABLE) as bar:
+    with _bar(options.fmt is Format.TABLE) as bar:
 
         def on_page(name: str, pages: int, items: int) -> None:
             if bar is None:
@@ -225,11 +237,14 @@ def _run(
                 plan,
                 files,
                 sources=names,
-                dry_run=dry_run,
-                accept=accept,
-                author=author,
-                adapter_options={"page_size": page_size},
+                dry_run=options.dry_run,
+                accept=options.accept,
+                author=options.author,
+                adapter_options={"page_size": options.page_size},
                 on_page=on_page,
+                write_back=options.write_back,
+                iterations=options.iterations,
+                seed=options.seed,
             )
         except TrackerError as exc:
             failed = next(iter(current), None) if len(current) == 1 else None
@@ -284,6 +299,16 @@ def _print_source(s: SourceSync, verb: str) -> None:
             add_column(table, col)
         for c in o.changes:
             table.add_row(escape(c.task), escape(c.item), escape(c.old), escape(c.new))
+        stdout.print(table)
+    if s.write_backs:
+        table = Table(title=f"Forecast written back to {s.source.name}", title_justify="left")
+        for col in ("item", "field", "now", "new"):
+            add_column(table, col, wide=col == "new")
+        for w in s.write_backs:
+            state = ("would set" if verb != "recorded" else "set") if w.changed else "unchanged"
+            table.add_row(
+                escape(w.key), f"{w.field} ({state})", escape(w.old or "—"), escape(w.new)
+            )
         stdout.print(table)
     if o.drift:
         table = Table(title=f"Drift: {s.source.name} and the plan disagree", title_justify="left")

@@ -30,6 +30,9 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("risks", s.RiskSpec, "list"),
     ("releases", s.ReleaseSpec, "list"),
     ("stakeholders", s.StakeholderSpec, "list"),
+    ("sources", s.SourceSpec, "list"),
+    ("sources[].match", s.MatchSpec, "entries"),
+    ("sources[].estimate", s.EstimateFieldSpec, "entries"),
 ]
 _ANCHORS = {cls.__name__: name.replace("[].", "").replace(".", "") for name, cls, _ in _SECTIONS}
 
@@ -62,6 +65,10 @@ only. Keys are lower_snake_case. Editors can check plan files against the JSON S
 With these bounds every date a schedule or forecast computes stays a date. A plan whose work,
 done one task after another at its slowest (pessimistic estimates, lowest allocations, every
 lag and risk impact), could run past the year {LATEST_REACHABLE.year} is refused as a whole (E227).
+
+Trackers: a task with `tracker: SOURCE#KEY` is that item of the tracker named under `sources:`;
+`ontrack sync` reads its state, dates, estimate, assignee and blocking links, records its
+progress and reports where it and the plan disagree (docs/trackers.md).
 
 Anchors, aliases and merge keys (`<<: *defaults`) work as in YAML; tags that construct objects,
 duplicate keys and alias bombs are refused.
@@ -168,6 +175,7 @@ def markdown_reference() -> str:
             else:
                 kind = _type_text(props[key])
             desc = (info.description or "").replace("|", "\\|")
-            out.append(f"| `{key}` | {kind} | {_default_text(info.default)} | {desc} |\n")
+            default = "" if info.default_factory is not None else _default_text(info.default)
+            out.append(f"| `{key}` | {kind} | {default} | {desc} |\n")
         out.append("\n")
     return "".join(out).rstrip() + "\n"

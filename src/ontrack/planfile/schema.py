@@ -596,8 +596,7 @@ def _estimate_field(value: Any) -> Any:
 
 
 class SourceSpec(Spec):
-    """A tracker the plan's tasks live in: where it is, what is in scope, and how to read it.
-    The token is never written here: name the environment variable that holds it."""
+    """A tracker the plan's tasks live in (the token is never written here: only its variable)."""
 
     name: Id = Field(description="Short name, used in tasks' `tracker: NAME#KEY`.")
     kind: Annotated[Literal["redmine", "github", "gitlab", "jira"], BeforeValidator(_lower)] = (
@@ -621,7 +620,9 @@ class SourceSpec(Spec):
     user_env: EnvName | None = Field(
         None, description="Jira Cloud: environment variable holding the account's e-mail."
     )
-    match: MatchSpec = Field(MatchSpec(), description="Which items are the plan's.")
+    match: MatchSpec = Field(
+        default_factory=MatchSpec, description="Which items are the plan's (default: all)."
+    )
     estimate: Annotated[EstimateFieldSpec | None, BeforeValidator(_estimate_field)] = Field(
         None,
         description=(

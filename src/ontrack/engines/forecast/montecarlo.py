@@ -87,6 +87,7 @@ class ForecastOptions:
     schedule_time_limit: float = 5.0  # for the deterministic schedule the forecast starts from
     workers: int | None = None  # processes (at most 2); None: 2 on a multi-core machine
     status: Status | None = None  # progress to plan around (None: what the plan says)
+    watch: tuple[str, ...] = ()  # more tasks to give a finish distribution (Forecast.watched)
     # A schedule already solved for this plan (and status) to start from, instead of solving.
     solved: SolvedPlan | None = field(default=None, compare=False)
     progress: Callable[[float], None] | None = field(default=None, compare=False)
@@ -187,7 +188,7 @@ class _Simulation:
         n = len(net.base)
         self.n = n
         self.iterations = options.iterations
-        self.items = _items(plan, solved, self.grid)
+        self.items = _items(plan, solved, self.grid, options.watch)
         self.risk_jobs: list[list[int]] = [[] for _ in range(n)]  # job -> risks that lengthen it
         for r, risk in enumerate(net.risks):
             if risk.impact is not None:
@@ -816,7 +817,8 @@ class _Simulation:
             mode="resources" if self.leveller else "network",
             start=grid.date_of(0),
             finish=program,
-            milestones=tuple(items),
+            milestones=tuple(i for i in items if i.kind != "task"),
+            watched=tuple(i for i in items if i.kind == "task"),
             tasks=tuple(sorted(tasks, key=lambda t: (-t.criticality, t.id))),
             drivers=tuple(drivers),
             risks=risks,
@@ -972,11 +974,18 @@ def _waits(
                 held_until[(r, ends[j])] = j
 
 
-def _items(plan: Plan, solved: SolvedPlan, grid: WorkGrid) -> list[_Item]:
+def _items(
+    plan: Plan, solved: SolvedPlan, grid: WorkGrid, watch: tuple[str, ...] = ()
+) -> list[_Item]:
     built = solved.built
     items: list[_Item] = []
+    watched = set(watch)
     for task in plan.tasks:
         if not (task.milestone or task.deadline):
+            if task.id in watched and not task.is_summary:
+                job = built.finish_job(task.id)
+                if job >= 0:
+                    items.append(_Item(task.id, task.title, "task", None, None, (job,)))
             continue
         job = built.finish_job(task.id)
         if job < 0:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-ItemKind = Literal["milestone", "deadline", "release", "program"]
+ItemKind = Literal["milestone", "deadline", "release", "program", "task"]
 DriverKind = Literal["task", "risk", "merge"]
 
 
@@ -186,9 +186,13 @@ class Forecast:
     cost: CostForecast | None
     convergence: Convergence
     seconds: float
+    # Tasks the caller asked to follow (ForecastOptions.watch) beyond milestones and deadlines:
+    # each with its own finish distribution, as a tracker write-back needs.
+    watched: tuple[ItemForecast, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        extra = {"watched": [w.to_json() for w in self.watched]} if self.watched else {}
+        return extra | {
             "iterations": self.iterations,
             "seed": self.seed,
             "distribution": self.distribution,
