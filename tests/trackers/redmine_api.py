@@ -119,7 +119,13 @@ class RedmineApi:
         return int(reply["relation"]["id"])
 
     def log_time(self, issue_id: int, hours: float, spent_on: str | None = None) -> int:
-        entry: dict[str, Any] = {"issue_id": issue_id, "hours": hours}
+        # Debian's default data marks no activity as the default one, so name one.
+        activities = self.get("/enumerations/time_entry_activities.json")["time_entry_activities"]
+        entry: dict[str, Any] = {
+            "issue_id": issue_id,
+            "hours": hours,
+            "activity_id": activities[0]["id"],
+        }
         if spent_on:
             entry["spent_on"] = spent_on
         reply = self.call("POST", "/time_entries.json", {"time_entry": entry})

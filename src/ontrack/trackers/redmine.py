@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import email.utils
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +35,7 @@ import httpx
 
 from ontrack.model.tracker import Source, TrackerItem, Transition
 from ontrack.trackers.base import Cursor, Page, TrackerError, WriteBack, classify, credentials
-from ontrack.trackers.http import Http, expect
+from ontrack.trackers.http import Http, Response, expect
 
 #: Seconds before the newest change seen where the next incremental sync starts reading.
 OVERLAP = 10
@@ -94,8 +95,11 @@ class _Window:
             return True
         return self.seen.get(str(issue["id"])) == updated
 
-    def advance(self, issues: Sequence[Mapping[str, Any]], offset: int, end: bool) -> _Window:
-        """The window after ``issues`` (read at ``offset`` of this window's request) are stored."""
+    def advance(
+        self, issues: Sequence[Mapping[str, Any]], offset: int, end: bool, read_at: str | None
+    ) -> _Window:
+        """The window after ``issues`` (read at ``offset`` of this window's request, in the
+        server's second ``read_at``) are stored."""
         top = max([self.top or "", *(_second(i) for i in issues)]) or None
         if end:
             since = self.since if top is None else _shift(top, -OVERLAP)
@@ -110,7 +114,12 @@ class _Window:
                     if _second(issue) != since:
                         break
                     hint += 1
-        seen = {**self.seen, **{str(i["id"]): _second(i) for i in issues}}
+        # An issue changed in the very second it was read may change again within that second,
+        # unseen by updated_on: it is not marked seen, so the next read hands it out again.
+        seen = {
+            **self.seen,
+            **{str(i["id"]): _second(i) for i in issues if read_at is None or _second(i) < read_at},
+        }
         if since is not None and top is not None:
             # Keep what the final cursor's overlap window will need, not only this second.
             keep = min(since, _shift(top, -OVERLAP))
@@ -220,14 +229,14 @@ class RedmineAdapter:
             return self._estimate
         wanted = name[3:].strip() if name.startswith("cf:") else None
         if wanted:
-            fields = self._project().get("issue_custom_fields") or []
-            for custom in fields:
-                if (
-                    wanted == str(custom.get("id"))
-                    or wanted.casefold() == str(custom.get("name", "")).casefold()
-                ):
-                    self._estimate = _Estimate(custom_field=int(custom["id"]))
-                    return self._estimate
+            for fields in self._custom_fields():
+                for custom in fields:
+                    if (
+                        wanted == str(custom.get("id"))
+                        or wanted.casefold() == str(custom.get("name", "")).casefold()
+                    ):
+                        self._estimate = _Estimate(custom_field=int(custom["id"]))
+                        return self._estimate
         raise TrackerError(
             "E606",
             f"source {self.source.name!r}: Redmine project {self.source.project!r} has no "
@@ -235,6 +244,26 @@ class RedmineAdapter:
             "use estimated_hours, or cf:NAME / cf:ID for an issue custom field enabled in "
             "the project",
         )
+
+    def _custom_fields(self) -> Iterator[list[dict[str, Any]]]:
+        """The issue custom fields the key can know of, cheapest source first: those enabled
+        for this project only; all of them (an admin key); those the project's issues carry
+        (a field "for all projects" is in neither the first list nor, for a non-admin, the
+        second)."""
+        yield list(self._project().get("issue_custom_fields") or [])
+        try:
+            data = self._http.get("custom_fields.json").data
+            yield [
+                f
+                for f in (data or {}).get("custom_fields", [])
+                if f.get("customized_type") == "issue"
+            ]
+        except TrackerError as error:
+            if error.code not in ("E602", "E604"):
+                raise
+        params = {"project_id": self.source.project, "status_id": "*", "limit": MAX_PAGE}
+        data = self._http.get("issues.json", params).data
+        yield [f for i in (data or {}).get("issues", []) for f in i.get("custom_fields") or []]
 
     def _check_query(self, query: str) -> None:
         queries: list[Any] = []
@@ -276,7 +305,7 @@ class RedmineAdapter:
         offset = max(0, window.offset - 1)
         anchored = offset > 0
         while True:
-            issues, total = self._list(window.since, offset)
+            issues, total, read_at = self._list(window.since, offset)
             if anchored and (not issues or not window.stored(issues[0])):
                 # An issue before our place changed (and moved to the end): read from the top.
                 offset, anchored = 0, False
@@ -284,12 +313,12 @@ class RedmineAdapter:
             fresh = [i for i in issues if not window.stored(i)]
             end = len(issues) < self.page_size or offset + len(issues) >= total
             if fresh or end:
-                return fresh, window.advance(issues, offset, end), end
+                return fresh, window.advance(issues, offset, end, read_at), end
             # All of it was stored already (the overlap window): walk on, one issue back.
             offset += len(issues) - 1
             anchored = True
 
-    def _list(self, since: str | None, offset: int) -> tuple[list[dict[str, Any]], int]:
+    def _list(self, since: str | None, offset: int) -> tuple[list[dict[str, Any]], int, str | None]:
         params: dict[str, Any] = {
             "project_id": self.source.project,
             "status_id": "*",
@@ -300,9 +329,10 @@ class RedmineAdapter:
         }
         if since is not None:
             params["updated_on"] = f">={since}"
-        data = expect(self._http.get("issues.json", params).data, dict, "an issue list", self._what)
+        reply = self._http.get("issues.json", params)
+        data = expect(reply.data, dict, "an issue list", self._what)
         issues = expect(data.get("issues"), list, "an issue list", self._what)
-        return [dict(i) for i in issues], int(data.get("total_count", len(issues)))
+        return [dict(i) for i in issues], int(data.get("total_count", len(issues))), _date(reply)
 
     @property
     def _what(self) -> str:
@@ -518,6 +548,18 @@ def _moment(value: Any) -> dt.datetime:
 def _second(issue: Mapping[str, Any]) -> str:
     """An issue's updated_on as "YYYY-MM-DDTHH:MM:SSZ" (UTC), which sorts as text."""
     return _moment(issue["updated_on"]).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _date(reply: Response) -> str | None:
+    """The server's clock at the answer (its Date header), as an updated_on second."""
+    value = reply.headers.get("date")
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return _shift(moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), 0)
 
 
 def _shift(second: str, seconds: int) -> str:
