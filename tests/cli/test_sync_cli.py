@@ -352,3 +352,34 @@ def test_write_back_the_forecast_once(gh: GitHubFake, tmp_path: Path) -> None:
     assert len(gh.comment_bodies(keys["ui"])) == 1
     refused = sync(str(plan), "--db", db, "--write-back", "due", code=1)["output"]
     assert "E611" in refused  # GitHub issues have no due date: say so, write nothing
+
+
+def test_link_turns_a_query_into_tasks(gh: GitHubFake, tmp_path: Path) -> None:
+    api = gh.add_issue("API", milestone="2.0", at=at(0))
+    ui = gh.add_issue('UI: "checkout" page', milestone="2.0", assignees=["bob"], at=at(1))
+    gh.block(ui, api, at=at(1))
+    docs = gh.add_issue("Docs", milestone="2.0", labels=["estimate: 2"], at=at(2))
+    gh.add_issue("Elsewhere", milestone="3.0", at=at(3))
+    plan = write_plan(
+        tmp_path / "plan.yaml",
+        gh,
+        f"  - {{id: api, title: API, estimate: 5d, tracker: gh#{api}}}\n",
+    )
+    out = tmp_path / "linked.yaml"
+    result = runner.invoke(
+        app, ["link", str(plan), "--source", "gh", "--milestone", "2.0", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Elsewhere" not in text and "id: api" not in text  # other milestone; already linked
+    assert f'tracker: "gh#{ui}"' in text and f'tracker: "gh#{docs}"' in text
+    assert "depends: [api]" in text  # the blocker is the plan's own task
+    assert "estimate: 2d" in text and "assignee: [bob]" in text
+    merged = tmp_path / "merged"
+    merged.mkdir()
+    (merged / "plan.yaml").write_text(plan.read_text(encoding="utf-8"), encoding="utf-8")
+    (merged / "linked.yaml").write_text(text, encoding="utf-8")
+    check = runner.invoke(app, ["check", str(merged)])
+    assert check.exit_code == 0, check.output  # the YAML is a valid part of the plan
+    nothing = runner.invoke(app, ["link", str(plan), "--source", "gh", "--milestone", "9.9"])
+    assert nothing.exit_code == 1 and "E605" in nothing.output

@@ -16,6 +16,7 @@ from ontrack.cli import (
     generate,
     history,
     interchange,
+    link,
     report,
     risks,
     schedule,
@@ -82,6 +83,7 @@ app.command("report")(report.report_command)
 app.command("status")(status.status_command)
 app.command("generate")(generate.generate)
 app.command("sync")(sync.sync_command)
+app.command("link")(link.link_command)
 
 
 def run() -> None:
