@@ -23,10 +23,11 @@ demo: setup  ## the main job: check, summarise, schedule and forecast the medium
 
 test: lint pytest  ## everything CI runs
 
-pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); report tests in Chromium; the shared data (../shared) required
+pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); report tests in Chromium; tracker sync against a real Redmine (installed if needed); the shared data (../shared) required
 	scripts/ensure-postgres
 	scripts/ensure-chromium
-	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 $(VENV)/bin/pytest
+	scripts/ensure-redmine install
+	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 ONTRACK_REQUIRE_REDMINE=1 $(VENV)/bin/pytest
 
 lint: setup  ## ruff, mypy, and the import contracts of pyproject.toml (the layers)
 	$(VENV)/bin/ruff check src tests bench
