@@ -129,7 +129,9 @@ def sync_command(
     Tokens come from the environment variables the sources name; they are never written
     anywhere.
 
-    Example: REDMINE_TOKEN=... ontrack sync examples/small --dry-run
+    See docs/trackers.md.
+
+    Example: REDMINE_TOKEN=... ontrack sync my-plan --dry-run
     """
     choices = parse_accept(accept)
     loaded = load_or_exit(plan, "nothing synced", imports=False)
