@@ -6,14 +6,16 @@ cursor never trusts one: it holds
 
 - ``since``: the second the next request filters on (the last stored issue's ``updated_on``),
 - ``seen``: ``{id: updated_on}`` of the issues already stored at or after ``since``, and
-- ``offset``: how many issues at the head of that request were already stored (a hint).
+- ``offset``: how many issues at the head of that request were already stored (a hint), and
+- ``anchor``: the last issue read, as (id, updated_on).
 
-The next request starts one issue before the hint and checks that this first issue is one
-already stored; when something before it moved (an issue changed, so it sorted later), it reads
-the window again from its top, skipping what ``seen`` says was stored unchanged. Nothing is lost
-and nothing stored is handed out twice. The final cursor starts the next sync ``OVERLAP``
-seconds before the newest change seen, so an issue saved in the same moment as the read is not
-missed; ``seen`` keeps the issues of that window from being handed out again.
+The next request starts one issue before the hint and looks for the anchor in its answer:
+what follows it is new. When the anchor is not there (it changed and sorted later, or the hint
+overshot), the window is read again from its top, skipping what ``seen`` says was stored
+unchanged. Nothing is lost; an issue is handed out twice only when it changed in the very
+second it was read (``updated_on`` has no finer grain). The final cursor starts the next sync
+``OVERLAP`` seconds before the newest change seen, so an issue saved in the same moment as the
+read is not missed; ``seen`` keeps the issues of that window from being handed out again.
 
 Journals (for state transitions) are read per issue, only for issues whose status is not their
 tracker's default one (an issue still in its first status has no transition to tell).
@@ -39,6 +41,9 @@ from ontrack.trackers.http import Http, Response, expect
 
 #: Seconds before the newest change seen where the next incremental sync starts reading.
 OVERLAP = 10
+#: Move the window's ``since`` forward once its request has read this many issues (a new
+#: ``since`` costs one request with a partial page; a far one makes ``seen`` longer).
+REBASE = 1000
 #: The first line of every comment ontrack writes, so a write-back can find its own last one.
 COMMENT_MARKER = "[ontrack]"
 #: Redmine never returns more than 100 issues a request.
@@ -66,6 +71,7 @@ class _Window:
     seen: dict[str, str] = field(default_factory=dict)
     offset: int = 0
     top: str | None = None  # the newest updated_on of the sync so far
+    anchor: tuple[str, str] | None = None  # (id, updated_on) of the last issue read
 
     @classmethod
     def of(cls, cursor: Cursor | None) -> _Window:
@@ -73,11 +79,13 @@ class _Window:
             return cls()
         since = cursor.get("since")
         top = cursor.get("top")
+        anchor = cursor.get("anchor")
         return cls(
             since=None if since is None else str(since),
             seen={str(k): str(v) for k, v in dict(cursor.get("seen") or {}).items()},
             offset=int(cursor.get("offset") or 0),
             top=None if top is None else str(top),
+            anchor=None if not anchor else (str(anchor[0]), str(anchor[1])),
         )
 
     def cursor(self) -> dict[str, Any]:
@@ -86,6 +94,7 @@ class _Window:
             "seen": dict(self.seen),
             "offset": self.offset,
             "top": self.top,
+            "anchor": None if self.anchor is None else list(self.anchor),
         }
 
     def stored(self, issue: Mapping[str, Any]) -> bool:
@@ -106,12 +115,18 @@ class _Window:
             hint = 0
         else:
             since = _second(issues[-1])
-            if since == self.since and all(_second(i) == since for i in issues):
-                hint = offset + len(issues)  # the same request: all of it up to here is stored
+            if offset + len(issues) < REBASE or since == self.since:
+                # The same request goes on: its offset is exact (the anchor still checks it).
+                since = self.since
+                hint = offset + len(issues)
             else:
+                # Redmine filters ">=S" as "> S-1 s", so a store keeping fractions of seconds
+                # (SQLite, PostgreSQL) also lists the second before: count it in the hint. A
+                # wrong hint costs a request, never an issue: the anchor is looked for.
+                floor = _shift(since, -1)
                 hint = 0
                 for issue in reversed(issues):
-                    if _second(issue) != since:
+                    if _second(issue) < floor:
                         break
                     hint += 1
         # An issue changed in the very second it was read may change again within that second,
@@ -124,7 +139,8 @@ class _Window:
             # Keep what the final cursor's overlap window will need, not only this second.
             keep = min(since, _shift(top, -OVERLAP))
             seen = {k: v for k, v in seen.items() if v >= keep}
-        return _Window(since=since, seen=seen, offset=hint, top=top)
+        last = (str(issues[-1]["id"]), _second(issues[-1])) if issues else self.anchor
+        return _Window(since=since, seen=seen, offset=hint, top=top, anchor=last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,20 +319,25 @@ class RedmineAdapter:
     def _batch(self, window: _Window) -> tuple[list[dict[str, Any]], _Window, bool]:
         """The next issues not yet stored, and the window after them (see the docstring)."""
         offset = max(0, window.offset - 1)
-        anchored = offset > 0
+        anchor = window.anchor if offset > 0 else None
         while True:
             issues, total, read_at = self._list(window.since, offset)
-            if anchored and (not issues or not window.stored(issues[0])):
-                # An issue before our place changed (and moved to the end): read from the top.
-                offset, anchored = 0, False
-                continue
-            fresh = [i for i in issues if not window.stored(i)]
+            rest = issues
+            if anchor is not None:
+                at = next((j for j, i in enumerate(issues) if _mark(i) == anchor), None)
+                if at is None:
+                    # The last issue read moved (it changed) or the hint overshot: read the
+                    # window from its top, skipping what was stored.
+                    offset, anchor = 0, None
+                    continue
+                rest = issues[at + 1 :]  # all before the anchor was stored
+            fresh = [i for i in rest if not window.stored(i)]
             end = len(issues) < self.page_size or offset + len(issues) >= total
             if fresh or end:
                 return fresh, window.advance(issues, offset, end, read_at), end
             # All of it was stored already (the overlap window): walk on, one issue back.
             offset += len(issues) - 1
-            anchored = True
+            anchor = _mark(issues[-1])
 
     def _list(self, since: str | None, offset: int) -> tuple[list[dict[str, Any]], int, str | None]:
         params: dict[str, Any] = {
@@ -548,6 +569,10 @@ def _moment(value: Any) -> dt.datetime:
 def _second(issue: Mapping[str, Any]) -> str:
     """An issue's updated_on as "YYYY-MM-DDTHH:MM:SSZ" (UTC), which sorts as text."""
     return _moment(issue["updated_on"]).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _mark(issue: Mapping[str, Any]) -> tuple[str, str]:
+    return str(issue["id"]), _second(issue)
 
 
 def _date(reply: Response) -> str | None:
