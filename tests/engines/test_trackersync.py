@@ -625,14 +625,6 @@ def test_accept_depends_tracker_asks_for_an_edit() -> None:
     assert out.edits == (Edit("c", "depends", "a, b", ("a", "b")),)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "accept depends=tracker rewrites the task's dependencies to the tracker's linked ones "
-        "only, dropping a dependency on a task linked to no item (which the comparison itself "
-        "ignores)"
-    ),
-)
 def test_accept_depends_tracker_keeps_dependencies_on_untracked_tasks() -> None:
     plan = load(
         """\
@@ -753,14 +745,6 @@ def test_recorded_facts_agree_with_the_tracker_at_the_next_sync() -> None:
     assert again.drift == () and again.facts == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an item moved back to a not-started state records a fact with the actual start of its "
-        "old history: the fact says in-progress while the tracker (and the Change) say planned, "
-        "and the next sync blames the plan (W622, changed=plan)"
-    ),
-)
 def test_an_item_moved_back_to_new_records_a_planned_fact() -> None:
     plan = load(PLAN_TASKS)
     progress = {"a": TaskProgress(D(2026, 3, 3))}

@@ -160,14 +160,6 @@ def test_flow_scalar_depends_becomes_a_list(tmp_path: Path) -> None:
     assert [d.task for d in reload(path).task_by_id["c"].depends] == ["a", "b"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "two edits on one line: the first changes the line's length, and the second is applied "
-        "at its column as loaded, so it lands on the wrong characters (here 'assignee:bob', an "
-        "unknown key E100)"
-    ),
-)
 def test_two_edits_on_one_flow_line(tmp_path: Path) -> None:
     text = HEAD + "  - {id: a, title: A, estimate: 8d, tracker: rm#1, assignee: alice}\n"
     path, plan = write(tmp_path, text)
@@ -223,14 +215,6 @@ def test_block_one_line_lists(tmp_path: Path) -> None:
     assert loaded.task_by_id["b"].assignees == ("carol",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a plain block-style scalar that ends its line (no comment after it): _scalar_end runs "
-        "to the end of the line including its newline, so the edit joins the next line on "
-        "('estimate: 3d    depends:')"
-    ),
-)
 def test_block_plain_scalar_at_the_end_of_its_line(tmp_path: Path) -> None:
     path, plan = write(tmp_path, BLOCK)
     done, refused = apply_edits(
@@ -392,13 +376,6 @@ def test_a_failed_write_leaves_the_file_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.yaml"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "apply_edits reads the file with universal newlines and writes it back with '\\n': "
-        "every CRLF line ending of the file is rewritten, not only the value"
-    ),
-)
 def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
     text = FLOW.replace("\n", "\r\n")
     path = tmp_path / "plan.yaml"

@@ -247,21 +247,7 @@ def test_item_dates_by_created_then_key(store: Store) -> None:
     assert item_dates(store, P, "other") == []
 
 
-def test_item_dates_keep_the_instant_of_other_offsets(
-    store: Store, db_url: str, request: pytest.FixtureRequest
-) -> None:
-    if db_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "SQLite drops the offset of a non-UTC created/closed time "
-                    "(DateTime(timezone=True) is stored as its wall-clock time) and item_dates "
-                    "reads it back as UTC: 23:30-05:00 comes back as 23:30 UTC, a day early; "
-                    "PostgreSQL gives the right instant"
-                ),
-            )
-        )
+def test_item_dates_keep_the_instant_of_other_offsets(store: Store) -> None:
     east = dt.timezone(dt.timedelta(hours=-5))
     created = dt.datetime(2026, 3, 1, 23, 30, tzinfo=east)  # 2026-03-02 04:30 UTC
     begin_sync(store, P, "rm")

@@ -32,7 +32,7 @@ def check_trackers(plan: Plan) -> Iterator[Diagnostic]:
             continue
         where = task.locs.get("tracker", task.loc)
         if link.source not in names:
-            close = difflib.get_close_matches(link.source, list(names), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(link.source, list(names), n=1, cutoff=0.5)
             yield error(
                 "E208",
                 where,

@@ -263,6 +263,8 @@ def reconcile(
                 )
             if side == "tracker":
                 start, finish = tracker_dates(item)
+                if theirs[0] == "planned":  # moved back to a not-started state: no dates
+                    start = finish = None
                 _, percent = theirs
                 facts.append(
                     ProgressFact(
@@ -331,7 +333,10 @@ def reconcile(
                 message,
             )
             if side == "tracker":
-                edits.append(Edit(task.id, "depends", ", ".join(wanted), tuple(wanted)))
+                # Dependencies on tasks no tracker item stands for are the plan's own: kept.
+                own = [d.task for d in task.depends if d.task not in key_of_task]
+                keep = tuple(dict.fromkeys([*own, *wanted]))
+                edits.append(Edit(task.id, "depends", ", ".join(keep), keep))
         else:
             snapshot["depends"] = {"plan": plan_keys, "tracker": their_keys}
 

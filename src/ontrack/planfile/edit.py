@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
+from ontrack.diagnostics import SourceLoc
 from ontrack.fileio import write_text_atomic
 from ontrack.model import Plan
 
@@ -43,8 +43,9 @@ class _Span:
     end: int
 
 
-def _scalar_end(text: str, start: int, flow: bool) -> int | None:
+def _scalar_end(line: str, start: int, flow: bool) -> int | None:
     """End (exclusive) of the scalar starting at ``start`` on one line, or None."""
+    text = line.rstrip("\r\n")  # the line's ending is never part of the value
     if start >= len(text):
         return None
     quote = text[start]
@@ -83,21 +84,29 @@ def apply_edits(plan: Plan, edits: Sequence[ValueEdit]) -> tuple[list[str], list
     done: list[str] = []
     refused: list[str] = []
     texts: dict[str, list[str]] = {}
+    wanted: list[tuple[SourceLoc, ValueEdit, str]] = []
     for edit in edits:
         task = plan.task_by_id.get(edit.task)
         key = _KEYS.get(edit.field)
         new = _render(edit.field, edit.value, edit.values)
         where = None if task is None or key is None else task.locs.get(key)
-        by_hand = f"set `{edit.field}: {new}` on task '{edit.task}' by hand"
         if task is None or key is None or where is None or where.line <= 0:
+            by_hand = f"set `{edit.field}: {new}` on task '{edit.task}' by hand"
             refused.append(f"'{edit.task}' has no {edit.field} written in the plan: {by_hand}")
             continue
+        wanted.append((where, edit, new))
+    # Right to left along each line, so an edit never moves the columns of those still to come.
+    wanted.sort(key=lambda w: (w[0].file, w[0].line, -w[0].col))
+    for where, edit, new in wanted:
+        by_hand = f"set `{edit.field}: {new}` on task '{edit.task}' by hand"
         path = where.file
         if path not in texts:
             try:
-                texts[path] = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
-            except OSError as exc:
-                refused.append(f"{path}: cannot read ({exc.strerror}): {by_hand}")
+                # newline="": the file's own line endings (CRLF too) are kept as they are.
+                with open(path, encoding="utf-8", newline="") as handle:
+                    texts[path] = handle.read().splitlines(keepends=True)
+            except (OSError, UnicodeDecodeError) as exc:
+                refused.append(f"{path}: cannot read ({exc}): {by_hand}")
                 continue
         lines = texts[path]
         index = where.line - 1

@@ -232,9 +232,17 @@ def _http_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+_TOKEN_LIKE = re.compile(
+    r"^(gh[pousr]_|github_pat_|glpat|gldt|xox[abp]|ATATT|sk_)|[a-z].*[0-9].*[A-Z]|[A-Z].*[0-9].*[a-z]"
+    r"|^[A-Za-z0-9_]{33,}$"
+)
+
+
 def _env_name(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", text):
+    # A variable's name, not a token: tokens mix cases and digits, are long, or carry a
+    # provider's prefix (GitHub ghp_, GitLab glpat-, Atlassian ATATT, ...).
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", text) or _TOKEN_LIKE.search(text):
         # The value is not echoed: someone may have pasted the token itself here.
         raise v.ValueProblem(
             "E118",
@@ -632,9 +640,7 @@ class SourceSpec(Spec):
     )
     people: dict[str, Id] = Field(
         {},
-        description=(
-            "Tracker account → person id, where they differ (Jira account ids, logins)."
-        ),
+        description=("Tracker account → person id, where they differ (Jira account ids, logins)."),
     )
     started: Names = Field(
         [],

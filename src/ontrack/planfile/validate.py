@@ -147,20 +147,20 @@ def validate_list(
             cls, raw, raws.item_locs[index], label_of(kind, raw, index), diagnostics
         )
         if spec is None:
-            _remember_invalid(raw, invalid_ids)
+            _remember_invalid(raw, invalid_ids, "name" if section == "sources" else "id")
         else:
             items.append(Item(spec, raw))
     return items
 
 
-def _raw_id(raw: Any) -> str | None:
-    ident = raw.get("id") if isinstance(raw, dict) else None
+def _raw_id(raw: Any, key: str = "id") -> str | None:
+    ident = raw.get(key) if isinstance(raw, dict) else None
     return str(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else None
 
 
-def _remember_invalid(raw: Any, invalid_ids: set[str]) -> None:
+def _remember_invalid(raw: Any, invalid_ids: set[str], key: str = "id") -> None:
     # References to an item that failed validation are not reported again as unknown.
-    ident = _raw_id(raw)
+    ident = _raw_id(raw, key)
     if ident is not None:
         invalid_ids.add(ident)
 

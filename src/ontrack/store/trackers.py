@@ -159,9 +159,12 @@ def save_page(
                 row = TrackerItemRow(program_id=owner.id, source=source, key=item.key)
                 session.add(row)
                 existing[item.key] = row
-            row.created = item.created
-            row.closed = item.closed_at if item.closed else None
-            row.updated = item.updated
+            # In UTC: SQLite keeps no offset, and the history's days are UTC days.
+            row.created = item.created.astimezone(dt.UTC)
+            row.closed = (
+                item.closed_at.astimezone(dt.UTC) if item.closed and item.closed_at else None
+            )
+            row.updated = item.updated.astimezone(dt.UTC)
             row.fetched_at = now
             row.data = item.to_json()
         state = session.scalars(
