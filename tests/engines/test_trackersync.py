@@ -758,3 +758,21 @@ def test_an_item_moved_back_to_new_records_a_planned_fact() -> None:
     assert out.changes == (Change("a", "rm#1", "in-progress", "planned"),)
     again = run(plan, items, out.agreed, progress_after(plan, out))
     assert again.drift == ()
+
+
+def test_a_reopened_item_at_100_percent_is_in_progress_not_done() -> None:
+    from ontrack.engines.trackersync import _tracker_progress
+
+    moment = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    item = TrackerItem(
+        key="7",
+        title="Reopened",
+        url="u",
+        state="In Progress",
+        closed=False,
+        created=moment,
+        updated=moment,
+        percent_done=Decimal(100),
+        started=True,
+    )
+    assert _tracker_progress(item) == ("in-progress", 99)

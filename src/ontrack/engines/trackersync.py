@@ -100,7 +100,9 @@ def _tracker_progress(item: TrackerItem) -> tuple[str, int | None]:
     if item.done:
         return "done", 100
     if item.started:
-        percent = None if item.percent_done is None else int(item.percent_done)
+        # An open item is not done whatever its share says (a reopened Redmine issue keeps
+        # 100 %): at most 99 %, or the fact would read back as done.
+        percent = None if item.percent_done is None else min(int(item.percent_done), 99)
         return "in-progress", percent
     return "planned", None
 

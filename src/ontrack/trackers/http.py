@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class Http:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.requests = 0
+        self._count = threading.Lock()  # adapters may send a page's detail reads in parallel
         self.waited = 0.0
         self._client = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
@@ -107,7 +109,8 @@ class Http:
         attempt = 0
         while True:
             attempt += 1
-            self.requests += 1
+            with self._count:
+                self.requests += 1
             try:
                 reply = self._client.request(
                     method,
