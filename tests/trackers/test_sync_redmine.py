@@ -123,6 +123,7 @@ def test_a_redmine_sync_killed_mid_way_resumes(redmine: Redmine, env: None, tmp_
     project = f"kill-{uuid.uuid4().hex[:8]}"
     api.create_project(project, "Bulk")
     ids = api.bulk_issues(project, 400)
+    time.sleep(1.1)  # past the second they were created in (see above): counts are exact
     plan = tmp_path / "plan.yaml"
     plan.write_text(
         f"""program: {{name: Bulk, start: 2026-11-02}}
