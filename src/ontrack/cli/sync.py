@@ -22,6 +22,7 @@ from ontrack.cli.assessing import DB_OPTION, ITERATIONS_OPTION, SEED_OPTION
 from ontrack.cli.common import load_or_exit, open_workspace
 from ontrack.cli.output import Format, add_column, print_diagnostics, print_json, stderr, stdout
 from ontrack.diagnostics import SourceLoc, error
+from ontrack.engines import trackersync
 from ontrack.model import Plan
 from ontrack.planfile import plan_sources
 from ontrack.planfile.edit import apply_edits
@@ -33,7 +34,7 @@ class WriteBackChoice(StrEnum):
     COMMENT = "comment"
 
 
-FIELDS = ("progress", "estimate", "depends", "assignee", "scope", "all")
+FIELDS = (*trackersync.FIELDS, "all")
 SIDES = ("tracker", "plan")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -29,6 +29,7 @@ from ontrack.model.progress import ProgressFact
 from ontrack.model.quantities import Duration
 from ontrack.model.tracker import Drift, Source, TrackerItem, estimate_minutes
 
+#: The fields compared, each resolvable with ``--accept FIELD=tracker|plan``.
 FIELDS = ("progress", "estimate", "depends", "assignee", "scope")
 Side = str  # "tracker" | "plan"
 
@@ -65,7 +66,6 @@ class Outcome:
     agreed: Mapping[str, Mapping[str, Any] | None]
     linked: int
     status_date: dt.date
-    notes: tuple[str, ...] = field(default=())
 
 
 def _day(moment: dt.datetime) -> dt.date:
