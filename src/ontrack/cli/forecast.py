@@ -178,13 +178,9 @@ def forecast_command(
     result = assessed.forecast
     problems = list(assessed.diagnostics)
     if fmt is Format.JSON:
-        print_json(
-            result.to_json()
-            | {
-                "as_of": assessed.as_of.to_json(),
-                "diagnostics": [d.to_json() for d in problems],
-            }
-        )
+        from ontrack.app.views import forecast_json  # noqa: PLC0415
+
+        print_json(forecast_json(assessed))
         return
     stdout.print(f"[dim]{escape(assessed.as_of.statement)}[/dim]")
     # With progress, the simulation plans only the work left after the status date.

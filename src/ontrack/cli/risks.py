@@ -166,17 +166,9 @@ def risks_command(
     floor = _RANK[min_severity.value]
     shown = [f for f in result.findings if f.severity.rank >= floor]
     if fmt is Format.JSON:
-        data = result.to_json()
-        data["findings"] = [f.to_json() for f in shown]
-        print_json(
-            {"program": loaded.program.name}
-            | data
-            | {
-                "as_of_rule": assessed.as_of.to_json(),
-                "forecast": {"iterations": simulated.iterations, "seed": simulated.seed},
-                "diagnostics": [d.to_json() for d in problems],
-            }
-        )
+        from ontrack.app.views import risks_json  # noqa: PLC0415
+
+        print_json(risks_json(assessed, min_severity.value))
         return
     _print(loaded.program.name, result, shown, simulated.iterations, assessed.as_of.statement)
     if problems:

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -26,9 +25,6 @@ from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import print_diagnostics, stderr, write_stdout
 from ontrack.diagnostics import SourceLoc, error
 
-if TYPE_CHECKING:
-    from ontrack.app.tracking import Tracked
-    from ontrack.reports.status import PlanChanges
 WINDOW_DAYS = 7  # the default --since: a week before the status date
 
 
@@ -138,7 +134,9 @@ def status_command(
         # The two revisions the window compares (loaded only now that the window is known).
         windowed = read_store(loaded, replace(request, window=(window, data.status_date)), day)
         if windowed is not None:
-            changes = _changes(windowed, window, data.status_date)
+            from ontrack.app.views import plan_changes_in  # noqa: PLC0415
+
+            changes = plan_changes_in(windowed, window, data.status_date)
     report = build_status(
         data,
         loaded,
@@ -166,25 +164,4 @@ def status_command(
     stderr.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {report.colour.upper()}, "
         f"{escape(report.reason)}"
-    )
-
-
-def _changes(tracked: Tracked, since: dt.date, status_date: dt.date) -> PlanChanges:
-    """The revisions recorded after ``since`` (up to the status date's end), and the diff from
-    the last one before them to the latest of them."""
-    from ontrack.engines.diff import diff_plans  # noqa: PLC0415
-    from ontrack.reports.status import PlanChanges, RevisionNote  # noqa: PLC0415
-
-    inside = [r for r in tracked.revisions if since < r.created_at.date() <= status_date]
-    before = [r for r in tracked.revisions if r.created_at.date() <= since]
-    previous = before[-1].number if before else None
-    diff = None
-    if inside and previous is not None:
-        older, newer = tracked.plans.get(previous), tracked.plans.get(inside[-1].number)
-        if older is not None and newer is not None:
-            diff = diff_plans(older, newer)
-    return PlanChanges(
-        tuple(RevisionNote(r.number, r.created_at, r.author, r.message) for r in inside),
-        previous,
-        diff,
     )

@@ -168,6 +168,8 @@ class Builder:
         locs = _locs(
             raw,
             (
+                "id",
+                "title",
                 "estimate",
                 "duration",
                 "depends",
@@ -237,7 +239,10 @@ class Builder:
 
     def risk(self, item: Item[s.RiskSpec]) -> Risk:
         spec, raw = item.spec, item.raw
-        locs = _locs(raw, ("affects", "owner", "impact", "review_date", "probability"))
+        locs = _locs(
+            raw,
+            ("id", "title", "affects", "owner", "impact", "review_date", "probability", "status"),
+        )
         return Risk(
             spec.id,
             spec.title,

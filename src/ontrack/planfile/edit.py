@@ -126,3 +126,104 @@ def apply_edits(plan: Plan, edits: Sequence[ValueEdit]) -> tuple[list[str], list
         if any(d.startswith(path + ":") for d in done):
             write_text_atomic(path, "".join(lines))
     return done, refused
+
+
+# -- edits of stored texts (the web app edits a revision's files, not the user's disk) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEdit:
+    """One field of one task or risk set to ``text``: YAML already rendered as one safe scalar
+    or flow list (the caller renders it; nothing here quotes)."""
+
+    kind: str  # "task" or "risk"
+    id: str
+    field: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdits:
+    """The files after the edits, what was done, and what could not be done exactly."""
+
+    files: tuple[tuple[str, str], ...]
+    done: tuple[str, ...]
+    refused: tuple[str, ...]
+
+
+def edit_texts(
+    plan: Plan, files: Sequence[tuple[str, str]], edits: Sequence[FieldEdit]
+) -> TextEdits:
+    """Set each field where it is written; a field not written yet is added as a new line
+    under the record's ``id`` (block mappings only). Comments, order and line endings stay."""
+    lines = {name: text.splitlines(keepends=True) for name, text in files}
+    done: list[str] = []
+    refused: list[str] = []
+    # (file, line, col, kind): replacements right to left; insertions after every replacement
+    # on their line, bottom to top, so no edit moves a position still to be used.
+    replacements: list[tuple[SourceLoc, FieldEdit]] = []
+    insertions: list[tuple[SourceLoc, int, FieldEdit]] = []
+    for edit in edits:
+        record = (
+            plan.task_by_id.get(edit.id)
+            if edit.kind == "task"
+            else next((r for r in plan.risks if r.id == edit.id), None)
+        )
+        if record is None:
+            refused.append(f"no {edit.kind} '{edit.id}' in this revision")
+            continue
+        where = record.locs.get(edit.field)
+        if where is not None and where.line > 0:
+            replacements.append((where, edit))
+            continue
+        anchor = record.locs.get("id")
+        if anchor is None or anchor.line <= 0 or record.loc.file != anchor.file:
+            refused.append(f"{edit.kind} '{edit.id}': cannot place `{edit.field}` exactly")
+            continue
+        insertions.append((anchor, record.loc.col - 1, edit))
+    for where, edit in sorted(replacements, key=lambda r: (r[0].file, r[0].line, -r[0].col)):
+        rows = lines.get(where.file)
+        if rows is None or where.line > len(rows):
+            refused.append(f"{edit.kind} '{edit.id}': {where.file} is not in this revision")
+            continue
+        line = rows[where.line - 1]
+        start = where.col - 1
+        end = _scalar_end(line, start, "{" in line[:start])
+        if end is None:
+            refused.append(
+                f"{where}: the {edit.field} of {edit.kind} '{edit.id}' is not written on one "
+                "line; edit the plan file by hand"
+            )
+            continue
+        rows[where.line - 1] = line[:start] + edit.text + line[end:]
+        done.append(f"{edit.kind} '{edit.id}' {edit.field}: {line[start:end]} -> {edit.text}")
+    for anchor, indent, edit in sorted(insertions, key=lambda r: (r[0].file, -r[0].line)):
+        rows = lines[anchor.file]
+        line = rows[anchor.line - 1]
+        if "{" in line[: anchor.col - 1] or _scalar_end(line, anchor.col - 1, False) is None:
+            refused.append(f"{anchor}: {edit.kind} '{edit.id}' is not a block mapping")
+            continue
+        ending = "\r\n" if line.endswith("\r\n") else "\n"
+        if not line.endswith(("\n", "\r")):
+            rows[anchor.line - 1] = line + ending
+        rows.insert(anchor.line, " " * indent + f"{edit.field}: {edit.text}{ending}")
+        done.append(f"{edit.kind} '{edit.id}' {edit.field}: (not set) -> {edit.text}")
+    return TextEdits(
+        tuple((name, "".join(lines[name])) for name, _ in files), tuple(done), tuple(refused)
+    )
+
+
+def written_text(files: Sequence[tuple[str, str]], where: SourceLoc | None) -> str | None:
+    """A one-line value exactly as it is written at ``where`` (None when it is not)."""
+    if where is None or where.line <= 0:
+        return None
+    text = dict(files).get(where.file)
+    if text is None:
+        return None
+    rows = text.splitlines()
+    if where.line > len(rows):
+        return None
+    line = rows[where.line - 1]
+    start = where.col - 1
+    end = _scalar_end(line, start, "{" in line[:start])
+    return None if end is None else line[start:end]

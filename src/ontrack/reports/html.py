@@ -110,8 +110,9 @@ def _render(template: str, **context: object) -> Markup:
 # -- the page -----------------------------------------------------------------------------------
 
 
-def render_report(data: ReportData) -> str:
-    """The whole page as one string."""
+def report_sections(data: ReportData) -> list[tuple[str, str, Markup]]:
+    """The report's sections that have something to show, as (anchor, title, markup): the
+    page below, and the web app's dashboard, are made of them."""
     sections: list[tuple[str, str, Callable[[ReportData], Markup | None]]] = [
         ("milestones", "Milestones", _milestones_section),
         ("schedule", "Schedule", _gantt_section),
@@ -121,14 +122,23 @@ def render_report(data: ReportData) -> str:
         ("risks", "Risks", _risk_sections),
     ]
     rendered = [(anchor, title, build(data)) for anchor, title, build in sections]
-    shown = [(anchor, title, body) for anchor, title, body in rendered if body]
+    return [(anchor, title, body) for anchor, title, body in rendered if body]
+
+
+def report_header(data: ReportData) -> Markup:
+    """The report's headline: RAG, reasons, the final date and its odds, SPI/CPI, budget."""
+    return _header(data)
+
+
+def render_report(data: ReportData) -> str:
+    """The whole page as one string."""
     return (
         _env()
         .get_template("report.html.j2")
         .render(
             data=data,
             header=_header(data),
-            sections=shown,
+            sections=report_sections(data),
             version=__version__,
             rules=data.options.rag,
         )

@@ -1,0 +1,264 @@
+"""The web app factory: ``create_app(settings)`` builds the same FastAPI application for tests
+and for ``ontrack serve``. It holds one open store for its lifetime; every request reaches it
+only through the application layer (``ontrack.app``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+
+from ontrack.web.auth import COOKIE, ROUTE_NEEDS, Actor, ModeCache, identify, identify_with
+
+if TYPE_CHECKING:
+    from ontrack.app.accounts import Accounts
+    from ontrack.app.assessment import AssessOptions
+    from ontrack.app.programs import Programs
+    from ontrack.app.workspace import Workspace
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the app is served. ``db`` as every command takes it (None: $ONTRACK_DB, else beside
+    ``plan``)."""
+
+    db: str | None = None
+    plan: Path | None = None
+    host: str = "127.0.0.1"
+    options: AssessOptions | None = None
+    secure_cookies: bool | None = None  # None: Secure unless plain HTTP on a non-loopback host
+    session_hours: float = 12.0
+    workers: int = 2
+    today: Callable[[], dt.date] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in _LOOPBACK
+
+
+@dataclass(slots=True)
+class State:
+    """What the routes share: the open store and the services on it."""
+
+    settings: Settings
+    workspace: Workspace
+    programs: Programs
+    accounts: Accounts
+    mode: ModeCache
+
+
+def state(request: Request) -> State:
+    found: State = request.app.state.ontrack
+    return found
+
+
+def actor_of(request: Request) -> Actor:
+    found: Actor = request.state.actor
+    return found
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application. Opens the store now (raising StoreError when it cannot), so a bad
+    ``--db`` fails before the server listens."""
+    from ontrack.app.programs import Programs  # noqa: PLC0415
+    from ontrack.app.workspace import Workspace  # noqa: PLC0415
+
+    settings = settings or Settings()
+    workspace = Workspace.open(settings.db, settings.plan, create=True)
+    accounts = workspace.accounts()
+    shared = State(
+        settings,
+        workspace,
+        Programs(workspace, settings.options, workers=settings.workers, today=settings.today),
+        accounts,
+        ModeCache(accounts, settings.loopback),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        shared.programs.close()
+        workspace.close()
+
+    app = FastAPI(
+        title="ontrack",
+        summary="The program assessment, its plan revisions, baselines and progress.",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI loads scripts from elsewhere: not under our CSP
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ontrack = shared
+
+    from ontrack.web import api, pages  # noqa: PLC0415
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        single = shared.mode.single_user()
+        actor = identify(request, accounts, single)
+        fresh = None
+        if actor.via == "none" and _wants_session(request):
+            # Every browser gets a session before its first page is rendered, so the page's
+            # forms carry a CSRF token (a login form too: no login CSRF).
+            fresh, _ = accounts.create_session(None, ttl=dt.timedelta(hours=settings.session_hours))
+            actor = identify_with(request, accounts, single, fresh)
+        request.state.actor = actor
+        request.state.single_user = single
+        response = await call_next(request)
+        if fresh is not None:
+            set_session_cookie(request, response, fresh, settings)
+        return _secure(request, response, settings)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        if exc.status_code == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        from ontrack.web.render import page  # noqa: PLC0415
+
+        return HTMLResponse(
+            page("error.html.j2", request=request, status=exc.status_code, detail=exc.detail),
+            status_code=exc.status_code,
+        )
+
+    from ontrack.app.workspace import RevisionUnreadable, StoreError  # noqa: PLC0415
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        # Unknown program, revision or baseline: not found; a name in use: conflict; a value
+        # the store cannot hold: unprocessable; the database itself: unavailable.
+        status = _STORE_STATUS.get(exc.code, 503)
+        detail = {"code": exc.code, "message": str(exc), "hint": exc.hint}
+        return await http_error(request, HTTPException(status, detail))
+
+    @app.exception_handler(RevisionUnreadable)
+    async def unreadable(request: Request, exc: RevisionUnreadable) -> Response:
+        detail = {"message": str(exc), "diagnostics": [d.to_json() for d in exc.diagnostics]}
+        return await http_error(request, HTTPException(422, detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse({"detail": errors}, status_code=422)
+        return PlainTextResponse(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+            status_code=422,
+        )
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        return _static(name)
+
+    _check_routes(app)
+    return app
+
+
+_STORE_STATUS = {"E510": 404, "E512": 404, "E513": 404, "E514": 422, "E515": 404, "E516": 422}
+_STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+_REPORT_FILES = {"report.css", "report.js"}
+
+
+def _static(name: str) -> Response:
+    """Vendored and own assets, and the report's stylesheet and script (one copy of each)."""
+    suffix = Path(name).suffix
+    if suffix not in _STATIC_TYPES or "/" in name or name.startswith("."):
+        raise HTTPException(404, "no such file")
+    package = "ontrack.reports" if name in _REPORT_FILES else "ontrack.web"
+    folder = "templates" if name in _REPORT_FILES else "static"
+    try:
+        data = resources.files(package).joinpath(folder, name).read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise HTTPException(404, "no such file") from None
+    return Response(
+        data,
+        media_type=_STATIC_TYPES[suffix],
+        headers={"cache-control": "public, max-age=3600"},
+    )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _wants_session(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and not _is_api(request)
+        and not request.url.path.startswith("/static/")
+    )
+
+
+def secure_cookie(request: Request, settings: Settings) -> bool:
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    # Browsers keep Secure cookies on plain HTTP only for loopback hosts.
+    return request.url.scheme == "https" or (request.url.hostname or "") in _LOOPBACK
+
+
+def set_session_cookie(
+    request: Request, response: Response, secret: str, settings: Settings
+) -> None:
+    response.set_cookie(
+        COOKIE,
+        secret,
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        secure=secure_cookie(request, settings),
+        samesite="strict",
+        path="/",
+    )
+
+
+def _secure(request: Request, response: Response, settings: Settings) -> Response:
+    headers = response.headers
+    headers["content-security-policy"] = CSP
+    headers["x-content-type-options"] = "nosniff"
+    headers["x-frame-options"] = "DENY"
+    headers["referrer-policy"] = "no-referrer"
+    headers["cross-origin-opener-policy"] = "same-origin"
+    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.url.scheme == "https":
+        headers["strict-transport-security"] = "max-age=31536000"
+    if not request.url.path.startswith("/static/"):
+        headers.setdefault("cache-control", "no-store")
+    return response
+
+
+def _check_routes(app: FastAPI) -> None:
+    """Every route says what it needs (``ontrack.web.auth.needs``): a route added without it
+    would otherwise be open to anyone."""
+    from fastapi.routing import APIRoute  # noqa: PLC0415
+
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path != "/static/{name}":
+            for method in route.methods or ():
+                if (method, route.path) not in ROUTE_NEEDS:
+                    raise RuntimeError(f"route {method} {route.path} declares no need")
