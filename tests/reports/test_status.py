@@ -23,8 +23,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ontrack.app.tracking import Tracked, read_tracked
+from ontrack.app.views import plan_changes_in
 from ontrack.cli.main import app as ontrack
-from ontrack.cli.status import _changes
 from ontrack.model import Plan
 from ontrack.planfile import load_plan
 from ontrack.reports.data import Rag, RagRules, ReportData, TrackingInput
@@ -117,7 +117,7 @@ class _Read:
             windowed = read_tracked(store, self.example.plan, None, until=end, window=(since, end))
         finally:
             store.close()
-        return _changes(windowed, since, end)
+        return plan_changes_in(windowed, since, end)
 
 
 def _data(example: Example, day: dt.date | None = None) -> tuple[ReportData, _Read]:
