@@ -385,3 +385,89 @@ def test_crlf_line_endings_are_kept(tmp_path: Path) -> None:
     done, refused = apply_edits(plan, [Edit("a", "estimate", "4d")])
     assert refused == [] and len(done) == 1
     assert path.read_bytes() == text.replace("estimate: 2d,", "estimate: 4d,").encode("utf-8")
+
+
+# -- edits of stored texts (the web app) ---------------------------------------------------------
+
+STORED = """\
+program: {name: Test program, start: 2026-01-05}\r
+people:\r
+  - {id: alice, name: Alice}\r
+tasks:\r
+  - id: a   # first\r
+    title: First\r
+    estimate: 2d\r
+  - {id: b, title: Flow, estimate: 3d}\r
+  - id: c\r
+    title: |\r
+      Block\r
+risks:\r
+  - id: r\r
+    title: R\r
+    probability: 30%\r
+    impact: 2d\r
+"""
+
+
+def _stored() -> tuple[Plan, list[tuple[str, str]]]:
+    from ontrack.planfile import load_plan_texts
+
+    files = [("plan.yaml", STORED)]
+    plan, diagnostics = load_plan_texts(files)
+    assert plan is not None, diagnostics
+    return plan, files
+
+
+def test_stored_texts_change_only_the_values_and_keep_crlf() -> None:
+    from ontrack.planfile.edit import FieldEdit, edit_texts
+
+    plan, files = _stored()
+    result = edit_texts(
+        plan,
+        files,
+        [
+            FieldEdit("task", "a", "estimate", "5d"),
+            FieldEdit("task", "b", "estimate", "4d"),
+            FieldEdit("task", "a", "assignee", "[alice]"),  # not written yet: added
+            FieldEdit("risk", "r", "probability", "50%"),
+            FieldEdit("risk", "r", "status", "closed"),  # not written yet: added
+        ],
+    )
+    assert not result.refused
+    text = dict(result.files)["plan.yaml"]
+    assert "  - id: a   # first\r\n    assignee: [alice]\r\n    title: First\r\n" in text
+    assert "    estimate: 5d\r\n" in text and "{id: b, title: Flow, estimate: 4d}" in text
+    assert "  - id: r\r\n    status: closed\r\n" in text and "probability: 50%\r\n" in text
+    assert "\n" not in text.replace("\r\n", "")  # every line ending is still CRLF
+    from ontrack.planfile import load_plan_texts
+
+    changed, _ = load_plan_texts(list(result.files))
+    assert changed is not None
+    assert changed.task_by_id["a"].assignees == ("alice",)
+    assert changed.risks[0].status.value == "closed"
+
+
+def test_stored_texts_refuse_what_is_not_one_line_or_not_there() -> None:
+    from ontrack.planfile.edit import FieldEdit, edit_texts
+
+    plan, files = _stored()
+    result = edit_texts(
+        plan,
+        files,
+        [
+            FieldEdit("task", "c", "title", '"x"'),  # a block scalar
+            FieldEdit("task", "b", "assignee", "[alice]"),  # a flow mapping: no new line
+            FieldEdit("task", "zzz", "title", '"x"'),
+        ],
+    )
+    assert len(result.refused) == 3 and not result.done
+    assert result.files == tuple(files)
+
+
+def test_written_text_is_the_value_as_written() -> None:
+    from ontrack.planfile.edit import written_text
+
+    plan, files = _stored()
+    assert written_text(files, plan.task_by_id["a"].locs["estimate"]) == "2d"
+    assert written_text(files, plan.task_by_id["b"].locs["estimate"]) == "3d"
+    assert written_text(files, None) is None
