@@ -395,6 +395,31 @@ class Programs:
             )
         return result.added, result.replaced, result.diagnostics
 
+    def start_sync(self, program: str, *, author: str) -> Job:
+        """``ontrack sync`` of the latest revision's sources, in the background (joined when
+        one runs already); its progress grows with every page stored."""
+        number = self.workspace.resolve(program, None)
+        plan = self.workspace.revision_plan(program, number)
+        if not plan.trackers:
+            raise EditRefused("the plan names no tracker sources (`sources:`)")
+        files = self.workspace.files(program, number)
+
+        def work(progress: Callable[[float], None]) -> dict[str, Any]:
+            from ontrack.app.sync import sync  # noqa: PLC0415
+
+            pages = 0
+
+            def on_page(source: str, page: int, items: int) -> None:
+                nonlocal pages
+                pages += 1
+                progress(pages / (pages + 4))  # the number of pages is not known ahead
+
+            result = sync(self.workspace, plan, files, author=author, on_page=on_page)
+            data: dict[str, Any] = result.to_json()
+            return data
+
+        return self.jobs.submit(("sync", program), f"syncing {program}", work)
+
     def set_baseline(self, program: str, name: str, *, replace_it: bool = False) -> BaselineInfo:
         result = self.workspace.set_baseline(program, name, replace=replace_it)
         if result.baseline is None:

@@ -77,6 +77,10 @@ class BaselineIn(_Input):
 def _view(
     request: Request, program: str, as_of: dt.date | None, baseline: str | None
 ) -> ProgramView:
+    from ontrack.checks.limits import HORIZON_TEXT, in_horizon  # noqa: PLC0415
+
+    if as_of is not None and not in_horizon(as_of):  # as `--as-of` refuses it (no engine can)
+        raise HTTPException(422, f"as_of: {as_of} is outside {HORIZON_TEXT}")
     try:
         return state(request).programs.view(program, as_of=as_of, baseline=baseline)
     except Unschedulable as exc:
@@ -411,20 +415,9 @@ def set_baseline(
 def sync(request: Request, program: ProgramName, who: Who) -> JSONResponse:
     """Sync the program's trackers in the background (`ontrack sync`); poll the job."""
     shared = state(request)
-    number = shared.workspace.resolve(program, None)
-    plan = shared.workspace.revision_plan(program, number)
-    if not plan.trackers:
-        raise HTTPException(422, "the plan names no tracker sources")
-    files = shared.workspace.files(program, number)
-
-    def work(_: Any) -> dict[str, Any]:
-        from ontrack.app.sync import sync as run_sync  # noqa: PLC0415
-
-        result = run_sync(shared.workspace, plan, files, author=f"web:{who.name}")
-        return result.to_json()
-
-    started = shared.programs.jobs.submit(("sync", program), f"syncing {program}", work)
-    shared.accounts.record_event(
-        program, who.name, "sync", ", ".join(t.name for t in plan.trackers)
-    )
+    try:
+        started = shared.programs.start_sync(program, author=f"web:{who.name}")
+    except EditRefused as exc:
+        raise HTTPException(422, str(exc)) from None
+    shared.accounts.record_event(program, who.name, "sync", f"job {started.id}")
     return JSONResponse(started.to_json() | {"url": f"/api/v1/jobs/{started.id}"}, status_code=202)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -181,11 +182,38 @@ def dashboard(request: Request, program: str) -> HTMLResponse:
 
 @_route("GET", "/p/{program}/job/{job_id}", "viewer")
 def job_progress(request: Request, program: str, job_id: str) -> Response:
+    """The progress bar of a running job (htmx polls it). When an assessment is done the page
+    reloads and finds it cached; when a sync is done the dashboard opens."""
     job = state(request).programs.jobs.get(job_id)
-    if job is None or job.state != "running":
-        # Done (or gone): the page reloads and finds the assessment cached.
-        return Response(status_code=200, headers={"HX-Refresh": "true"})
-    return _html(request, "progress.html.j2", program=program, job=job.to_json())
+    if job is not None and job.state == "failed":
+        return _html(
+            request, "job_failed.html.j2", program=program, job=job.to_json(), error=str(job.error)
+        )
+    if job is not None and job.state == "running":
+        return _html(request, "progress.html.j2", program=program, job=job.to_json())
+    if job is not None and isinstance(job.key, tuple) and job.key[:1] == ("sync",):
+        return Response(status_code=200, headers={"HX-Redirect": f"/p/{quote(program)}"})
+    return Response(status_code=200, headers={"HX-Refresh": "true"})
+
+
+@_route("GET", "/p/{program}/jobs/{job_id}", "viewer")
+def job_page(request: Request, program: str, job_id: str) -> HTMLResponse:
+    job = state(request).programs.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such job (finished jobs are kept ten minutes)")
+    return _html(request, "wait.html.j2", program=program, job=job.to_json())
+
+
+@_route("POST", "/p/{program}/sync", "editor")
+def sync(request: Request, program: str, who: Who) -> Response:
+    """Sync the program's trackers in the background, showing its progress."""
+    shared = state(request)
+    try:
+        job = shared.programs.start_sync(program, author=f"web:{who.name}")
+    except EditRefused as exc:
+        raise HTTPException(422, str(exc)) from None
+    shared.accounts.record_event(program, who.name, "sync", f"job {job.id}")
+    return _see_other(f"/p/{quote(program)}/jobs/{job.id}")
 
 
 def _task_context(view: ProgramView, task_id: str) -> dict[str, Any]:
