@@ -15,7 +15,7 @@ engines load when a store is opened or a schedule is made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +28,7 @@ from ontrack.model import BaselineTask, Plan
 from ontrack.store import ENV, StoreError
 
 if TYPE_CHECKING:
+    from ontrack.app.accounts import Accounts
     from ontrack.engines.diff import PlanDiff
     from ontrack.model.tracker import TrackerItem
     from ontrack.store.repo import (
@@ -150,6 +151,13 @@ class Workspace:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    def accounts(self, *, clock: Callable[[], dt.datetime] | None = None) -> Accounts:
+        """The store's users, sessions, API tokens and audit log (``ontrack.app.accounts``);
+        ``clock`` gives the time (a test moves it)."""
+        from ontrack.app.accounts import Accounts  # noqa: PLC0415
+
+        return Accounts(self._store, clock=clock)
 
     @property
     def label(self) -> str:

@@ -26,6 +26,7 @@ from ontrack.cli import (
     status,
     sync,
     track,
+    users,
 )
 from ontrack.cli.flags import App
 from ontrack.cli.output import stderr
@@ -84,6 +85,8 @@ app.command("status")(status.status_command)
 app.command("generate")(generate.generate)
 app.command("sync")(sync.sync_command)
 app.command("link")(link.link_command)
+app.add_typer(users.user_app, name="user")
+app.add_typer(users.token_app, name="token")
 
 
 def run() -> None:

@@ -7,6 +7,9 @@ schedule, and dated progress facts about its tasks. A fact recorded in error is 
 deleted: a withdrawal row says who withdrew it, when and why, and keeps the fact as it was;
 readers skip a fact that a withdrawal points at (recording the task and date again makes a new
 fact, and the withdrawal then points at nothing but still tells its story).
+
+The web app's accounts live beside the programs: users with a role per program, their sessions
+and API tokens, and the audit log of who changed what (``ontrack.store.accounts``).
 """
 
 from __future__ import annotations
@@ -177,3 +180,88 @@ class SyncStateRow(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- accounts: the web app's users, their roles, sessions, API tokens and the audit log ---------
+#
+# No password or secret is ever stored: a password as its argon2id hash, a session cookie and an
+# API token as the SHA-256 of their random secret (256 bits: a fast hash is enough, and lets a
+# request find its row by an indexed lookup).
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    display: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)
+    superuser: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Consecutive failed logins, and the lock they earned (reset by a successful login).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class MembershipRow(Base):
+    """A user's role in one program (a superuser needs none: it is admin everywhere)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("user_id", "program_id", name="uq_memberships_user_program"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # viewer, editor or admin
+
+
+class SessionRow(Base):
+    """A signed-in browser. ``user_id`` None is the single-user local session (no accounts)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """A user's API token: ``prefix`` (the secret's first characters) lets a person tell tokens
+    apart in a list; a revoked token stays, so the audit log's references keep their meaning."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_used: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EventRow(Base):
+    """The audit log: who did what, when. Append-only: the store offers no update or delete (a
+    program's events go with the program, as all its rows do)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
