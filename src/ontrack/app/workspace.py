@@ -394,6 +394,20 @@ class Workspace:
 
         return trackers.synced_sources(self._store, program)
 
+    def programs(self) -> list[str]:
+        """Every program in the store, by name."""
+        return self._store.programs()
+
+    def files(self, program: str, number: int) -> list[tuple[str, str]]:
+        """A recorded revision's files as (name, text)."""
+        return self._store.files(program, number)
+
+    def fingerprint(self, program: str) -> str:
+        """Changes whenever anything the program's assessment reads from the store changes."""
+        from ontrack.store.fingerprint import tracking_fingerprint  # noqa: PLC0415
+
+        return tracking_fingerprint(self._store, program)
+
 
 def plan_changes(
     before: Plan, after: Plan, *, dates: bool = True, time_limit: float = 2.0

@@ -22,6 +22,7 @@ from ontrack.cli import (
     schedule,
     schema,
     scope,
+    serve,
     show,
     status,
     sync,
@@ -85,6 +86,7 @@ app.command("status")(status.status_command)
 app.command("generate")(generate.generate)
 app.command("sync")(sync.sync_command)
 app.command("link")(link.link_command)
+app.command("serve")(serve.serve_command)
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 

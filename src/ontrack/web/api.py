@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ontrack.app.programs import Conflict, EditRefused, ProgramView, Unschedulable, progress_fact
 from ontrack.planfile.edit import FieldEdit
-from ontrack.web.app import state
 from ontrack.web.auth import Actor, Need, needs
+from ontrack.web.context import state
 from ontrack.web.deps import authorize
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)], tags=["api"])

@@ -7,70 +7,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 
-from ontrack.web.auth import COOKIE, ROUTE_NEEDS, Actor, ModeCache, identify, identify_with
+from ontrack.web.auth import ROUTE_NEEDS, ModeCache, identify, identify_with
+from ontrack.web.context import Settings, State, set_session_cookie
 
 if TYPE_CHECKING:
-    from ontrack.app.accounts import Accounts
-    from ontrack.app.assessment import AssessOptions
-    from ontrack.app.programs import Programs
-    from ontrack.app.workspace import Workspace
+    pass
+
+__all__ = ["CSP", "Settings", "State", "create_app"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """How the app is served. ``db`` as every command takes it (None: $ONTRACK_DB, else beside
-    ``plan``)."""
-
-    db: str | None = None
-    plan: Path | None = None
-    host: str = "127.0.0.1"
-    options: AssessOptions | None = None
-    secure_cookies: bool | None = None  # None: Secure unless plain HTTP on a non-loopback host
-    session_hours: float = 12.0
-    workers: int = 2
-    today: Callable[[], dt.date] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def loopback(self) -> bool:
-        return self.host in _LOOPBACK
-
-
-@dataclass(slots=True)
-class State:
-    """What the routes share: the open store and the services on it."""
-
-    settings: Settings
-    workspace: Workspace
-    programs: Programs
-    accounts: Accounts
-    mode: ModeCache
-
-
-def state(request: Request) -> State:
-    found: State = request.app.state.ontrack
-    return found
-
-
-def actor_of(request: Request) -> Actor:
-    found: Actor = request.state.actor
-    return found
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -216,27 +173,6 @@ def _wants_session(request: Request) -> bool:
     )
 
 
-def secure_cookie(request: Request, settings: Settings) -> bool:
-    if settings.secure_cookies is not None:
-        return settings.secure_cookies
-    # Browsers keep Secure cookies on plain HTTP only for loopback hosts.
-    return request.url.scheme == "https" or (request.url.hostname or "") in _LOOPBACK
-
-
-def set_session_cookie(
-    request: Request, response: Response, secret: str, settings: Settings
-) -> None:
-    response.set_cookie(
-        COOKIE,
-        secret,
-        max_age=int(settings.session_hours * 3600),
-        httponly=True,
-        secure=secure_cookie(request, settings),
-        samesite="strict",
-        path="/",
-    )
-
-
 def _secure(request: Request, response: Response, settings: Settings) -> Response:
     headers = response.headers
     headers["content-security-policy"] = CSP
@@ -255,10 +191,13 @@ def _secure(request: Request, response: Response, settings: Settings) -> Respons
 def _check_routes(app: FastAPI) -> None:
     """Every route says what it needs (``ontrack.web.auth.needs``): a route added without it
     would otherwise be open to anyone."""
-    from fastapi.routing import APIRoute  # noqa: PLC0415
+    from fastapi import routing  # noqa: PLC0415
 
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path != "/static/{name}":
+    # FastAPI 0.16x keeps an included router as one entry of app.routes: walk into it.
+    walk = getattr(routing, "iter_route_contexts", None)
+    routes = [c.original_route for c in walk(app.routes)] if walk else app.routes
+    for route in routes:
+        if isinstance(route, routing.APIRoute) and route.path != "/static/{name}":
             for method in route.methods or ():
                 if (method, route.path) not in ROUTE_NEEDS:
                     raise RuntimeError(f"route {method} {route.path} declares no need")

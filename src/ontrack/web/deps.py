@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request
 
-from ontrack.web.app import actor_of
 from ontrack.web.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -14,6 +13,7 @@ from ontrack.web.auth import (
     Actor,
     csrf_ok,
 )
+from ontrack.web.context import actor_of
 
 
 async def authorize(request: Request) -> Actor:
@@ -27,6 +27,10 @@ async def authorize(request: Request) -> Actor:
         need = ROUTE_NEEDS.get(("GET", path))
     if need is None:
         raise HTTPException(404, "no such page")
+    if need != "public" and not actor.authenticated:
+        # Before the CSRF check: a client without a login (an API call with an expired token)
+        # is told to log in, not to reload a page.
+        raise HTTPException(401, "log in first", headers={"www-authenticate": "Bearer"})
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.headers.get("content-type", "").startswith(
@@ -36,11 +40,7 @@ async def authorize(request: Request) -> Actor:
             sent = value if isinstance(value, str) else None
         if not csrf_ok(actor, sent):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
-    if need == "public":
-        return actor
-    if not actor.authenticated:
-        raise HTTPException(401, "log in first", headers={"www-authenticate": "Bearer"})
-    if need == "login":
+    if need == "public" or need == "login":  # noqa: PLR1714 - narrows the Literal for mypy
         return actor
     program = request.path_params.get("program")
     if program is None:
