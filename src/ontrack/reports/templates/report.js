@@ -26,7 +26,12 @@
   var SVG = "http://www.w3.org/2000/svg";
   var pending = false;
 
-  function shown(row) { return row && row.getClientRects().length > 0; }
+  /* A row in a closed group keeps its boxes where <details> hides its content with
+     content-visibility (Chromium 131+): ask whether it is rendered. */
+  function shown(row) {
+    if (!row) { return false; }
+    return row.checkVisibility ? row.checkVisibility() : row.getClientRects().length > 0;
+  }
 
   function box(row, origin) {
     var r = row.querySelector(".bar").getBoundingClientRect();
