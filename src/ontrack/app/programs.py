@@ -13,10 +13,11 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
+from unicodedata import category as _category
 
 from ontrack.app.assessment import Assessment, AssessOptions, assess
 from ontrack.app.jobs import Job, Jobs
@@ -36,6 +37,7 @@ TASK_FIELDS = ("title", "estimate", "assignee")
 RISK_FIELDS = ("title", "probability", "impact", "status")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./%+-]*")
 _RISK_STATUS = ("open", "closed", "occurred")
+_NOT_IN_A_LINE = ("Cc", "Cs", "Zl", "Zp")
 
 
 class EditRefused(Exception):
@@ -105,9 +107,12 @@ def render_value(kind: str, field: str, value: str) -> str:
     else must be one plain word (so a value can never add keys or lines to the file)."""
     text = value.strip()
     if field == "title":
-        if not text or len(text) > 200 or any(ord(c) < 32 for c in text):
+        # Control characters, and U+0085 / U+2028 / U+2029, which YAML reads as line breaks.
+        if not text or len(text) > 200 or any(_category(c) in _NOT_IN_A_LINE for c in text):
             raise EditRefused(f"the {kind}'s title must be 1..200 characters on one line")
-        return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+        # A JSON string is a YAML double-quoted one. Its quotes are written \u0022, so that
+        # the edit which replaces it later finds where it ends (at the next quote).
+        return json.dumps(text, ensure_ascii=False).replace('\\"', "\\u0022")
     if kind == "task" and field == "assignee":
         names = [n for n in re.split(r"[,\s]+", text) if n]
         if not all(_PLAIN.fullmatch(n) for n in names):
@@ -146,15 +151,22 @@ class Programs:
         options: AssessOptions | None = None,
         *,
         cache_size: int = 32,
+        derived_size: int = 16,
         workers: int = 2,
         today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.workspace = workspace
         self.options = options or AssessOptions()
         self.jobs = Jobs(workers)
-        self.today = today or dt.date.today
+        self.today = today or _today  # ONTRACK_TODAY pins it, as for every command
         self._cache: OrderedDict[tuple[Any, ...], ProgramView] = OrderedDict()
         self._size = cache_size
+        # Per program: the fingerprint last seen and the latest baseline's name under it (the
+        # fingerprint changes whenever a baseline is set, replaced or removed).
+        self._latest: dict[str, tuple[str, str | None]] = {}
+        # What a front end made of a cached view (a rendered page): (view key, what) -> it.
+        self._derived: OrderedDict[tuple[Any, Any], Any] = OrderedDict()
+        self._derived_size = derived_size
         self._lock = threading.Lock()
         self._write = threading.Lock()  # one edit at a time per process (the store locks too)
 
@@ -176,19 +188,33 @@ class Programs:
         """What the assessment depends on: the store's state of the program, the as-of day
         asked for (and today, which the default rule may fall back to), the baseline and the
         options."""
-        return (
-            program,
-            self.workspace.fingerprint(program),
-            as_of,
-            self.today(),
-            baseline,
-            repr(self.options),
-        )
+        return self._key(program, self.workspace.fingerprint(program), as_of, baseline)
+
+    def _key(
+        self, program: str, fingerprint: str, as_of: dt.date | None, baseline: str | None
+    ) -> tuple[Any, ...]:
+        return (program, fingerprint, as_of, self.today(), baseline, repr(self.options))
+
+    def _current(self, program: str, baseline: str | None) -> tuple[str, str | None]:
+        """The program's fingerprint and the baseline to compare with (``baseline``, else the
+        latest): one query per page view while the store is unchanged."""
+        fingerprint = self.workspace.fingerprint(program)
+        if baseline is not None:
+            return fingerprint, baseline
+        with self._lock:
+            seen = self._latest.get(program)
+        if seen is not None and seen[0] == fingerprint:
+            return seen
+        latest = self.latest_baseline(program)
+        with self._lock:
+            self._latest[program] = (fingerprint, latest)
+        return fingerprint, latest
 
     def cached(
         self, program: str, *, as_of: dt.date | None = None, baseline: str | None = None
     ) -> ProgramView | None:
-        key = self.key(program, as_of=as_of, baseline=baseline or self.latest_baseline(program))
+        fingerprint, chosen = self._current(program, baseline)
+        key = self._key(program, fingerprint, as_of, chosen)
         with self._lock:
             view = self._cache.get(key)
             if view is not None:
@@ -199,8 +225,8 @@ class Programs:
         self, program: str, *, as_of: dt.date | None = None, baseline: str | None = None
     ) -> Job:
         """The assessment in the background (joined when already running)."""
-        chosen = baseline or self.latest_baseline(program)
-        key = self.key(program, as_of=as_of, baseline=chosen)
+        fingerprint, chosen = self._current(program, baseline)
+        key = self._key(program, fingerprint, as_of, chosen)
         return self.jobs.submit(
             key,
             f"assessing {program}",
@@ -253,8 +279,29 @@ class Programs:
             self._cache[key] = view
             self._cache.move_to_end(key)
             while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
+                gone, _ = self._cache.popitem(last=False)
+                for dropped in [k for k in self._derived if k[0] == gone]:
+                    del self._derived[dropped]
         return view
+
+    def derived(self, view: ProgramView, what: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` for this view, made once while the view is cached: ``what`` names the
+        result and everything else it depends on (a page, and whom it is rendered for). The
+        web app keeps rendered pages here, so a change to the store (a new view) is never
+        served from them. At most ``derived_size`` results, the least recently used dropped
+        first, and a view's go with it."""
+        key = (view.key, what)
+        with self._lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]
+        value = make()
+        with self._lock:
+            if self._cache.get(view.key) is view:  # not for a view already dropped
+                self._derived[key] = value
+                while len(self._derived) > self._derived_size:
+                    self._derived.popitem(last=False)
+        return value
 
     def revisions(self, program: str) -> list[RevisionInfo]:
         return self.workspace.revisions(program)
@@ -474,17 +521,25 @@ def progress_fact(
 
 
 def _change_lines(diff: PlanDiff) -> list[str]:
-    """One sentence per change, for a refused edit."""
-    data = diff.to_json()
+    """One sentence per change, for a refused edit: "task 'api' changed: estimate 3d -> 5d"."""
     lines: list[str] = []
-    for key, value in data.items():
-        if isinstance(value, list):
-            lines.extend(f"{key}: {json.dumps(item, default=str)}" for item in value[:50])
-        elif isinstance(value, Mapping) and value:
-            lines.append(f"{key}: {json.dumps(value, default=str)[:500]}")
+    for noun, changes in (("task", diff.tasks), ("risk", diff.risks)):
+        for change in changes[:100]:
+            what = f"{noun} '{change.id}' ({change.title}) {change.kind}"
+            if change.fields:
+                what += ": " + "; ".join(
+                    f"{f.field} {f.old or '(none)'} -> {f.new or '(none)'}" for f in change.fields
+                )
+            lines.append(what)
     return lines
 
 
 def with_options(programs: Programs, **changes: Any) -> AssessOptions:
     """The service's options with some changed (iterations, seed, ...)."""
     return replace(programs.options, **changes)
+
+
+def _today() -> dt.date:
+    from ontrack.app.asof import today  # noqa: PLC0415
+
+    return today()

@@ -15,7 +15,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 
-from ontrack.web.auth import ROUTE_NEEDS, ModeCache, identify, identify_with
+from ontrack.web.auth import ROUTE_NEEDS, ModeCache, identify, identify_with, needs
 from ontrack.web.context import Settings, State, set_session_cookie
 
 if TYPE_CHECKING:
@@ -130,6 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422,
         )
 
+    # Assets are public: declared so, like every route.
+    needs("GET", "/favicon.ico", "public")
+    needs("GET", "/static/{name}", "public")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return _static("favicon.svg")
+
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
         return _static(name)
@@ -197,7 +205,7 @@ def _check_routes(app: FastAPI) -> None:
     walk = getattr(routing, "iter_route_contexts", None)
     routes = [c.original_route for c in walk(app.routes)] if walk else app.routes
     for route in routes:
-        if isinstance(route, routing.APIRoute) and route.path != "/static/{name}":
+        if isinstance(route, routing.APIRoute):
             for method in route.methods or ():
                 if (method, route.path) not in ROUTE_NEEDS:
                     raise RuntimeError(f"route {method} {route.path} declares no need")

@@ -576,7 +576,7 @@ def edit_task(
             program=program,
             conflict=result,
             back=f"/p/{program}/tasks/{task_id}",
-            sent=sent,
+            sent=_changed(current, sent),
         )
     shared.accounts.record_event(
         program,
@@ -646,7 +646,7 @@ def edit_risk(
             program=program,
             conflict=result,
             back=f"/p/{program}/risks/{risk_id}",
-            sent=sent,
+            sent=_changed(current, sent),
         )
     shared.accounts.record_event(
         program,
