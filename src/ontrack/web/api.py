@@ -17,7 +17,29 @@ from ontrack.web.auth import Actor, Need, needs
 from ontrack.web.context import state
 from ontrack.web.deps import authorize
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorize)], tags=["api"])
+
+class Problem(BaseModel):
+    """A refused request: what was wrong (a sentence, the diagnostics of a plan that would not
+    load, or the fields that did not validate)."""
+
+    detail: str | dict[str, Any] | list[dict[str, Any]]
+
+
+# Every error says why in `detail` (not FastAPI's default 422 schema, which only fits a body
+# that failed validation: a refused edit or an unknown task is a 422 too).
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text}
+    for status, text in (
+        (401, "Not logged in: send an API token (Authorization: Bearer otk_...)"),
+        (403, "The role is too low, or a change from a browser lacks its CSRF token"),
+        (404, "No such program (or no role on it), revision, baseline or job"),
+        (409, "A stale edit, or a baseline name in use"),
+        (422, "The request, or the change it asks for, was refused"),
+    )
+}
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(authorize)], tags=["api"], responses=_PROBLEMS
+)
 Who = Annotated[Actor, Depends(authorize)]
 ProgramName = Annotated[str, Field(min_length=1, max_length=200)]
 AsOf = Annotated[
