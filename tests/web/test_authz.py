@@ -88,9 +88,12 @@ def expected(route: Route, actor: str) -> str:
         return "ok"
     if actor == ANONYMOUS:
         return "login"
+    role = ROLES[actor]
+    if route[1] == "/api/v1/jobs/{job_id}":
+        # A job belongs to its program: to anyone without a role there it does not exist.
+        return "ok" if role is not None else "gone"
     if need == "login" or "{program}" not in route[1]:
         return "ok"
-    role = ROLES[actor]
     if role is None:
         return "hidden"
     return "ok" if RANK[role] >= RANK[need] else "forbidden"
@@ -238,6 +241,8 @@ def problem(response: Any, want: str, route: Route) -> str | None:
             ok = to_login
     elif want == "hidden":
         ok = hidden
+    elif want == "gone":
+        ok = status == 404 and "no such job" in response.text
     elif want == "forbidden":
         ok = status == 403 and "role" in response.text
     else:

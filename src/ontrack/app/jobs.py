@@ -29,6 +29,7 @@ class Job:
     started: float = field(default_factory=time.monotonic)
     fraction: float = 0.0
     finished: float | None = None
+    program: str | None = None  # whose job it is: only those who may see it see its progress
 
     @property
     def state(self) -> JobState:
@@ -63,7 +64,12 @@ class Jobs:
         self._by_key: dict[Hashable, Job] = {}
 
     def submit(
-        self, key: Hashable, label: str, work: Callable[[Callable[[float], None]], Any]
+        self,
+        key: Hashable,
+        label: str,
+        work: Callable[[Callable[[float], None]], Any],
+        *,
+        program: str | None = None,
     ) -> Job:
         """Run ``work(progress)`` unless a job for ``key`` is running already (then that one
         is returned); ``progress`` takes the fraction done."""
@@ -88,8 +94,11 @@ class Jobs:
                     if job is not None:
                         job.finished = time.monotonic()
 
-            job = Job(job_id, key, label, self._pool.submit(run))
+            # The record exists before the work starts, so even work that ends at once has
+            # its finish time (and is forgotten in time).
+            job = Job(job_id, key, label, Future(), program=program)
             holder["job"] = job
+            job.future = self._pool.submit(run)
             self._by_id[job_id] = job
             self._by_key[key] = job
             return job

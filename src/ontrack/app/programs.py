@@ -231,6 +231,7 @@ class Programs:
             key,
             f"assessing {program}",
             lambda progress: self._compute(program, key, as_of, chosen, progress),
+            program=program,
         )
 
     def view(
@@ -465,7 +466,7 @@ class Programs:
             data: dict[str, Any] = result.to_json()
             return data
 
-        return self.jobs.submit(("sync", program), f"syncing {program}", work)
+        return self.jobs.submit(("sync", program), f"syncing {program}", work, program=program)
 
     def set_baseline(self, program: str, name: str, *, replace_it: bool = False) -> BaselineInfo:
         result = self.workspace.set_baseline(program, name, replace=replace_it)

@@ -286,6 +286,9 @@ def _event(e: Any) -> dict[str, Any]:
 def job(request: Request, job_id: Annotated[str, Field(max_length=64)]) -> dict[str, Any]:
     """A background job's progress (a sync or an assessment)."""
     found = state(request).programs.jobs.get(job_id)
+    who: Actor = request.state.actor
+    if found is not None and (found.program is None or who.role(found.program) is None):
+        found = None  # a job of a program the caller may not see does not exist for them
     if found is None:
         raise HTTPException(404, "no such job (finished jobs are kept ten minutes)")
     data = found.to_json()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -95,7 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
         if exc.status_code == 401:
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            # Back to the page after login; a change (POST) cannot be replayed: the portfolio.
+            back = request.url.path if request.method == "GET" else "/"
+            return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
         from ontrack.web.render import page  # noqa: PLC0415
 
         return HTMLResponse(

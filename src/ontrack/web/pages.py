@@ -103,7 +103,11 @@ def login(
     except AccountError as exc:
         return _html(request, "login.html.j2", 429, next=_local(next), error=exc.message)
     if user is None:
-        shared.accounts.record_event(None, name[:200], "login-failed")
+        # The name as typed only when it could be a user's (a password typed into the name
+        # field must not land in the log).
+        shared.accounts.record_event(
+            None, name if _could_be_a_name(name) else "(not a user name)", "login-failed"
+        )
         return _html(
             request, "login.html.j2", 401, next=_local(next), error="wrong name or password"
         )
@@ -126,6 +130,16 @@ def logout(request: Request, who: Who) -> Response:
     response = _see_other("/login")
     response.delete_cookie(COOKIE, path="/")
     return response
+
+
+def _could_be_a_name(name: str) -> bool:
+    from ontrack.app.accounts import AccountError, check_name  # noqa: PLC0415
+
+    try:
+        check_name(name)
+    except AccountError:
+        return False
+    return True
 
 
 def _local(url: str) -> str:
@@ -208,6 +222,8 @@ def job_progress(request: Request, program: str, job_id: str) -> Response:
     """The progress bar of a running job (htmx polls it). When an assessment is done the page
     reloads and finds it cached; when a sync is done the dashboard opens."""
     job = state(request).programs.jobs.get(job_id)
+    if job is not None and job.program != program:
+        job = None  # another program's job: not shown here
     if job is not None and job.state == "failed":
         return _html(
             request, "job_failed.html.j2", program=program, job=job.to_json(), error=str(job.error)
@@ -222,7 +238,7 @@ def job_progress(request: Request, program: str, job_id: str) -> Response:
 @_route("GET", "/p/{program}/jobs/{job_id}", "viewer")
 def job_page(request: Request, program: str, job_id: str) -> HTMLResponse:
     job = state(request).programs.jobs.get(job_id)
-    if job is None:
+    if job is None or job.program != program:
         raise HTTPException(404, "no such job (finished jobs are kept ten minutes)")
     return _html(request, "wait.html.j2", program=program, job=job.to_json())
 
