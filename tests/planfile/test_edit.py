@@ -471,3 +471,21 @@ def test_written_text_is_the_value_as_written() -> None:
     assert written_text(files, plan.task_by_id["a"].locs["estimate"]) == "2d"
     assert written_text(files, plan.task_by_id["b"].locs["estimate"]) == "3d"
     assert written_text(files, None) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [('"say \\"hi\\" now"', 'say "hi" now'), ("'it''s done'", "it's done")],
+)
+def test_a_quoted_value_with_escaped_quotes_is_replaced_whole(written: str, value: str) -> None:
+    from ontrack.planfile import load_plan_texts
+    from ontrack.planfile.edit import FieldEdit, edit_texts, written_text
+
+    head = "program: {name: P, start: 2026-01-05}\ntasks:\n  - id: a\n"
+    text = f"{head}    title: {written}  # c\n"
+    files = [("p.yaml", text)]
+    plan, _ = load_plan_texts(files)
+    assert plan is not None and plan.tasks[0].title == value
+    assert written_text(files, plan.tasks[0].locs["title"]) == written
+    result = edit_texts(plan, files, [FieldEdit("task", "a", "title", '"new"')])
+    assert dict(result.files)["p.yaml"].endswith('    title: "new"  # c\n')

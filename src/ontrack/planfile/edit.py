@@ -50,8 +50,7 @@ def _scalar_end(line: str, start: int, flow: bool) -> int | None:
         return None
     quote = text[start]
     if quote in "'\"":
-        end = text.find(quote, start + 1)
-        return None if end < 0 else end + 1
+        return _quoted_end(text, start)
     if quote == "[":
         end = text.find("]", start)
         inner = text[start + 1 : end] if end >= 0 else ""
@@ -69,6 +68,25 @@ def _scalar_end(line: str, start: int, flow: bool) -> int | None:
     while end > start and text[end - 1] in " \t":
         end -= 1
     return end if end > start else None
+
+
+def _quoted_end(text: str, start: int) -> int | None:
+    """End (exclusive) of the quoted scalar at ``start``: a double-quoted one skips its
+    backslash escapes, a single-quoted one its doubled quotes."""
+    quote = text[start]
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "'" and text[i + 1 : i + 2] == "'":
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return None
 
 
 def _render(field: str, value: str, values: tuple[str, ...]) -> str:
