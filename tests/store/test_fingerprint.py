@@ -47,6 +47,10 @@ def test_every_change_an_assessment_reads_changes_the_fingerprint(store: Store) 
         "P", "approved", 2, finish=dt.date(2026, 2, 1), cost=Decimal(0), tasks={}, replace=False
     )
     changed()
+    store.set_baseline(
+        "P", "approved", 1, finish=dt.date(2026, 3, 1), cost=Decimal(0), tasks={}, replace=True
+    )
+    changed()  # set again (--replace): deleted and inserted, under the same id on SQLite
     begin_sync(store, "P", "rm")
     finish_sync(store, "P", "rm", [], {})
     changed()
