@@ -115,9 +115,25 @@ class Served:
         return f"/api/v1/programs/{urllib.parse.quote(self.program, safe='')}/assessment"
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the server process so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU of the server so far: its process and (``--workers N``) the
+        worker processes it started."""
+        return sum(_cpu(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def ontrack(*args: str, cwd: Path) -> None:
@@ -131,7 +147,7 @@ def _env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serve(folder: Path, tasks: int, people: int) -> Iterator[Served]:
+def serve(folder: Path, tasks: int, people: int, workers: int = 1) -> Iterator[Served]:
     """Generate a plan in ``folder`` and serve it; the server is stopped on exit."""
     folder.mkdir(parents=True, exist_ok=True)
     plan = folder / "plan.yaml"
@@ -141,7 +157,7 @@ def serve(folder: Path, tasks: int, people: int) -> Iterator[Served]:
     log = folder / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(ONTRACK), "serve", str(plan), "--port", str(port)],
+            [str(ONTRACK), "serve", str(plan), "--port", str(port), "--workers", str(workers)],
             cwd=folder,
             env=_env(),
             stdout=out,
@@ -231,6 +247,19 @@ def warm(served: Served) -> dict[str, float]:
         api = client.get(served.api)
         out["cached API, one request, ms"] = (time.perf_counter() - began) * 1000
         out["API bytes"] = len(api.content)
+    # With --workers N every process assesses and renders for itself: new connections until
+    # twenty in a row get the full page fast, so no worker is still warming up under load.
+    fast = 0
+    deadline = time.monotonic() + 600
+    while fast < 20 and time.monotonic() < deadline:
+        with httpx.Client(base_url=served.base, timeout=600, headers=headers) as fresh:
+            began = time.perf_counter()
+            page = fresh.get(served.dashboard)
+            whole = page.status_code == 200 and len(page.content) == out["dashboard bytes"]
+            fast = fast + 1 if whole and time.perf_counter() - began < 0.05 else 0
+            if not whole:
+                time.sleep(0.3)
+            fresh.get(served.api)
     return out
 
 
@@ -450,6 +479,30 @@ def browser_table(results: list[dict[str, Any]]) -> list[str]:
 # -- main ------------------------------------------------------------------------------------
 
 
+def load(served: Served, args: argparse.Namespace, workers: int) -> None:
+    """The wrk runs against one server, printed as a table with the goal's verdict."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_LUA)
+    lua = Path(f.name)
+    try:
+        loads = [
+            wrk(served, route, duration=args.duration,
+                connections=args.connections, threads=args.threads, lua=lua)
+            for route in ("/static/app.css", served.dashboard, served.api)
+        ]  # fmt: skip
+    finally:
+        lua.unlink()
+    print()
+    print("\n".join(load_table(loads, loads[0], duration=args.duration)))
+    dash = loads[1]
+    p95 = dash.latency_ms["p95"]
+    clean = dash.errors["status"] == 0 and not any(dash.errors.values()) and dash.intact
+    met = p95 < GOAL_P95_MS and clean
+    print(f"\ngoal (--workers {workers}): dashboard p95 under {GOAL_P95_MS:g} ms at "
+          f"{args.connections} connections, no errors: {'met' if met else 'MISSED'} "
+          f"(p95 {p95:.1f} ms, {'no errors' if clean else 'ERRORS'})", flush=True)  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=1000, help="the load test's program")
@@ -458,6 +511,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--repeat", type=int, default=3, help="browser navigations per page")
+    parser.add_argument(
+        "--workers", default="1,2", help="server processes to measure, comma-separated"
+    )
     parser.add_argument("--no-load", action="store_true", help="skip the wrk part")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser part")
     args = parser.parse_args()
@@ -475,38 +531,23 @@ def main() -> int:
     browsed: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="ontrack-web-bench-") as tmp:
         folder = Path(tmp)
-        with serve(folder / "small", args.tasks, max(5, args.tasks // 25)) as served:
-            warmed = warm(served)
-            print(f"\n{args.tasks:,}-task program '{served.program}': first full dashboard "
-                  f"after {warmed['first full dashboard s']:.1f} s (assessed while the server "
-                  f"started); one cached request alone: dashboard "
-                  f"{warmed['cached dashboard, one request, ms']:.0f} ms "
-                  f"({warmed['dashboard bytes']:,.0f} bytes), API assessment "
-                  f"{warmed['cached API, one request, ms']:.0f} ms "
-                  f"({warmed['API bytes']:,.0f} bytes)", flush=True)  # fmt: skip
-            if not args.no_load:
-                with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-                    f.write(WRK_LUA)
-                lua = Path(f.name)
-                try:
-                    loads = [
-                        wrk(served, route, duration=args.duration,
-                            connections=args.connections, threads=args.threads, lua=lua)
-                        for route in ("/static/app.css", served.dashboard, served.api)
-                    ]  # fmt: skip
-                finally:
-                    lua.unlink()
-                print()
-                print("\n".join(load_table(loads, loads[0], duration=args.duration)))
-                dash = loads[1]
-                p95 = dash.latency_ms["p95"]
-                clean = dash.errors["status"] == 0 and not any(dash.errors.values()) and dash.intact
-                met = p95 < GOAL_P95_MS and clean
-                print(f"\ngoal: dashboard p95 under {GOAL_P95_MS:g} ms at {args.connections} "
-                      f"connections, no errors: {'met' if met else 'MISSED'} "
-                      f"(p95 {p95:.1f} ms, {'no errors' if clean else 'ERRORS'})")  # fmt: skip
-            if not args.no_browser:
-                browsed.append(browse(served, args.tasks, args.repeat))
+        counts = [int(n) for n in args.workers.split(",") if n.strip()]
+        for index, workers in enumerate(counts):
+            folder_n = folder / f"small-{workers}"
+            with serve(folder_n, args.tasks, max(5, args.tasks // 25), workers) as served:
+                warmed = warm(served)
+                print(f"\n{args.tasks:,}-task program '{served.program}', ontrack serve "
+                      f"--workers {workers}: first full dashboard after "
+                      f"{warmed['first full dashboard s']:.1f} s (assessed while the server "
+                      f"started); one cached request alone: dashboard "
+                      f"{warmed['cached dashboard, one request, ms']:.0f} ms "
+                      f"({warmed['dashboard bytes']:,.0f} bytes), API assessment "
+                      f"{warmed['cached API, one request, ms']:.0f} ms "
+                      f"({warmed['API bytes']:,.0f} bytes)", flush=True)  # fmt: skip
+                if not args.no_load:
+                    load(served, args, workers)
+                if not args.no_browser and index == 0:
+                    browsed.append(browse(served, args.tasks, args.repeat))
         if not args.no_browser:
             big_people = max(5, args.big_tasks // 50)
             with serve(folder / "big", args.big_tasks, big_people) as served:

@@ -146,7 +146,9 @@ def test_login_and_portfolio(context: Any, site: Served, watch: Watch, shots: Sh
 
     with watch.expecting(401):
         log_in(page, site, password="not-the-password-at-all")
-    expect(page.get_by_role("alert")).to_have_text("wrong name or password")
+        # The console reports the 401 a moment after the answer: wait for the page it is.
+        expect(page.get_by_role("alert")).to_have_text("wrong name or password")
+        page.wait_for_load_state("load")
     expect(page).to_have_url(re.compile(r"/login$"))
     shots.take(page, "login-refused")
 
@@ -308,10 +310,14 @@ def test_stale_edit_is_refused(context: Any, site: Served, watch: Watch, shots: 
     expect(first.get_by_role("status")).to_contain_text("Saved as revision", timeout=SLOW)
 
     second.locator("#edit-form").get_by_label("Estimate").fill("20d")
-    with watch.expecting(409), second.expect_response(re.compile(r"/edit$")) as sent:
-        second.get_by_role("button", name="Save as a new revision").click()
+    with watch.expecting(409):
+        with second.expect_response(re.compile(r"/edit$")) as sent:
+            second.get_by_role("button", name="Save as a new revision").click()
+        # The console reports the 409 a moment after the answer: wait for the page it is.
+        heading = second.get_by_role("heading", name="Someone changed the plan first")
+        expect(heading).to_be_visible()
+        second.wait_for_load_state("load")
     assert sent.value.status == 409
-    expect(second.get_by_role("heading", name="Someone changed the plan first")).to_be_visible()
     expect(second.get_by_role("alert")).to_contain_text(f"made on revision {base}")
     expect(second.locator("main")).to_contain_text("SSO and RBAC for the new clusters")  # changes
     expect(second.locator("dl.facts")).to_contain_text("20d")  # what the user sent

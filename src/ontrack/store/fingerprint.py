@@ -58,7 +58,7 @@ def _statement() -> Select[Any]:
 
 def tracking_fingerprint(store: Store, program: str) -> str:
     """A short digest of what the program's assessment reads from the store."""
-    with store.engine.connect() as connection:
+    with store.reader.connect() as connection:
         row = connection.execute(_statement(), {"program": program}).one_or_none()
     parts: list[object] = [None] if row is None else list(row)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

@@ -32,7 +32,7 @@ from ontrack.checks.limits import HORIZON_TEXT, in_horizon
 from ontrack.model.baseline import BaselineTask
 from ontrack.model.progress import MAX_ACTUAL_COST, MAX_REMAINING_DAYS, ProgressFact
 from ontrack.store import StoreError
-from ontrack.store.db import Location, connect, database_error, locate
+from ontrack.store.db import Location, connect, database_error, locate, reader
 from ontrack.store.limits import fit, text_length, text_problem
 from ontrack.store.tables import (
     BaselineRow,
@@ -276,6 +276,7 @@ class Store:
 
     def __init__(self, engine: Engine, location: Location) -> None:
         self.engine = engine
+        self.reader = reader(engine)  # the same pool; reads take no write lock
         self.location = location
 
     @classmethod
@@ -291,7 +292,7 @@ class Store:
         """A session (in one transaction when ``write``) whose failures are store errors: the
         database's own (E504 unreachable, E502 damaged) and a row that no longer reads (E502)."""
         try:
-            with Session(self.engine) as session:
+            with Session(self.engine if write else self.reader) as session:
                 if write:
                     with session.begin():
                         yield session

@@ -5,8 +5,11 @@ only through the application layer (``ontrack.app``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+import json
+import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +18,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ontrack.web.auth import ROUTE_NEEDS, ModeCache, identify, identify_with, needs
 from ontrack.web.context import Settings, State, set_session_cookie
@@ -22,7 +27,7 @@ from ontrack.web.context import Settings, State, set_session_cookie
 if TYPE_CHECKING:
     pass
 
-__all__ = ["CSP", "Settings", "State", "create_app"]
+__all__ = ["CSP", "SERVE_ENV", "Settings", "State", "create_app", "from_environment"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -70,24 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        single = shared.mode.single_user()
-        actor = identify(request, accounts, single)
-        fresh = None
-        if actor.via == "none" and _wants_session(request):
-            # Every browser gets a session before its first page is rendered, so the page's
-            # forms carry a CSRF token (a login form too: no login CSRF).
-            fresh, _ = accounts.create_session(None, ttl=dt.timedelta(hours=settings.session_hours))
-            actor = identify_with(request, accounts, single, fresh)
-        request.state.actor = actor
-        request.state.single_user = single
-        response = await call_next(request)
-        if fresh is not None:
-            set_session_cookie(request, response, fresh, settings)
-        return _secure(request, response, settings)
+    app.add_middleware(_Guard, shared=shared)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -138,14 +126,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     needs("GET", "/static/{name}", "public")
 
     @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
+    async def favicon() -> Response:
         return _static("favicon.svg")
 
     @app.get("/static/{name}", include_in_schema=False)
-    def static(name: str) -> Response:
+    async def static(name: str) -> Response:
         return _static(name)
 
     _check_routes(app)
+    return app
+
+
+#: How ``ontrack serve --workers N`` hands its settings to each worker process (JSON).
+SERVE_ENV = "ONTRACK_SERVE_SETTINGS"
+
+
+def serve_settings_json(settings: Settings) -> str:
+    """The settings a worker process rebuilds with :func:`from_environment`."""
+    options = settings.options
+    return json.dumps(
+        {
+            "db": settings.db,
+            "plan": None if settings.plan is None else str(settings.plan),
+            "host": settings.host,
+            "workers": settings.workers,
+            "iterations": None if options is None else options.iterations,
+            "seed": None if options is None else options.seed,
+            "time_limit": None if options is None else options.time_limit,
+        }
+    )
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker process of ``ontrack serve --workers N`` (uvicorn's factory):
+    the settings ``serve`` put in ``$ONTRACK_SERVE_SETTINGS``, and every program's assessment
+    started at once."""
+    from ontrack.app.assessment import AssessOptions  # noqa: PLC0415
+
+    given = json.loads(os.environ[SERVE_ENV])
+    defaults = AssessOptions()
+    options = AssessOptions(
+        iterations=given.get("iterations") or defaults.iterations,
+        seed=given.get("seed") or 0,
+        time_limit=given.get("time_limit") or defaults.time_limit,
+    )
+    app = create_app(
+        Settings(
+            db=given.get("db"),
+            plan=None if given.get("plan") is None else Path(given["plan"]),
+            host=given.get("host", "127.0.0.1"),
+            options=options,
+            workers=given.get("workers", 2),
+        )
+    )
+    for name in app.state.ontrack.programs.names():
+        app.state.ontrack.programs.start(name)
     return app
 
 
@@ -161,15 +196,23 @@ def _static(name: str) -> Response:
         raise HTTPException(404, "no such file")
     package = "ontrack.reports" if name in _REPORT_FILES else "ontrack.web"
     folder = "templates" if name in _REPORT_FILES else "static"
-    try:
-        data = resources.files(package).joinpath(folder, name).read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise HTTPException(404, "no such file") from None
+    data = _asset(package, folder, name)
+    if data is None:
+        raise HTTPException(404, "no such file")
     return Response(
         data,
         media_type=_STATIC_TYPES[suffix],
         headers={"cache-control": "public, max-age=3600"},
     )
+
+
+@cache
+def _asset(package: str, folder: str, name: str) -> bytes | None:
+    """A packaged asset's bytes, read once (they change only with ontrack itself)."""
+    try:
+        return resources.files(package).joinpath(folder, name).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 def _is_api(request: Request) -> bool:
@@ -184,19 +227,63 @@ def _wants_session(request: Request) -> bool:
     )
 
 
-def _secure(request: Request, response: Response, settings: Settings) -> Response:
-    headers = response.headers
-    headers["content-security-policy"] = CSP
-    headers["x-content-type-options"] = "nosniff"
-    headers["x-frame-options"] = "DENY"
-    headers["referrer-policy"] = "no-referrer"
-    headers["cross-origin-opener-policy"] = "same-origin"
-    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.url.scheme == "https":
-        headers["strict-transport-security"] = "max-age=31536000"
-    if not request.url.path.startswith("/static/"):
-        headers.setdefault("cache-control", "no-store")
-    return response
+class _Guard:
+    """Who is asking (set on the request's state for the routes), a session for every new
+    browser before its first page is rendered (so its forms carry a CSRF token, a login form
+    too), and the security headers on every answer. Plain ASGI: Starlette's
+    ``BaseHTTPMiddleware`` costs a task and a queue per request."""
+
+    def __init__(self, app: ASGIApp, shared: State) -> None:
+        self.app = app
+        self.shared = shared
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        shared = self.shared
+        settings = shared.settings
+        request = Request(scope)
+        single = shared.mode.single_user()
+        actor = identify(request, shared.accounts, single)
+        cookie: list[tuple[bytes, bytes]] = []
+        if actor.via == "none" and _wants_session(request):
+            fresh, _ = shared.accounts.create_session(
+                None, ttl=dt.timedelta(hours=settings.session_hours)
+            )
+            actor = identify_with(request, shared.accounts, single, fresh)
+            holder = Response()
+            set_session_cookie(request, holder, fresh, settings)
+            cookie = [(k, v) for k, v in holder.raw_headers if k == b"set-cookie"]
+        request.state.actor = actor
+        request.state.single_user = single
+        https = scope.get("scheme") == "https"
+        asset = scope["path"].startswith("/static/")
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _HEADERS:
+                    headers[name] = value
+                if https:
+                    headers["strict-transport-security"] = "max-age=31536000"
+                if not asset:
+                    headers.setdefault("cache-control", "no-store")
+                for _, raw in cookie:
+                    headers.append("set-cookie", raw.decode("latin-1"))
+            await send(message)
+
+        await self.app(scope, receive, secured)
+
+
+_HEADERS = (
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+)
 
 
 def _check_routes(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ontrack.app.programs import (
     RISK_FIELDS,
@@ -177,21 +178,24 @@ def portfolio_row(request: Request, program: str) -> HTMLResponse:
 
 
 @_route("GET", "/p/{program}", "viewer")
-def dashboard(request: Request, program: str) -> HTMLResponse:
-    from ontrack.reports.html import report_header, report_sections  # noqa: PLC0415
-
-    found = _view_or_wait(request, program)
-    if isinstance(found, HTMLResponse):
-        return found
+async def dashboard(request: Request, program: str) -> Response:
+    # A page already rendered for this view and this caller is sent from the event loop (one
+    # small query says the store is unchanged); anything else is made on a worker thread.
     programs = state(request).programs
-    data = found.assessment.report
+    view = programs.cached(program)
+    if view is not None:
+        page = programs.peek(view, ("dashboard", _whom(request, program)))
+        if page is not None:
+            return HTMLResponse(page)
+    return await run_in_threadpool(_dashboard, request, program)
+
+
+def _whom(request: Request, program: str) -> tuple[Any, ...]:
+    """Everything the dashboard's templates read besides the view: the URL, who is asking
+    and their role, their session's CSRF token, single-user mode."""
     actor: Actor = request.state.actor
     user = actor.user
-    # The page is rendered once per view and per everything the templates read besides it
-    # (the URL, who is asking and their role, their session's CSRF token); a change to the
-    # store makes a new view, so it is never served from here. A 1,000-task page takes
-    # 50-80 ms to render (bench/web.py).
-    whom = (
+    return (
         str(request.url),
         actor.name,
         None if user is None else (user.name, user.display),
@@ -200,6 +204,19 @@ def dashboard(request: Request, program: str) -> HTMLResponse:
         request.state.single_user,
     )
 
+
+def _dashboard(request: Request, program: str) -> Response:
+    from ontrack.reports.html import report_header, report_sections  # noqa: PLC0415
+
+    found = _view_or_wait(request, program)
+    if isinstance(found, HTMLResponse):
+        return found
+    programs = state(request).programs
+    data = found.assessment.report
+
+    # The page is rendered once per view and per caller (``_whom``); a change to the store
+    # makes a new view, so it is never served from here. A 1,000-task page takes 50-80 ms to
+    # render (bench/web.py).
     def render() -> bytes:
         header, sections = programs.derived(
             found, "report sections", lambda: (report_header(data), report_sections(data))
@@ -214,7 +231,7 @@ def dashboard(request: Request, program: str) -> HTMLResponse:
         )
         return bytes(response.body)
 
-    return HTMLResponse(programs.derived(found, ("dashboard", whom), render))
+    return HTMLResponse(programs.derived(found, ("dashboard", _whom(request, program)), render))
 
 
 @_route("GET", "/p/{program}/job/{job_id}", "viewer")
@@ -236,10 +253,12 @@ def job_progress(request: Request, program: str, job_id: str) -> Response:
 
 
 @_route("GET", "/p/{program}/jobs/{job_id}", "viewer")
-def job_page(request: Request, program: str, job_id: str) -> HTMLResponse:
+def job_page(request: Request, program: str, job_id: str) -> Response:
     job = state(request).programs.jobs.get(job_id)
     if job is None or job.program != program:
-        raise HTTPException(404, "no such job (finished jobs are kept ten minutes)")
+        # Finished and forgotten, or running in another server process (serve --workers):
+        # the dashboard shows its result once it is stored.
+        return _see_other(f"/p/{quote(program)}")
     return _html(request, "wait.html.j2", program=program, job=job.to_json())
 
 
