@@ -4,6 +4,7 @@ trackers say, with no progress typed by hand. Also a sync killed mid-way against
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -37,6 +38,11 @@ def run(*args: str) -> dict[str, Any]:
 def env(redmine: Redmine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RM_TOKEN", redmine.key)
     monkeypatch.setenv("GH_TOKEN", GH_TOKEN)
+    # A real server stamps its journals with the real clock: "today" must be the real UTC day
+    # (the suite's pinned day is behind it after midnight, and a status change dated after
+    # "today" is not taken as progress).
+    today = dt.datetime.now(dt.UTC).date()
+    monkeypatch.setenv("ONTRACK_TODAY", max(today, dt.date(2026, 12, 6)).isoformat())
 
 
 def test_redmine_and_github_feed_every_command(redmine: Redmine, env: None, tmp_path: Path) -> None:
