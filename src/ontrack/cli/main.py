@@ -11,6 +11,7 @@ from ontrack.cli import (
     assess,
     audit,
     check,
+    dora,
     evm,
     forecast,
     generate,
@@ -76,6 +77,7 @@ app.command("progress")(track.progress)
 app.command("budget")(track.budget)
 app.add_typer(track.baseline_app, name="baseline")
 app.command("evm")(evm.evm_command)
+app.command("dora")(dora.dora_command)
 app.command("scope")(scope.scope_command)
 app.command("audit")(audit.audit_command)
 app.command("risks")(risks.risks_command)
