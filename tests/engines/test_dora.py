@@ -180,3 +180,12 @@ def test_nothing_deployed_measures_nothing() -> None:
 def test_deployment_frequency_bands(per_day: float, band: str) -> None:
     assert BANDS["deployment_frequency"][0] == ("elite", 1.0)
     assert _band_at_least("deployment_frequency", per_day) == band
+
+
+def test_centuries_of_weeks_stay_fast() -> None:
+    later = Deployment("d2", "api", "d2", "production", dt.datetime(2199, 1, 1, tzinfo=dt.UTC))
+    report = dora([dep("d1", 2, 12), later], [], {}, period="week")
+    # 2026-03-02 .. 2199-01-02 is 63,128 days: 9,018 weeks and 2 days
+    assert report.overall.total.days == 63128
+    assert len(report.overall.periods) == 9019
+    assert sum(p.metrics.deployments for p in report.overall.periods) == 2

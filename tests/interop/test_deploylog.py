@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ontrack.engines.dora import dora
 from ontrack.interop.deploylog import read_deployments, read_incidents
+
+CODE = re.compile(r"^[EW]47\d$")
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -117,3 +125,65 @@ def test_json_problems(tmp_path: Path) -> None:
     assert [(d.code, d.loc.line) for d in problems] == [("E474", 3), ("E471", 4)]
     assert [d.code for d in read_incidents(write(tmp_path, "k.json", '{"id": 1}'))[1]] == ["E470"]
     assert [d.code for d in read_incidents(write(tmp_path, "l.json", "[{"))[1]] == ["E470"]
+
+
+def test_times_outside_the_horizon_are_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "d.csv",
+        "service,version,environment,time\n"
+        "api,a,production,0001-01-01T00:00:00+05:00\n"
+        "api,a,production,9999-12-31T23:00:00-05:00\n"
+        "api,a,production,2301-01-01\n",
+    )
+    _, problems = read_deployments(path)
+    assert [(d.code, d.loc.line) for d in problems] == [("E472", 2), ("E472", 3), ("E472", 4)]
+
+
+cell = st.text(alphabet=st.sampled_from(list("ab1;:-TZ+0 ,\"'\n\x00é")), max_size=12)
+stamp = st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 12, 30)).map(
+    lambda t: t.isoformat()
+)
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(
+    deploys=st.lists(
+        st.tuples(
+            st.sampled_from(["d1", "d2", "d3", ""]),
+            st.sampled_from(["api", "web"]),
+            st.one_of(stamp, cell),
+            st.sampled_from(["success", "failure", "ok"]),
+        ),
+        max_size=8,
+    ),
+    incidents=st.lists(
+        st.tuples(
+            st.sampled_from(["i1", "i2"]),
+            st.one_of(stamp, cell),
+            st.one_of(stamp, st.just("")),
+            st.sampled_from(["d1", "d1;d2", "d9", ""]),
+        ),
+        max_size=4,
+    ),
+)
+def test_any_log_ends_in_a_report_or_coded_diagnostics(
+    deploys: list[tuple[str, str, str, str]], incidents: list[tuple[str, str, str, str]]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        d_path = Path(folder) / "d.csv"
+        rows = [
+            ",".join((i, s, "abc", "production", t.replace(",", " "), r)) for i, s, t, r in deploys
+        ]
+        d_path.write_text("id,service,version,environment,time,result\n" + "\n".join(rows))
+        i_path = Path(folder) / "i.csv"
+        lines = [",".join((i, "api", s.replace(",", " "), e, c)) for i, s, e, c in incidents]
+        i_path.write_text("id,service,started,resolved,caused_by\n" + "\n".join(lines))
+        found, problems = read_deployments(d_path)
+        hits, more = read_incidents(i_path)
+        assert all(CODE.match(d.code) for d in [*problems, *more])
+        shipped = {d.id: () for d in found}
+        report = dora(found, hits, shipped, period="month")
+        assert all(CODE.match(d.code) for d in report.diagnostics)
+        rate = report.overall.total.change_fail_rate
+        assert rate is None or 0 <= rate <= 1

@@ -171,3 +171,21 @@ def test_smoke_on_the_projects_own_repository(tmp_path: Path) -> None:
     assert total["deployments"] == len(picked)
     assert total["lead_time_commits"] >= len(picked) - 1
     assert total["lead_time_median_s"] is not None and total["lead_time_median_s"] >= 0
+
+
+def test_since_and_until_are_days_both_included(
+    history: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    repo_path, shas = history
+    deploys, incidents = write_logs(tmp_path, shas)
+    args = ["dora", "--repo", str(repo_path), "--deployments", str(deploys), "-f", "json"]
+    window = ["--since", "2026-03-03", "--until", "2026-03-03", "--period", "month"]
+    result = CliRunner().invoke(app, [*args, "--incidents", str(incidents), *window])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    total = data["overall"]["total"]
+    assert (total["days"], total["deployments"], total["lead_time_commits"]) == (1.0, 3, 1)
+    assert total["incidents"] == 0  # i1 started on the 2nd
+    assert [p["start"] for p in data["overall"]["periods"]] == ["2026-03-01"]
+    bad = CliRunner().invoke(app, [*args, "--until", "9999-12-31"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

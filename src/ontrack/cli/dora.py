@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ontrack.app.dora import measure
+from ontrack.checks.limits import EARLIEST_DATE, HORIZON_TEXT, LATEST_DATE
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -38,9 +39,12 @@ def _day(text: str | None) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise typer.BadParameter(f"'{text}' is outside {HORIZON_TEXT}")
+    return day
 
 
 def dora_command(

@@ -19,6 +19,7 @@ medium / low clusters): see :data:`BANDS`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import statistics
@@ -246,6 +247,8 @@ def dora(
     rework = _rework(window, incidents, causes)
     services = sorted({d.service for d in window})
     groups = [("*", window)] + [(s, [d for d in window if d.service == s]) for s in services]
+    bounds = _periods(since, until, period)
+    starts = [start for start, _ in bounds]
     result = []
     for name, deps in groups:
         wanted = {d.id for d in deps} if name != "*" else None
@@ -257,16 +260,30 @@ def dora(
             and (name == "*" or any(c.service == name for c in causes[i.id]))
         ]
         ids = wanted if wanted is not None else {d.id for d in window}
-        total = _metrics(deps, counted, lead, failed & ids, rework & ids, since, until, until)
+        mine_failed, mine_rework = failed & ids, rework & ids
+        total = _metrics(deps, counted, lead, mine_failed, mine_rework, since, until, until)
+        dep_buckets: dict[int, list[Deployment]] = defaultdict(list)
+        for d in deps:
+            dep_buckets[bisect.bisect_right(starts, d.time) - 1].append(d)
+        inc_buckets: dict[int, list[Incident]] = defaultdict(list)
+        for i in counted:
+            inc_buckets[bisect.bisect_right(starts, i.started) - 1].append(i)
         periods = []
-        for start, end in _periods(since, until, period):
-            p_deps = [d for d in deps if start <= d.time < end]
-            p_inc = [i for i in counted if start <= i.started < end]
+        for index, (start, end) in enumerate(bounds):
             lo, hi = max(start, since), min(end, until)
             periods.append(
                 PeriodMetrics(
                     start.date(),
-                    _metrics(p_deps, p_inc, lead, failed & ids, rework & ids, lo, hi, until),
+                    _metrics(
+                        dep_buckets.get(index, []),
+                        inc_buckets.get(index, []),
+                        lead,
+                        mine_failed,
+                        mine_rework,
+                        lo,
+                        hi,
+                        until,
+                    ),
                 )
             )
         result.append(ServiceMetrics(name, total, tuple(periods)))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ontrack.checks.limits import EARLIEST_DATE, HORIZON_TEXT, LATEST_DATE
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.fileio import MAX_INPUT_BYTES, read_bytes_limited
 from ontrack.model.dora import Deployment, Incident
@@ -118,7 +119,21 @@ def _time(row: Row, key: str, problems: list[Diagnostic]) -> dt.datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        value = dt.datetime.min.replace(tzinfo=dt.UTC)
+    if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        problems.append(
+            error(
+                "E472",
+                where,
+                f"{key} '{text}' is outside {HORIZON_TEXT}",
+                "check the year",
+            )
+        )
+        return None
+    return value
 
 
 def _deployment(row: Row, problems: list[Diagnostic]) -> Deployment | None:

@@ -77,6 +77,7 @@ def read_repository(path: Path) -> tuple[Repository | None, list[Diagnostic]]:
             "--format=%(refname:short)%1f%(objectname)%1f%(*objectname)",
             "refs/tags",
         )
+        commits = parse_log(raw)
     except FileNotFoundError:
         return None, [error("E475", where, "git is not installed", "install git")]
     except (OSError, subprocess.SubprocessError) as exc:
@@ -88,23 +89,26 @@ def read_repository(path: Path) -> tuple[Repository | None, list[Diagnostic]]:
                 "give --repo the folder of a git repository (a clone with its history)",
             )
         ]
-    return Repository(parse_log(raw), _parse_tags(refs)), []
+    return Repository(commits, _parse_tags(refs)), []
 
 
 def parse_log(raw: bytes) -> dict[str, Commit]:
-    """Commits from ``git log -z --format=%H%x1f%P%x1f%ct%x1f%s`` output."""
+    """Commits from ``git log -z --format=%H%x1f%P%x1f%ct%x1f%s`` output (``OSError`` when it
+    is not that)."""
     commits: dict[str, Commit] = {}
     for chunk in raw.split(b"\0"):
         record = chunk.strip(b"\n")
         if not record:
             continue
-        sha, parents, stamp, subject = record.decode("utf-8", "replace").split("\x1f", 3)
-        commits[sha] = Commit(
-            sha,
-            dt.datetime.fromtimestamp(int(stamp), dt.UTC),
-            tuple(parents.split()),
-            subject,
-        )
+        fields = record.decode("utf-8", "replace").split("\x1f", 3)
+        if len(fields) != 4:
+            raise OSError(f"unexpected git log output: {fields[0][:60]!r}")
+        sha, parents, stamp, subject = fields
+        try:
+            when = dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise OSError(f"commit {sha[:12]} has a time git cannot have: {stamp!r}") from None
+        commits[sha] = Commit(sha, when, tuple(parents.split()), subject)
     return commits
 
 
