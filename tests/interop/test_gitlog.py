@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ontrack.cli.main import app
 from ontrack.interop.deploylog import read_deployments
-from ontrack.interop.gitlog import parse_log, read_repository, shipped_commits
+from ontrack.interop.gitlog import Repository, parse_log, read_repository, shipped_commits
 
 H = 3600.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,3 +189,19 @@ def test_since_and_until_are_days_both_included(
     assert [p["start"] for p in data["overall"]["periods"]] == ["2026-03-01"]
     bad = CliRunner().invoke(app, [*args, "--until", "9999-12-31"])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_versions_resolve_by_tag_full_sha_or_unique_prefix() -> None:
+    commits = parse_log(
+        b"abcd1111\x1f\x1f1772442000\x1fone\x00"
+        b"abcd2222\x1fabcd1111\x1f1772445600\x1ftwo\x00"
+        b"ef012345\x1fabcd2222\x1f1772449200\x1fthree\x00"
+    )
+    repo = Repository(commits, {"v1": "abcd1111", "ef01": "abcd2222"})
+    assert repo.resolve("v1") == "abcd1111"
+    assert repo.resolve("ef01") == "abcd2222"  # a tag wins over a sha prefix
+    assert repo.resolve("EF0123") == "ef012345"
+    assert repo.resolve(" abcd2 ") == "abcd2222"
+    assert repo.resolve("abcd") is None  # two commits start so
+    assert repo.resolve("abc") is None  # too short to be taken as a prefix
+    assert repo.resolve("main") is None

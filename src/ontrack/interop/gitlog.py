@@ -12,12 +12,13 @@ was deployed before the log begins, so it ships nothing that is measured.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import subprocess
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, warning
@@ -33,6 +34,11 @@ class Repository:
 
     commits: Mapping[str, Commit]
     tags: Mapping[str, str]
+    ordered: tuple[str, ...] = field(default=(), repr=False)  # the shas, sorted (prefixes)
+
+    def __post_init__(self) -> None:
+        if not self.ordered:
+            object.__setattr__(self, "ordered", tuple(sorted(self.commits)))
 
     def resolve(self, version: str) -> str | None:
         """The commit ``version`` names: a tag, a full sha or a unique sha prefix (4+ hex)."""
@@ -43,8 +49,10 @@ class Repository:
         if lowered in self.commits:
             return lowered
         if len(lowered) >= 4 and all(c in "0123456789abcdef" for c in lowered):
-            found = [sha for sha in self.commits if sha.startswith(lowered)]
-            if len(found) == 1:
+            ordered = self.ordered
+            at = bisect.bisect_left(ordered, lowered)
+            found = [sha for sha in ordered[at : at + 2] if sha.startswith(lowered)]
+            if len(found) == 1:  # two: the prefix is ambiguous
                 return found[0]
         return None
 
@@ -144,7 +152,7 @@ def shipped_commits(
                         "W471",
                         d.loc,
                         f"deployment '{d.id}' names version '{d.version}', which the "
-                        "repository does not have",
+                        "repository does not have (or a sha prefix of several commits)",
                         "fetch the repository's full history and tags, or fix the version; "
                         "the deployment ships no measured commits",
                         subjects=(d.id,),
