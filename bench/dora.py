@@ -7,7 +7,8 @@ runs it, process start included), beside the baseline of plain ``git log`` parsi
 
 The history is written with ``git fast-import``: a main line, with every tenth commit a merge of
 a one-commit side branch, one commit every ten minutes. Deployments go to five services, each
-naming a main-line commit a few hours to days old (every twentieth fails); 300 incidents each
+naming a main-line commit a few hours to days old (half by a 12-digit sha prefix; every twentieth
+fails); 300 incidents each
 name one or two deployments (one in ten also an unknown id, for the warnings path).
 """
 
@@ -91,7 +92,8 @@ def write_logs(
         result = "failure" if n % 20 == 19 else "success"
         stamp = dt.datetime.fromtimestamp(when, dt.UTC).isoformat()
         service = services[n % len(services)]
-        rows.append(f"d{n},{service},{shas[index]},production,{stamp},{result}")
+        version = shas[index] if n % 2 else shas[index][:12]  # short shas too
+        rows.append(f"d{n},{service},{version},production,{stamp},{result}")
         ids.append((f"d{n}", service, when))
     deploys = folder / "deploys.csv"
     deploys.write_text("\n".join(rows) + "\n")
