@@ -17,6 +17,7 @@ from ontrack.app.programs import (
     RISK_FIELDS,
     TASK_FIELDS,
     Conflict,
+    Edited,
     EditRefused,
     ProgramView,
     Unschedulable,
@@ -543,6 +544,37 @@ def _task_values(request: Request, view: ProgramView, task_id: str) -> dict[str,
     }
 
 
+def _edited(
+    request: Request,
+    who: Actor,
+    result: Edited | Conflict,
+    kind: str,
+    ident: str,
+    page: str,
+    sent: dict[str, str],
+) -> Response:
+    """After an edit: the refusal with what changed since (409), or the new revision logged
+    and its page opened."""
+    if isinstance(result, Conflict):
+        return _html(
+            request,
+            "conflict.html.j2",
+            409,
+            program=result.program,
+            conflict=result,
+            back=page,
+            sent=sent,
+        )
+    state(request).accounts.record_event(
+        result.program,
+        who.name,
+        f"edit-{kind}",
+        ident,
+        {"revision": result.revision.number, "changes": list(result.done)},
+    )
+    return _see_other(f"{page}?revision={result.revision.number}")
+
+
 @_route("POST", "/p/{program}/tasks/{task_id}/progress", "editor")
 def record_progress(
     request: Request,
@@ -631,24 +663,8 @@ def edit_task(
             diagnostics=exc.diagnostics,
             **_task_page_context(request, view, task_id),
         )
-    if isinstance(result, Conflict):
-        return _html(
-            request,
-            "conflict.html.j2",
-            409,
-            program=program,
-            conflict=result,
-            back=f"/p/{program}/tasks/{task_id}",
-            sent=_changed(current, sent),
-        )
-    shared.accounts.record_event(
-        program,
-        who.name,
-        "edit-task",
-        task_id,
-        {"revision": result.revision.number, "changes": list(result.done)},
-    )
-    return _see_other(f"/p/{program}/tasks/{task_id}?revision={result.revision.number}")
+    page = f"/p/{program}/tasks/{task_id}"
+    return _edited(request, who, result, "task", task_id, page, _changed(current, sent))
 
 
 @_route("POST", "/p/{program}/risks/{risk_id}/edit", "editor")
@@ -701,24 +717,8 @@ def edit_risk(
             findings=[],
             error=str(exc),
         )
-    if isinstance(result, Conflict):
-        return _html(
-            request,
-            "conflict.html.j2",
-            409,
-            program=program,
-            conflict=result,
-            back=f"/p/{program}/risks/{risk_id}",
-            sent=_changed(current, sent),
-        )
-    shared.accounts.record_event(
-        program,
-        who.name,
-        "edit-risk",
-        risk_id,
-        {"revision": result.revision.number, "changes": list(result.done)},
-    )
-    return _see_other(f"/p/{program}/risks/{risk_id}")
+    page = f"/p/{program}/risks/{risk_id}"
+    return _edited(request, who, result, "risk", risk_id, page, _changed(current, sent))
 
 
 @_route("POST", "/p/{program}/baselines", "admin")
