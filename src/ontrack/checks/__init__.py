@@ -16,6 +16,7 @@ from ontrack.checks import (
     people,
     reach,
     refs,
+    releases,
     skills,
     tasks,
     trackers,
@@ -43,6 +44,7 @@ REGISTRY: tuple[Check, ...] = (
     Check("dates", dates.check_dates, dates.CODES),
     Check("reach", reach.check_reach, reach.CODES),
     Check("trackers", trackers.check_trackers, trackers.CODES),
+    Check("releases", releases.check_releases, releases.CODES),
 )
 
 #: Codes for references to something that does not exist.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ontrack.diagnostics import Diagnostic, SourceLoc, error
 from ontrack.model import Plan
 
-CODES = ("E201", "E202", "E203", "E204", "E205", "E206", "E207")
+CODES = ("E201", "E202", "E203", "E204", "E205", "E206", "E207", "E212")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,17 @@ def _references(plan: Plan) -> Iterator[_Ref]:
             rel.id,
             tasks,
         )
+        yield from _listed(
+            "E212",
+            "train",
+            [rel.train],
+            "train",
+            rel.locs,
+            rel.loc,
+            f"train of release '{rel.id}'",
+            rel.id,
+            {t.id: t for t in plan.trains},
+        )
 
 
 def _raci_and_raid(plan: Plan) -> Iterator[_Ref]:
@@ -174,6 +185,19 @@ def _raci_and_raid(plan: Plan) -> Iterator[_Ref]:
             t.id,
             anyone,
         )
+    for rel in plan.releases:
+        for entry in rel.checklist:
+            yield from _listed(
+                "E202",
+                "person or stakeholder",
+                [entry.owner],
+                "owner",
+                entry.locs,
+                entry.loc,
+                f"owner of checklist item '{entry.id}' of release '{rel.id}'",
+                rel.id,
+                anyone,
+            )
     for kind, items in (
         ("assumption", plan.assumptions),
         ("issue", plan.issues),

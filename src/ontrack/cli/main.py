@@ -18,6 +18,7 @@ from ontrack.cli import (
     history,
     interchange,
     link,
+    release,
     report,
     risks,
     schedule,
@@ -89,6 +90,7 @@ app.command("generate")(generate.generate)
 app.command("sync")(sync.sync_command)
 app.command("link")(link.link_command)
 app.command("serve")(serve.serve_command)
+app.add_typer(release.release_app, name="release")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 

@@ -6,7 +6,10 @@ from ontrack.model.quantities import ZERO, Duration, Estimate, Rate, RateUnit
 from ontrack.model.records import (
     WEEKDAYS,
     Calendar,
+    ChecklistItem,
+    ChecklistStatus,
     DateRange,
+    Delivery,
     Dependency,
     DepType,
     Level,
@@ -23,6 +26,7 @@ from ontrack.model.records import (
     Stakeholder,
     Task,
     Team,
+    Train,
 )
 
 __all__ = [
@@ -30,7 +34,10 @@ __all__ = [
     "ZERO",
     "BaselineTask",
     "Calendar",
+    "ChecklistItem",
+    "ChecklistStatus",
     "DateRange",
+    "Delivery",
     "DepType",
     "Dependency",
     "Duration",
@@ -52,4 +59,5 @@ __all__ = [
     "Stakeholder",
     "Task",
     "Team",
+    "Train",
 ]

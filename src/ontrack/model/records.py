@@ -237,11 +237,64 @@ class RaidItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Train:
+    """A release train: departures every ``every`` calendar days from ``first``."""
+
+    id: str
+    title: str
+    first: dt.date
+    every: int  # calendar days between departures
+    until: dt.date | None = None
+    code_freeze: int = 0  # working days before a departure
+    hardening: int = 0  # working days of stabilisation ending the day before a departure
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+class ChecklistStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """A readiness item a person owns: done, waived (with why), or still open."""
+
+    id: str
+    title: str
+    owner: str | None = None
+    due: dt.date | None = None
+    status: ChecklistStatus = ChecklistStatus.OPEN
+    note: str = ""
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Release:
     id: str
     title: str
     date: dt.date | None = None
     includes: tuple[str, ...] = ()
+    loc: SourceLoc = UNKNOWN_LOC
+    locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
+    train: str | None = None
+    tracker_items: tuple[str, ...] = ()  # SOURCE#KEY, each linked to a task
+    min_odds: Fraction | None = None  # below it, the odds gate fails
+    signoffs: tuple[str, ...] = ()  # roles that must sign the go/no-go
+    checklist: tuple[ChecklistItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where the delivery history lives (paths as written, relative to ``loc.file``)."""
+
+    deployments: str
+    repo: str = "."
+    incidents: str | None = None
+    environment: str = "production"
+    period: str = "week"
     loc: SourceLoc = UNKNOWN_LOC
     locs: Mapping[str, SourceLoc] = field(default_factory=_locs, compare=False, repr=False)
 
@@ -287,6 +340,8 @@ class Plan:
     tasks: tuple[Task, ...] = ()
     risks: tuple[Risk, ...] = ()
     releases: tuple[Release, ...] = ()
+    trains: tuple[Train, ...] = ()
+    delivery: Delivery | None = None
     stakeholders: tuple[Stakeholder, ...] = ()
     assumptions: tuple[RaidItem, ...] = ()
     issues: tuple[RaidItem, ...] = ()
@@ -316,6 +371,21 @@ class Plan:
         if person.calendar is not None and person.calendar in self.calendar_by_id:
             return self.calendar_by_id[person.calendar]
         return self.calendar
+
+    def release_scope(self, release: Release) -> tuple[str, ...]:
+        """The tasks a release ships, in plan order: what it includes (a summary task with
+        everything below it) and the tasks linked to its tracker items. Unknown ids are left
+        out (the reference check reports them)."""
+        wanted: set[str] = set()
+        keys = set(release.tracker_items)
+        for task in self.tasks:
+            if task.tracker is not None and f"{task.tracker.source}#{task.tracker.key}" in keys:
+                wanted.add(task.id)
+        for ident in release.includes:
+            if ident in self.task_by_id:
+                wanted.add(ident)
+                wanted.update(t.id for t in self.descendants(ident))
+        return tuple(t.id for t in self.tasks if t.id in wanted)
 
     def descendants(self, task_id: str) -> Iterator[Task]:
         """All tasks below ``task_id`` in the WBS, depth first."""

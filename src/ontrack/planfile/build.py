@@ -13,10 +13,13 @@ from types import MappingProxyType
 from typing import Any
 
 from ontrack.checks.limits import MAX_WORK_DAYS
-from ontrack.diagnostics import Diagnostic, SourceLoc, error
+from ontrack.diagnostics import UNKNOWN_LOC, Diagnostic, SourceLoc, error
 from ontrack.model import (
     Calendar,
+    ChecklistItem,
+    ChecklistStatus,
     DateRange,
+    Delivery,
     Dependency,
     DepType,
     Duration,
@@ -33,6 +36,7 @@ from ontrack.model import (
     Stakeholder,
     Task,
     Team,
+    Train,
 )
 from ontrack.model.records import WEEKDAYS
 from ontrack.model.tracker import (
@@ -262,13 +266,69 @@ class Builder:
     @staticmethod
     def release(item: Item[s.ReleaseSpec]) -> Release:
         spec, raw = item.spec, item.raw
+        listed = raw.get("checklist")
+        checklist = tuple(
+            Builder._checklist_item(c, listed[i] if isinstance(listed, PosList) else raw)
+            for i, c in enumerate(spec.checklist)
+        )
         return Release(
             spec.id,
             spec.title,
             spec.date,
             tuple(spec.includes),
             raw.loc,
-            _locs(raw, ("includes", "date")),
+            _locs(raw, ("includes", "date", "train", "tracker_items", "min_odds", "signoffs")),
+            spec.train,
+            tuple(spec.tracker_items),
+            spec.min_odds,
+            tuple(dict.fromkeys(r.strip().lower() for r in spec.signoffs if r.strip())),
+            checklist,
+        )
+
+    @staticmethod
+    def _checklist_item(spec: s.ChecklistItemSpec, raw: Any) -> ChecklistItem:
+        loc = raw.loc if isinstance(raw, PosDict) else UNKNOWN_LOC
+        return ChecklistItem(
+            spec.id,
+            spec.title,
+            spec.owner,
+            spec.due,
+            ChecklistStatus(spec.status),
+            spec.note,
+            loc,
+            _locs(raw, ("id", "owner", "due", "status"))
+            if isinstance(raw, PosDict)
+            else MappingProxyType({}),
+        )
+
+    @staticmethod
+    def train(item: Item[s.TrainSpec]) -> Train:
+        spec, raw = item.spec, item.raw
+        return Train(
+            spec.id,
+            spec.title or spec.id,
+            spec.first,
+            spec.every,
+            spec.until,
+            spec.code_freeze,
+            spec.hardening,
+            raw.loc,
+            _locs(raw, ("first", "every", "until", "code_freeze", "hardening")),
+        )
+
+    @staticmethod
+    def delivery(item: Item[s.DeliverySpec] | None) -> Delivery | None:
+        if item is None:
+            return None
+        spec, raw = item.spec, item.raw
+        return Delivery(
+            spec.deployments,
+            spec.repo,
+            spec.incidents,
+            spec.environment,
+            spec.period,
+            raw.loc,
+            _locs(raw, ("repo", "deployments", "incidents")),
         )
 
     @staticmethod

@@ -255,6 +255,8 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         tasks=tasks,
         risks=tuple(builder.risk(i) for i in lists["risks"]),
         releases=tuple(builder.release(i) for i in lists["releases"]),
+        trains=tuple(builder.train(i) for i in lists["trains"]),
+        delivery=builder.delivery(collected.singletons.get("delivery")),
         stakeholders=tuple(builder.stakeholder(i) for i in lists["stakeholders"]),
         assumptions=tuple(builder.raid(i) for i in lists["assumptions"]),
         issues=tuple(builder.raid(i) for i in lists["issues"]),
@@ -270,6 +272,7 @@ def _build(collected: _Collected, names: list[str]) -> tuple[Plan | None, list[D
         ("task", plan.tasks),
         ("risk", plan.risks),
         ("release", plan.releases),
+        ("train", plan.trains),
         ("stakeholder", plan.stakeholders),
         ("RAID entry", (*plan.assumptions, *plan.issues, *plan.decisions)),
     ):

@@ -520,6 +520,82 @@ class RiskSpec(Spec):
     review_date: Date | None = Field(None, description="When it is next reviewed.")
 
 
+def _whole_days(value: Any, week: int) -> int:
+    """A whole number of days: ``3``, ``3d`` or ``2w`` (a week is ``week`` days)."""
+    text = str(value).strip().lower() if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or not re.fullmatch(r"\d{1,4}\s*[dw]?", text):
+        raise v.ValueProblem(
+            "E110", f"{value!r} is not a whole number of days", "write e.g. 3d or 2w"
+        )
+    amount = int(text.rstrip("dw ").strip())
+    return amount * week if text.endswith("w") else amount
+
+
+def _cadence(value: Any) -> int:
+    days = _whole_days(value, 7)
+    if not 1 <= days <= 366:
+        raise v.ValueProblem("E103", f"{value!r} is outside 1d..52w", "write e.g. 2w")
+    return days
+
+
+def _working_days(value: Any) -> int:
+    days = _whole_days(value, 5)
+    if days > 260:
+        raise v.ValueProblem("E103", f"{value!r} is more than a year of working days", "")
+    return days
+
+
+_DAYS_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": r"^\d+\s*[dw]?$"}]}
+)
+Cadence = Annotated[int, PlainValidator(_checked(_cadence)), _DAYS_SCHEMA]
+WorkingDays = Annotated[int, PlainValidator(_checked(_working_days)), _DAYS_SCHEMA]
+
+
+class TrainSpec(Spec):
+    """A release train: releases depart on a fixed cadence, with a code freeze and a
+    hardening window before each departure."""
+
+    id: Id = Field(description="Unique train id.")
+    title: str = Field("", description="Name, e.g. Web release train.")
+    first: Date = Field(
+        description=(
+            "The first departure (a release day). With `every: 2w` and a Tuesday here, the "
+            "train leaves every second Tuesday. A departure on a non-working day leaves the "
+            "next working day."
+        )
+    )
+    every: Cadence = Field(description="Time between departures in calendar days: 1w, 2w, 10d.")
+    until: Date | None = Field(None, description="The last day a departure may fall on.")
+    code_freeze: WorkingDays = Field(
+        0,
+        description=(
+            "Working days before each departure when the code freezes: from then only fixes "
+            "merge. 0: no freeze."
+        ),
+    )
+    hardening: WorkingDays = Field(
+        0,
+        description=(
+            "Working days of hardening (stabilisation, release testing) just before each "
+            "departure. 0: the code freeze window, if any."
+        ),
+    )
+
+
+class ChecklistItemSpec(Spec):
+    """One readiness item of a release: a thing a person must do before it ships."""
+
+    id: Id = Field(description="Unique within the release, e.g. security-review.")
+    title: str = Field(description="What must be done, e.g. Security review signed.")
+    owner: Id | None = Field(None, description="Person or stakeholder who answers for it.")
+    due: Date | None = Field(None, description="When it must be done by.")
+    status: Annotated[Literal["open", "done", "waived"], BeforeValidator(_lower)] = Field(
+        "open", description="open, done or waived (with a note saying why)."
+    )
+    note: str = Field("", description="Evidence or the reason for a waiver.")
+
+
 class ReleaseSpec(Spec):
     """A version shipped to users, made of milestones and tasks."""
 
@@ -527,6 +603,55 @@ class ReleaseSpec(Spec):
     title: str = Field(description="Release name, e.g. Checkout 2.0.")
     date: Date | None = Field(None, description="Target release date.")
     includes: IdList = Field([], description="Ids of the tasks and milestones it ships.")
+    train: Id | None = Field(
+        None,
+        description=(
+            "The train it departs with: its date should be one of the train's departures, and "
+            "its code freeze and hardening window are the train's."
+        ),
+    )
+    tracker_items: Annotated[
+        list[str],
+        BeforeValidator(_one_or_many),
+        WithJsonSchema({"anyOf": [_STR, {"type": "array", "items": _STR}]}),
+    ] = Field(
+        [],
+        description=(
+            "Tracker items it ships, as SOURCE#KEY (e.g. gh#42): each must be linked to a task "
+            "(`tracker:`), which joins the scope."
+        ),
+    )
+    min_odds: Percent | None = Field(
+        None,
+        description=(
+            "The forecast chance of making the date below which the release is not ready "
+            "(default: the RAG's release threshold, 80%)."
+        ),
+    )
+    signoffs: Names = Field(
+        [],
+        description=(
+            "Roles that must sign the go/no-go (`ontrack release sign REL --as ROLE`), e.g. "
+            "[engineering, qa, product]."
+        ),
+    )
+    checklist: list[ChecklistItemSpec] = Field(
+        [], description="Readiness items with owners and due dates."
+    )
+
+
+class DeliverySpec(Spec):
+    """Where the delivery history is: the DORA metrics in the report and the assessment."""
+
+    repo: str = Field(".", description="The git repository, relative to this plan file.")
+    deployments: str = Field(
+        description="Deployment log (CSV or JSON), relative to this plan file; see docs/dora.md."
+    )
+    incidents: str | None = Field(None, description="Incident log (CSV or JSON), if any.")
+    environment: str = Field("production", description="The environment measured.")
+    period: Annotated[Literal["week", "month"], BeforeValidator(_lower)] = Field(
+        "week", description="week or month: the trend's step."
+    )
 
 
 class StakeholderSpec(Spec):
@@ -672,6 +797,12 @@ class PlanFileSpec(Spec):
     tasks: list[TaskSpec] = Field([], description="The work breakdown: tasks and milestones.")
     risks: list[RiskSpec] = Field([], description="The risk register.")
     releases: list[ReleaseSpec] = Field([], description="Releases and what they include.")
+    trains: list[TrainSpec] = Field(
+        [], description="Release trains: the cadence releases depart on."
+    )
+    delivery: DeliverySpec | None = Field(
+        None, description="The delivery history for DORA metrics (at most one file)."
+    )
     stakeholders: list[StakeholderSpec] = Field([], description="Who reads the reports.")
     assumptions: list[RaidSpec] = Field([], description="RAID log: what the plan assumes.")
     issues: list[RaidSpec] = Field([], description="RAID log: problems happening now.")
@@ -689,6 +820,7 @@ SECTIONS: dict[str, type[Spec]] = {
     "tasks": TaskSpec,
     "risks": RiskSpec,
     "releases": ReleaseSpec,
+    "trains": TrainSpec,
     "stakeholders": StakeholderSpec,
     "assumptions": RaidSpec,
     "issues": RaidSpec,
@@ -696,7 +828,11 @@ SECTIONS: dict[str, type[Spec]] = {
     "sources": SourceSpec,
 }
 #: Sections that are a single mapping, defined in at most one file.
-SINGLETONS: dict[str, type[Spec]] = {"program": ProgramSpec, "calendar": CalendarSpec}
+SINGLETONS: dict[str, type[Spec]] = {
+    "program": ProgramSpec,
+    "calendar": CalendarSpec,
+    "delivery": DeliverySpec,
+}
 
 
 def json_schema() -> dict[str, Any]:
