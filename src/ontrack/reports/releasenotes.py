@@ -32,11 +32,13 @@ _NOUNS: dict[str, tuple[str, str]] = {
 }
 
 
-def escape_inline(text: str) -> str:
+def escape_inline(text: str, *, starts_line: bool = True) -> str:
     """``text`` on one line, safe inside a Markdown paragraph or list item: nothing in it is
-    read as markup, and it starts no block."""
+    read as markup, and (where it ``starts_line``, or a list item) it opens no block."""
     flat = _SPACES.sub(" ", text).strip()
     escaped = _INLINE.sub(r"\\\1", flat)
+    if not starts_line:
+        return escaped
     return _BLOCK_START.sub(
         lambda m: f"{m[1]}\\{m[2]}" if m[1] is not None else f"\\{m[3]}", escaped, count=1
     )
@@ -54,7 +56,7 @@ def _plural(count: int, key: str) -> str:
 
 def _range_line(notes: ReleaseNotes) -> str:
     start = escape_inline(notes.from_ref) if notes.from_ref else "the first commit"
-    span = f"{start} → {escape_inline(notes.to_ref)}"
+    span = f"{start} → {escape_inline(notes.to_ref, starts_line=False)}"
     if notes.since is not None and notes.until is not None:
         span += f" · {notes.since.date().isoformat()} to {notes.until.date().isoformat()}"
     return span
@@ -80,17 +82,17 @@ def _counts_line(notes: ReleaseNotes) -> str:
 def _entry(change: Change) -> str:
     text = ""
     if change.scope:
-        text += f"**{escape_inline(change.scope)}:** "
-    text += escape_inline(change.description)
+        text += f"**{escape_inline(change.scope, starts_line=False)}:** "
+    text += escape_inline(change.description, starts_line=not text)
     notes = [n for n in change.breaking_notes if n.strip() != change.description.strip()]
     if notes:
-        text += " — " + " ".join(escape_inline(n) for n in notes)
+        text += " — " + " ".join(escape_inline(n, starts_line=False) for n in notes)
     refs = [r for r in change.references if r not in change.description]
     if refs:
-        text += f" ({', '.join(escape_inline(r) for r in refs)})"
+        text += f" ({', '.join(escape_inline(r, starts_line=False) for r in refs)})"
     tail = [change.short_sha]
     if change.section == "breaking" and change.type:
-        tail.insert(0, escape_inline(change.type))
+        tail.insert(0, escape_inline(change.type, starts_line=False))
     if change.reverts:
         tail.insert(0, f"reverts {change.reverts[:7]}")
     if change.merge:
@@ -100,7 +102,8 @@ def _entry(change: Change) -> str:
 
 def _task(task: DeliveredTask) -> str:
     when = f"finished {task.finished.isoformat()}" if task.finished else "done"
-    return f"- {escape_inline(task.title)} ({escape_inline(task.id)}, {when})"
+    task_id = escape_inline(task.id, starts_line=False)
+    return f"- {escape_inline(task.title)} ({task_id}, {when})"
 
 
 def render_markdown(notes: ReleaseNotes) -> str:
