@@ -109,8 +109,9 @@ def export_command(
         None,
         "--to",
         "-t",
-        help="mspdi (MS Project XML), ics (iCalendar of milestones and releases), csv, xlsx "
-        "(task tables) or mermaid (gantt text). Default: from the suffix of -o.",
+        help="mspdi (MS Project XML), ics (iCalendar of milestones, releases and release "
+        "trains), csv, xlsx (task tables) or mermaid (gantt text). Default: from the suffix "
+        "of -o.",
     ),
     output: Path | None = typer.Option(
         None,
@@ -156,8 +157,9 @@ def export_command(
 
     MS Project XML keeps the WBS, durations, dependencies (types and lags), people, their
     calendars and the schedule's assignments. The iCalendar file has an all-day event per
-    milestone and release; CSV and Excel have a row per task with dates, people, float and the
-    forecast; Mermaid gives a gantt chart for docs.
+    milestone and release, and each release train's departures, code freezes and hardening
+    windows (to two train cycles after the finish); CSV and Excel have a row per task with
+    dates, people, float and the forecast; Mermaid gives a gantt chart for docs.
 
     Example: ontrack export examples/platform-migration -o migration.xml
 
