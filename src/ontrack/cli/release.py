@@ -7,6 +7,7 @@ hangs from.
 from __future__ import annotations
 
 from ontrack.cli.flags import App
+from ontrack.cli.release_calendar import calendar_command
 from ontrack.cli.release_notes import notes_command
 
 release_app = App(
@@ -18,3 +19,4 @@ release_app = App(
     no_args_is_help=True,
 )
 release_app.command("notes")(notes_command)
+release_app.command("calendar")(calendar_command)
