@@ -131,8 +131,9 @@ class ReleaseCalendar:
 
 
 def train_name(train: Train) -> str:
-    """How a train is named to people: its title, else "Train ID"."""
-    return train.title or f"Train {train.id}"
+    """How a train is named to people: its title, else (a title left out reads as the id)
+    "Train ID"."""
+    return train.title if train.title and train.title != train.id else f"Train {train.id}"
 
 
 def default_window(plan: Plan, finish: dt.date | None = None) -> tuple[dt.date, dt.date]:
