@@ -121,7 +121,7 @@ def _readiness(r: Leaving) -> str:
 
 
 def _release(r: Leaving) -> str:
-    return f"[bold]{escape(r.release)}[/bold] {escape(r.title)} — {_readiness(r)}"
+    return f"[bold]{escape(r.release)}[/bold] {escape(r.title)}\n  {_readiness(r)}"
 
 
 def _near(d: Departure | None) -> str:
@@ -167,7 +167,10 @@ def _print(cal: ReleaseCalendar) -> None:
     if cal.untrained:
         stdout.print("[bold]Releases without a train[/bold]")
         for r in cal.untrained:
-            stdout.print(f"  {_weekday(r.date) if r.date else '—'}  {_release(r)}")
+            when = _weekday(r.date) if r.date else "—"
+            stdout.print(
+                f"  {when}  [bold]{escape(r.release)}[/bold] {escape(r.title)}: {_readiness(r)}"
+            )
     if cal.outside:
         names = ", ".join(f"{r.release} ({r.date})" for r in cal.outside)
         stdout.print(f"[dim]on departures outside {cal.start} .. {cal.end}: {escape(names)}[/dim]")
