@@ -9,6 +9,7 @@ from __future__ import annotations
 from ontrack.cli.flags import App
 from ontrack.cli.release_calendar import calendar_command
 from ontrack.cli.release_notes import notes_command
+from ontrack.cli.release_slip import slip_command
 
 release_app = App(
     help=(
@@ -20,3 +21,4 @@ release_app = App(
 )
 release_app.command("notes")(notes_command)
 release_app.command("calendar")(calendar_command)
+release_app.command("slip")(slip_command)

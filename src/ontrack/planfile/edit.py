@@ -9,7 +9,7 @@ with what to write by hand. Files are written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -245,3 +245,147 @@ def written_text(files: Sequence[tuple[str, str]], where: SourceLoc | None) -> s
     start = where.col - 1
     end = _scalar_end(line, start, "{" in line[:start])
     return None if end is None else line[start:end]
+
+
+# -- list edits: items taken out of and added to a list-valued field -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListEdit:
+    """Ids taken out of and appended to one list of a task or a release (a release's
+    ``includes``, a task's ``depends``): a one-line flow list, a scalar (read as a list of one),
+    or a block list with one plain item per line. Added ids are plain words."""
+
+    kind: str  # "task" or "release"
+    id: str
+    field: str
+    remove: tuple[str, ...] = ()
+    add: tuple[str, ...] = ()
+
+
+def _unquoted(token: str) -> str:
+    token = token.strip()
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
+        return token[1:-1]
+    return token
+
+
+def _flow_items(value: str) -> list[str] | None:
+    """The items of a one-line flow list ``[a, 'b']`` (or a scalar): None when an item is
+    nested, commented or quoted around a comma."""
+    if not value.startswith("["):
+        return [value]
+    inner = value[1:-1]
+    if any(c in inner for c in "[]{}#"):
+        return None
+    items = [t.strip() for t in inner.split(",") if t.strip()]
+    if any(("'" in t or '"' in t) and t == _unquoted(t) for t in items):
+        return None
+    return items
+
+
+def _list_edit(rows: list[str], record: object, edit: ListEdit) -> str | None:
+    """Apply one list edit to ``rows`` in place; the reason it cannot be done, or None."""
+    locs = getattr(record, "locs", {})
+    loc: SourceLoc = getattr(record, "loc")  # noqa: B009 - tasks and releases alike
+    where = locs.get(edit.field)
+    name = f"{edit.kind} '{edit.id}'"
+    if where is None or where.line <= 0:
+        if edit.remove:
+            return f"{name} has no {edit.field} written to take {', '.join(edit.remove)} out of"
+        line = rows[loc.line - 1] if 0 < loc.line <= len(rows) else ""
+        if not line or "{" in line[: loc.col - 1] or _scalar_end(line, loc.col - 1, False) is None:
+            return f"{loc}: {name} is not a block mapping: add `{edit.field}` by hand"
+        ending = "\r\n" if line.endswith("\r\n") else "\n"
+        if not line.endswith(("\n", "\r")):
+            rows[loc.line - 1] = line + ending
+        text = "[" + ", ".join(edit.add) + "]"
+        rows.insert(loc.line, " " * (loc.col - 1) + f"{edit.field}: {text}{ending}")
+        return None
+    line = rows[where.line - 1]
+    start = where.col - 1
+    if line[start : start + 1] == "-":
+        return _block_list_edit(rows, locs, edit, name)
+    end = _scalar_end(line, start, "{" in line[:start])
+    items = None if end is None else _flow_items(line[start:end])
+    if end is None or items is None:
+        return f"{where}: the {edit.field} of {name} is not a plain one-line list; edit it by hand"
+    plain = [_unquoted(t) for t in items]
+    missing = [r for r in edit.remove if r not in plain]
+    if missing:
+        return f"{where}: {', '.join(missing)} is not in the {edit.field} of {name} as written"
+    kept = [t for t, p in zip(items, plain, strict=True) if p not in edit.remove]
+    kept += [a for a in edit.add if a not in plain or a in edit.remove]
+    rows[where.line - 1] = line[:start] + "[" + ", ".join(kept) + "]" + line[end:]
+    return None
+
+
+def _block_list_edit(
+    rows: list[str], locs: Mapping[str, SourceLoc], edit: ListEdit, name: str
+) -> str | None:
+    """A block list: each item on its own ``- item`` line; removed lines go, added ones follow
+    the last item with its indentation."""
+    found: list[tuple[int, str, str]] = []  # (row, prefix, item)
+    i = 0
+    while f"{edit.field}[{i}]" in locs:
+        at = locs[f"{edit.field}[{i}]"]
+        line = rows[at.line - 1]
+        prefix = line[: at.col - 1]
+        end = _scalar_end(line, at.col - 1, False)
+        if prefix.strip() != "-" or end is None or line[end:].strip(" \t\r\n"):
+            return f"{at}: the {edit.field} of {name} is not one plain item a line; edit by hand"
+        found.append((at.line - 1, prefix, _unquoted(line[at.col - 1 : end])))
+        i += 1
+    items = [item for _, _, item in found]
+    missing = [r for r in edit.remove if r not in items]
+    if missing or not found:
+        return f"{', '.join(missing) or 'nothing'} is not in the {edit.field} of {name}"
+    if len(found) == len(edit.remove) and not edit.add:
+        return f"the {edit.field} of {name} would be empty: write `{edit.field}: []` by hand"
+    last_row, prefix, _ = found[-1]
+    ending = "\r\n" if rows[last_row].endswith("\r\n") else "\n"
+    added = [prefix + a + ending for a in edit.add if a not in items or a in edit.remove]
+    if not rows[last_row].endswith(("\n", "\r")):
+        rows[last_row] += ending
+    rows[last_row + 1 : last_row + 1] = added
+    for row, _, item in sorted(found, reverse=True):
+        if item in edit.remove:
+            del rows[row]
+    return None
+
+
+def edit_lists(
+    plan: Plan, files: Sequence[tuple[str, str]], edits: Sequence[ListEdit]
+) -> TextEdits:
+    """Take ids out of and add ids to list-valued fields where they are written, bottom of
+    each file first so no edit moves a position still to be used. A list not written yet is
+    added as a new line under the record's first key (block mappings only)."""
+    lines = {name: text.splitlines(keepends=True) for name, text in files}
+    done: list[str] = []
+    refused: list[str] = []
+    placed: list[tuple[SourceLoc, object, ListEdit]] = []
+    for edit in edits:
+        record: object | None = (
+            plan.task_by_id.get(edit.id)
+            if edit.kind == "task"
+            else next((r for r in plan.releases if r.id == edit.id), None)
+        )
+        if record is None:
+            refused.append(f"no {edit.kind} '{edit.id}' in the plan")
+            continue
+        where = getattr(record, "locs", {}).get(edit.field) or getattr(record, "loc")  # noqa: B009
+        if where.file not in lines:
+            refused.append(f"{edit.kind} '{edit.id}': {where.file} is not one of the plan's files")
+            continue
+        placed.append((where, record, edit))
+    for where, record, edit in sorted(placed, key=lambda p: (p[0].file, -p[0].line)):
+        reason = _list_edit(lines[where.file], record, edit)
+        if reason is not None:
+            refused.append(reason)
+            continue
+        parts = [f"-{', '.join(edit.remove)}" if edit.remove else ""]
+        parts.append(f"+{', '.join(edit.add)}" if edit.add else "")
+        done.append(f"{edit.kind} '{edit.id}' {edit.field}: {' '.join(p for p in parts if p)}")
+    return TextEdits(
+        tuple((name, "".join(lines[name])) for name, _ in files), tuple(done), tuple(refused)
+    )
