@@ -22,6 +22,7 @@ from ontrack.reports.data import ReportData, ReportOptions, TrackingInput, build
 
 if TYPE_CHECKING:
     from ontrack.engines.compliance import Audit, AuditOptions
+    from ontrack.engines.dora import DoraReport
     from ontrack.engines.forecast.result import Forecast
     from ontrack.engines.risk import Assessment as RiskAssessment
     from ontrack.engines.risk import RiskOptions
@@ -70,6 +71,9 @@ class Assessment:
     report: ReportData
     tracking: TrackingInput | None
     diagnostics: tuple[Diagnostic, ...]
+    # The DORA metrics of the plan's ``delivery:`` section (None without one, or when its logs
+    # cannot be used: then warnings say why). See ontrack.app.delivery.
+    delivery: DoraReport | None = None
 
     @property
     def schedule(self) -> Any:
@@ -168,6 +172,8 @@ class Assessment:
                 }
                 for c in self.audit.dcma
             ],
+            # What `ontrack dora --format json` prints for the same logs and window.
+            "dora": None if self.delivery is None else self.delivery.to_json(),
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
 
@@ -294,6 +300,13 @@ def assess(
         generated=generated,
         last_progress=as_of.last_progress,
     )
+    delivered = None
+    if plan.delivery is not None:
+        from ontrack.app.delivery import delivery_report  # noqa: PLC0415
+
+        delivered, problems = delivery_report(plan, as_of.date)
+        diagnostics += problems
+        report = replace(report, delivery=delivered)
     return (
         Assessment(
             plan=plan,
@@ -307,6 +320,7 @@ def assess(
             report=report,
             tracking=tracking,
             diagnostics=tuple(diagnostics),
+            delivery=delivered,
         ),
         diagnostics,
     )

@@ -451,6 +451,47 @@ def s_curve(
     )
 
 
+# -- trends per period --------------------------------------------------------------------------
+
+
+def trend_chart(
+    series: Sequence[Series],
+    *,
+    label: str,
+    thresholds: Sequence[Level] = (),
+    y_title: str = "",
+    y_format: Callable[[float], str] = compact,
+    x_range: tuple[dt.date, dt.date] | None = None,
+    width: float = 620,
+    height: float = 230,
+) -> str:
+    """A measure per period (week or month) over time, from zero, each period a dot (a period
+    with nothing measured breaks the line), with the reference ``thresholds`` that matter for
+    the values shown: those up to the highest value and the first one above it (how far the
+    next line is), so a far limit never flattens the trend."""
+    values = [v for s in series for _, v in s.points if v is not None]
+    if not values:
+        return _empty(width, height, label, "nothing measured in the window")
+    top = max(values)
+    above = sorted((t for t in thresholds if t.at > top), key=lambda t: t.at)[:1]
+    levels = [t for t in thresholds if t.at <= top] + above
+    return line_chart(
+        [
+            Series(s.name, s.points, s.colour, s.dashed, s.area, dots=True, width=s.width)
+            for s in series
+        ],
+        label=label,
+        width=width,
+        height=height,
+        y_title=y_title,
+        y_format=y_format,
+        y_min=0.0,
+        y_max=1.0 if top <= 0 and not levels else None,  # all zero: an axis from 0, not -1
+        levels=levels,
+        x_range=x_range,
+    )
+
+
 # -- horizontal bars ----------------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from ontrack.model import BaselineTask, Plan, RiskStatus
 if TYPE_CHECKING:
     from ontrack.engines.budget import BudgetPosition
     from ontrack.engines.compliance import Audit
+    from ontrack.engines.dora import DoraReport
     from ontrack.engines.evm import EvmSeries
     from ontrack.engines.risk import Assessment as RiskAssessment
     from ontrack.engines.scope import ScopeChange, ScopeWeek
@@ -308,6 +309,7 @@ class ReportData:
     compliance: tuple[ComplianceRow, ...] = ()
     notes: tuple[str, ...] = ()  # warnings worth a line (deadlines the schedule misses, ...)
     last_progress: dt.date | None = None  # the latest day progress was recorded for
+    delivery: DoraReport | None = None  # the DORA metrics of the plan's delivery: section
 
 
 # -- tracking input -----------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ontrack import __version__
+from ontrack.engines.dora import BANDS as DORA_BANDS
+from ontrack.engines.dora import DAY, HOUR, Metrics, ServiceMetrics
 from ontrack.engines.risk.register import IMPACT_BANDS, PROBABILITY_BANDS
 from ontrack.reports import charts
 from ontrack.reports.charts import (
@@ -107,6 +109,12 @@ def _render(template: str, **context: object) -> Markup:
     return Markup(_env().get_template(template).render(**context))
 
 
+def render_template(template: str, **context: object) -> str:
+    """One of the report's templates, with its filters and escaping (other documents, such as
+    the go/no-go page, share the report's look)."""
+    return str(_render(template, **context))
+
+
 # -- the page -----------------------------------------------------------------------------------
 
 
@@ -120,6 +128,7 @@ def report_sections(data: ReportData) -> list[tuple[str, str, Markup]]:
         ("people", "People", _load_section),
         ("tracking", "Tracking", _tracking_sections),
         ("risks", "Risks", _risk_sections),
+        ("delivery", "Delivery", _delivery_section),
     ]
     rendered = [(anchor, title, build(data)) for anchor, title, build in sections]
     return [(anchor, title, body) for anchor, title, body in rendered if body]
@@ -548,6 +557,157 @@ def _risk_sections(data: ReportData) -> Markup | None:
 
 
 _STATUS_ORDER = {"occurred": 0, "open": 1, "mitigating": 2, "closed": 3}
+
+
+# -- delivery (DORA) ----------------------------------------------------------------------------
+
+
+def fduration(seconds: float | None) -> str:
+    """A lead or recovery time: minutes under an hour, hours under a day, else days."""
+    if seconds is None:
+        return "—"
+    if seconds < HOUR:
+        return f"{seconds / 60:.0f} min"
+    if seconds < DAY:
+        return f"{seconds / HOUR:.1f} h"
+    return f"{seconds / DAY:.1f} d"
+
+
+#: The services drawn beside "all services" on the trend charts, with their colours; with more
+#: services than colours only the whole is drawn (the table has each one).
+_SERVICE_COLOURS = (ORANGE, PURPLE, GREEN, RED)
+
+
+def _delivery_section(data: ReportData) -> Markup | None:
+    """The DORA metrics of the plan's ``delivery:`` section: per service a row of the five
+    metrics with their bands, and per metric its trend over the weeks or months (all services,
+    and each service when there are a few)."""
+    report = data.delivery
+    if report is None:
+        return None
+    services = report.services
+    rows: list[tuple[str, Metrics, bool]] = [(s.service, s.total, False) for s in services]
+    if len(services) != 1:  # one service is the whole: no second row with the same figures
+        rows.insert(0, ("All services", report.overall.total, True))
+    lines: list[tuple[str, ServiceMetrics, str]]
+    if len(services) == 1:
+        lines = [(services[0].service, services[0], BLUE)]
+    else:
+        lines = [("all services", report.overall, BLUE)]
+        if len(services) <= len(_SERVICE_COLOURS):
+            lines += [(s.service, s, c) for s, c in zip(services, _SERVICE_COLOURS, strict=False)]
+    first = report.since.date()
+    last = max(first, report.until.date() - dt.timedelta(days=1))
+    step = report.period
+    start = min([first, *(p.start for p in report.overall.periods)])  # the first period's start
+
+    def trend(
+        metric: str,
+        value: Callable[[Metrics], float | None],
+        *,
+        scale: float = 1.0,
+        limits: Sequence[tuple[str, float]] = (),
+        y_format: Callable[[float], str] = charts.compact,
+        y_title: str = "",
+    ) -> Markup:
+        def scaled(m: Metrics) -> float | None:
+            v = value(m)
+            return None if v is None else v / scale
+
+        series = [
+            Series(
+                name,
+                [(p.start, scaled(p.metrics)) for p in service.periods],
+                colour,
+                width=2.4 if colour == BLUE else 1.6,
+            )
+            for name, service, colour in lines
+        ]
+        return Markup(
+            charts.trend_chart(
+                series,
+                label=f"{metric} per {step}, {first} to {last}",
+                thresholds=[Level(limit / scale, band, GREY) for band, limit in limits],
+                y_format=y_format,
+                y_title=y_title,
+                x_range=(start, last),
+            )
+        )
+
+    def unit(value: Callable[[Metrics], float | None]) -> tuple[float, str]:
+        """Hours, or days when some period's value reaches two days."""
+        seen = [v for _, s, _ in lines for p in s.periods if (v := value(p.metrics)) is not None]
+        return (DAY, "days") if seen and max(seen) >= 2 * DAY else (HOUR, "hours")
+
+    def lead(m: Metrics) -> float | None:
+        return m.lead_time_median
+
+    def recovery(m: Metrics) -> float | None:
+        return m.recovery_median
+
+    lead_scale, lead_unit = unit(lead)
+    recovery_scale, recovery_unit = unit(recovery)
+    trends = [
+        (
+            "Deployment frequency",
+            f"Successful deployments per week, in each {step}.",
+            trend(
+                "Deployment frequency",
+                lambda m: m.per_week,
+                limits=[(b, limit * 7) for b, limit in DORA_BANDS["deployment_frequency"]],
+                y_title="per week",
+            ),
+        ),
+        (
+            "Change lead time",
+            f"Median time from commit to production of the commits each {step} shipped.",
+            trend(
+                "Change lead time (median)",
+                lead,
+                scale=lead_scale,
+                limits=DORA_BANDS["lead_time"],
+                y_title=lead_unit,
+            ),
+        ),
+        (
+            "Change fail rate",
+            "Share of the deployments that an incident names as its cause.",
+            trend(
+                "Change fail rate",
+                lambda m: m.change_fail_rate,
+                limits=DORA_BANDS["change_fail_rate"],
+                y_format=charts.percent,
+            ),
+        ),
+        (
+            "Failed deployment recovery time",
+            f"Median time to resolve the incidents a deployment caused, by the {step} they began.",
+            trend(
+                "Failed deployment recovery time (median)",
+                recovery,
+                scale=recovery_scale,
+                limits=DORA_BANDS["recovery_time"],
+                y_title=recovery_unit,
+            ),
+        ),
+        (
+            "Rework rate",
+            "Share of the deployments made while an incident a deployment caused was open.",
+            trend("Rework rate", lambda m: m.rework_rate, y_format=charts.percent),
+        ),
+    ]
+    return _render(
+        "delivery.html.j2",
+        report=report,
+        rows=[(name, m, m.bands(), whole) for name, m, whole in rows],
+        trends=trends,
+        periods=report.overall.periods,
+        first=first,
+        last=last,
+        unresolved=report.overall.total.unresolved,
+        warnings=len(report.diagnostics),
+        duration=fduration,
+    )
 
 
 def milestone_status(m: MilestoneRow) -> str:
