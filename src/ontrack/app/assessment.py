@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ontrack.app.asof import AsOf, resolve_as_of, status_as_of
 from ontrack.diagnostics import Diagnostic
+from ontrack.engines.readiness import Readiness
 from ontrack.engines.schedule.planner import BackendName, ScheduleOptions, SolvedPlan, solve_plan
 from ontrack.engines.schedule.progress import Status
 from ontrack.model import Plan
+from ontrack.model.signoff import SignOff
 from ontrack.model.tracker import Drift, TrackerItem
 from ontrack.reports.data import ReportData, ReportOptions, TrackingInput, build_report
 
@@ -71,6 +73,8 @@ class Assessment:
     report: ReportData
     tracking: TrackingInput | None
     diagnostics: tuple[Diagnostic, ...]
+    # Each release's gates and go/no-go recommendation (ontrack.engines.readiness).
+    releases: tuple[Readiness, ...] = ()
     # The DORA metrics of the plan's ``delivery:`` section (None without one, or when its logs
     # cannot be used: then warnings say why). See ontrack.app.delivery.
     delivery: DoraReport | None = None
@@ -174,8 +178,12 @@ class Assessment:
             ],
             # What `ontrack dora --format json` prints for the same logs and window.
             "dora": None if self.delivery is None else self.delivery.to_json(),
+            "releases": [r.to_json() for r in self.releases],
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
+
+    def release(self, ident: str) -> Readiness | None:
+        return next((r for r in self.releases if r.release == ident), None)
 
 
 #: Per source name: the items stored by ``ontrack sync``, with what both sides last agreed on.
@@ -216,6 +224,7 @@ def assess(
     generated: dt.datetime | None = None,
     progress: Callable[[float], None] | None = None,
     synced: Synced | None = None,
+    signoffs: Sequence[SignOff] = (),
 ) -> tuple[Assessment | None, list[Diagnostic]]:
     """Assess ``plan`` with the store's progress ``facts`` (and a baseline's ``tracking``, and
     the tracker items ``ontrack sync`` stored: their drift and staleness are risks).
@@ -307,6 +316,22 @@ def assess(
         delivered, problems = delivery_report(plan, as_of.date)
         diagnostics += problems
         report = replace(report, delivery=delivered)
+    from ontrack.engines.readiness import Inputs, assess_releases  # noqa: PLC0415
+
+    releases = assess_releases(
+        Inputs(
+            plan=plan,
+            as_of=as_of.date,
+            schedule=solved.schedule,
+            forecast=simulated,
+            status=status,
+            risks=assessed,
+            audit=audited,
+            drift=drift,
+            signoffs=signoffs,
+            default_min_odds=options.report.rag.release_amber,
+        )
+    )
     return (
         Assessment(
             plan=plan,
@@ -320,6 +345,7 @@ def assess(
             report=report,
             tracking=tracking,
             diagnostics=tuple(diagnostics),
+            releases=releases,
             delivery=delivered,
         ),
         diagnostics,

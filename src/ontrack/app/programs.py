@@ -271,6 +271,7 @@ class Programs:
             tracking=tracked.baseline,
             progress=progress,
             synced=tracked.synced,
+            signoffs=tracked.signoffs,
         )
         if assessed is None:
             raise Unschedulable(program, diagnostics)
@@ -427,6 +428,7 @@ class Programs:
             facts=view.tracked.facts,
             tracking=assessed.tracking,
             synced=view.tracked.synced,
+            signoffs=view.tracked.signoffs,
         )
         if after is None:
             raise EditRefused("the changed plan cannot be scheduled", diagnostics)

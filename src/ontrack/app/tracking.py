@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
+from ontrack.model.signoff import SignOff
 from ontrack.model.tracker import TrackerItem
 from ontrack.planfile import load_plan_texts
 
@@ -59,6 +60,8 @@ class Tracked:
     synced: dict[str, tuple[tuple[TrackerItem, Mapping[str, Any] | None], ...]] = field(
         default_factory=dict
     )
+    # The releases' go/no-go sign-offs (up to ``until``), oldest first.
+    signoffs: tuple[SignOff, ...] = ()
 
 
 def read_tracked(
@@ -106,4 +109,9 @@ def read_tracked(
         for source in trackers.synced_sources(store, name)
         if any(t.name == source for t in plan.trackers)
     }
-    return Tracked(name, facts, revisions, tracking, plans, synced)
+    from ontrack.store.signoffs import signoffs  # noqa: PLC0415
+
+    signed = tuple(
+        s for s in signoffs(store, name) if until is None or s.signed_at.date() <= until
+    )
+    return Tracked(name, facts, revisions, tracking, plans, synced, signed)

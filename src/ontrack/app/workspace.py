@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ontrack.app.tracking import RevisionUnreadable, Tracked, read_tracked, revision_plan
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import BaselineTask, Plan
+from ontrack.model.signoff import SignOff
 from ontrack.store import ENV, StoreError
 
 if TYPE_CHECKING:
@@ -180,6 +181,18 @@ class Workspace:
             name, files, author=author, message=message, tasks=len(plan.tasks)
         )
         return Applied(name, info, created)
+
+    def sign_release(self, program: str, signoff: SignOff) -> SignOff:
+        """Append a release's go/no-go sign-off (the store never changes one)."""
+        from ontrack.store.signoffs import record_signoff  # noqa: PLC0415
+
+        return record_signoff(self._store, program, signoff)
+
+    def signoffs(self, program: str, release: str | None = None) -> list[SignOff]:
+        """The program's sign-offs (of one release), oldest first."""
+        from ontrack.store.signoffs import signoffs  # noqa: PLC0415
+
+        return signoffs(self._store, program, release)
 
     def revisions(self, program: str) -> list[RevisionInfo]:
         """The program's revisions, oldest first."""

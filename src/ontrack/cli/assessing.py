@@ -128,6 +128,7 @@ def assess_or_exit(
             tracking=tracked.baseline if tracked is not None else None,
             progress=update,
             synced=tracked.synced if tracked is not None else None,
+            signoffs=tracked.signoffs if tracked is not None else (),
         )
     if result is None:
         print_diagnostics(diagnostics, stderr)

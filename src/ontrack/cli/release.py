@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ontrack.cli.flags import App
 from ontrack.cli.release_calendar import calendar_command
+from ontrack.cli.release_gates import gonogo_command, sign_command, status_command
 from ontrack.cli.release_notes import notes_command
 from ontrack.cli.release_slip import slip_command
 
@@ -21,4 +22,7 @@ release_app = App(
 )
 release_app.command("notes")(notes_command)
 release_app.command("calendar")(calendar_command)
+release_app.command("status")(status_command)
+release_app.command("go-no-go")(gonogo_command)
+release_app.command("sign")(sign_command)
 release_app.command("slip")(slip_command)

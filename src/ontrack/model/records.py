@@ -387,6 +387,25 @@ class Plan:
                 wanted.update(t.id for t in self.descendants(ident))
         return tuple(t.id for t in self.tasks if t.id in wanted)
 
+    def release_work(self, release: Release) -> tuple[str, ...]:
+        """Its scope and everything the scope waits for: the scope's tasks, their predecessors
+        (any link type) and their summaries' predecessors, transitively, in plan order. This
+        is the work that must be done before the release can ship."""
+        seen: set[str] = set()
+        stack = list(self.release_scope(release))
+        while stack:
+            ident = stack.pop()
+            task = self.task_by_id.get(ident)
+            if task is None or ident in seen:
+                continue
+            seen.add(ident)
+            stack.extend(task.children)
+            holder: Task | None = task
+            while holder is not None:
+                stack.extend(d.task for d in holder.depends)
+                holder = self.task_by_id.get(holder.parent) if holder.parent else None
+        return tuple(t.id for t in self.tasks if t.id in seen)
+
     def descendants(self, task_id: str) -> Iterator[Task]:
         """All tasks below ``task_id`` in the WBS, depth first."""
         stack = list(reversed(self.task_by_id[task_id].children))

@@ -1,5 +1,6 @@
 """One cheap query that changes whenever anything an assessment reads changes: the latest
-revision, the progress recorded or withdrawn, the baselines and the tracker syncs. The web app
+revision, the progress recorded or withdrawn, the baselines, the tracker syncs and the
+release sign-offs. The web app
 keys its cached assessments by it, so a change made from the CLI shows on the next page.
 
 It is read on every page view, so it is one statement (one round trip, one connection): the
@@ -20,6 +21,7 @@ from ontrack.store.tables import (
     ProgramRow,
     ProgressRow,
     RevisionRow,
+    SignoffRow,
     SyncStateRow,
     WithdrawalRow,
 )
@@ -43,6 +45,7 @@ def _figures() -> list[ColumnElement[Any]]:
             (func.count(), func.max(BaselineRow.id), func.max(BaselineRow.created_at)),
         ),
         (SyncStateRow, (func.count(), func.max(SyncStateRow.last_finished_at))),
+        (SignoffRow, (func.count(), func.max(SignoffRow.id))),
     ):
         for column in columns:
             figures.append(

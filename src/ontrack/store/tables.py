@@ -265,3 +265,23 @@ class EventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(500))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SignoffRow(Base):
+    """A go/no-go sign-off of a release: who, in which role, what they decided, on which
+    revision, and when. Append-only: a later sign-off of the same role supersedes an earlier
+    one for the verdict, and both stay (the database refuses updates and deletes)."""
+
+    __tablename__ = "release_signoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    release_id: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(10))  # go | no-go
+    note: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
