@@ -489,3 +489,77 @@ def test_a_quoted_value_with_escaped_quotes_is_replaced_whole(written: str, valu
     assert written_text(files, plan.tasks[0].locs["title"]) == written
     result = edit_texts(plan, files, [FieldEdit("task", "a", "title", '"new"')])
     assert dict(result.files)["p.yaml"].endswith('    title: "new"  # c\n')
+
+
+# -- list edits (ontrack release slip) ----------------------------------------------------------
+
+LISTS = """\
+program: {name: P, start: 2026-01-05}
+tasks:
+  - {id: a, title: A, estimate: 1d}
+  - {id: b, title: B, estimate: 1d}
+  - id: c
+    title: C
+    estimate: 1d
+    depends: a   # one scalar
+  - id: m
+    title: M
+    milestone: true
+    depends: [a, 'b']
+releases:
+  - id: r1
+    title: R1\r
+    includes:\r
+      - a\r
+      - b   # kept comment\r
+      - c\r
+  - {id: r2, title: R2, includes: [m]}
+  - id: r3
+    title: R3
+"""
+
+
+def test_list_edits_keep_everything_else() -> None:
+    from ontrack.planfile.edit import ListEdit, edit_lists
+    from ontrack.planfile.loader import load_plan_texts
+
+    plan, diagnostics = load_plan_texts([("p.yaml", LISTS)])
+    assert plan is not None, diagnostics
+    edits = [
+        ListEdit("release", "r1", "includes", remove=("a", "c")),
+        ListEdit("release", "r2", "includes", add=("a", "c")),
+        ListEdit("release", "r3", "includes", add=("b",)),
+        ListEdit("task", "m", "depends", remove=("b",)),
+        ListEdit("task", "c", "depends", remove=("a",), add=("b",)),
+    ]
+    result = edit_lists(plan, [("p.yaml", LISTS)], edits)
+    assert result.refused == ()
+    text = dict(result.files)["p.yaml"]
+    assert "    includes:\r\n      - b   # kept comment\r\n  - {id: r2" in text
+    assert "{id: r2, title: R2, includes: [m, a, c]}" in text
+    assert "  - id: r3\n    includes: [b]\n    title: R3\n" in text
+    assert "    depends: [a]\n" in text and "    depends: [b]   # one scalar\n" in text
+    after, diagnostics = load_plan_texts(result.files)
+    assert after is not None, diagnostics
+    assert {r.id: r.includes for r in after.releases} == {
+        "r1": ("b",),
+        "r2": ("m", "a", "c"),
+        "r3": ("b",),
+    }
+
+
+def test_list_edits_refuse_what_they_cannot_do_exactly() -> None:
+    from ontrack.planfile.edit import ListEdit, edit_lists
+    from ontrack.planfile.loader import load_plan_texts
+
+    plan, _ = load_plan_texts([("p.yaml", LISTS)])
+    assert plan is not None
+    edits = [
+        ListEdit("release", "r1", "includes", remove=("a", "b", "c")),  # would be empty
+        ListEdit("release", "r2", "includes", remove=("x",)),  # not there
+        ListEdit("release", "r3", "includes", remove=("a",)),  # no list written
+        ListEdit("release", "nope", "includes", add=("a",)),
+    ]
+    result = edit_lists(plan, [("p.yaml", LISTS)], edits)
+    assert len(result.refused) == 4 and result.done == ()
+    assert dict(result.files)["p.yaml"] == LISTS

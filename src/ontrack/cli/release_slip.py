@@ -193,10 +193,14 @@ def _print(found: Slip, *, applied: bool, asked: bool) -> None:
         f"{p.seed}, {p.seconds:.1f}s; moved tasks start on or after {p.defer_to}[/dim]"
     )
     if p.departure is not None:
-        where = f"release {p.next_release}" if p.next_release else "a new release"
+        where = (
+            f"they join {escape(p.next_release)}, the next release on it"
+            if p.next_release
+            else "no later release rides it yet"
+        )
         stdout.print(
-            f"They go with train {escape(p.departure.train)}'s next departure on "
-            f"{p.departure.date} ({escape(where)})."
+            f"Train {escape(p.departure.train)} next departs on {p.departure.date} after the "
+            f"release; {where}."
         )
     for milestone, task in p.dropped_links:
         stdout.print(f"[dim]milestone {escape(milestone)} no longer waits for {escape(task)}[/dim]")

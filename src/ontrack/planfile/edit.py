@@ -332,7 +332,8 @@ def _block_list_edit(
         line = rows[at.line - 1]
         prefix = line[: at.col - 1]
         end = _scalar_end(line, at.col - 1, False)
-        if prefix.strip() != "-" or end is None or line[end:].strip(" \t\r\n"):
+        rest = "" if end is None else line[end:].strip(" \t\r\n")
+        if prefix.strip() != "-" or end is None or (rest and not rest.startswith("#")):
             return f"{at}: the {edit.field} of {name} is not one plain item a line; edit by hand"
         found.append((at.line - 1, prefix, _unquoted(line[at.col - 1 : end])))
         i += 1
