@@ -168,6 +168,18 @@ def test_the_report_has_a_delivery_section_with_a_trend_chart_per_metric(tmp_pat
     assert "<script" not in section  # drawn in SVG, no script
 
 
+def test_the_status_report_says_one_line_on_delivery(tmp_path: Path) -> None:
+    folder = write_program(tmp_path, DELIVERY)
+    truth = assess_json(folder)["dora"]["overall"]["total"]
+    text = invoke("status", folder, "--status-date", AS_OF, "-n", "200").stdout
+    line = re.search(r"Delivery to production since 22 Sep 2025: ([^\n]*?)\.(?: |\n|$)", text)
+    assert line is not None, text
+    # The assessment's figures, each with its band.
+    per_week = f"{truth['deployments_per_week']:.2f} deployments a week"
+    assert line.group(1).startswith(f"{per_week} ({truth['bands']['deployment_frequency']})")
+    assert f"change fail rate {100 * truth['change_fail_rate']:.0f}%" in line.group(1)
+
+
 def test_a_missing_deployment_log_is_a_coded_warning_and_the_assessment_is_made(
     tmp_path: Path,
 ) -> None:

@@ -1558,7 +1558,41 @@ def _summary(
             f"The largest threat to the finish is '{top.title}', which adds "
             f"{top.forecast_days:.1f} working days to the mean finish."
         )
+    delivery = _delivery_sentence(data)
+    if delivery:
+        extra.append(delivery)
     return tuple(out + extra[: max(0, 5 - len(out))])
+
+
+def _delivery_sentence(data: ReportData) -> str:
+    """One line on delivery performance (the assessment's DORA metrics, all services), each
+    measured metric with its State of DevOps band; empty without them."""
+    report = data.delivery
+    if report is None or not report.overall.total.deployments:
+        return ""
+    m = report.overall.total
+    bands = m.bands()
+
+    def timed(seconds: float) -> str:
+        return f"{seconds / 3600:.1f} h" if seconds < 86400 else f"{seconds / 86400:.1f} d"
+
+    parts = [
+        (f"{m.per_week:.2f} deployments a week", "deployment_frequency")
+        if m.per_week is not None
+        else None,
+        (f"median lead time {timed(m.lead_time_median)}", "lead_time")
+        if m.lead_time_median is not None
+        else None,
+        (f"change fail rate {_pct(m.change_fail_rate)}", "change_fail_rate")
+        if m.change_fail_rate is not None
+        else None,
+        (f"median recovery {timed(m.recovery_median)}", "recovery_time")
+        if m.recovery_median is not None
+        else None,
+    ]
+    shown = [f"{text} ({bands[key]})" if bands[key] else text for text, key in filter(None, parts)]
+    first = report.since.date()
+    return f"Delivery to {report.environment} since {day_text(first)}: " + ", ".join(shown) + "."
 
 
 def _final_sentence(m: MilestoneStatus) -> str:
