@@ -332,6 +332,7 @@ def assess(
             default_min_odds=options.report.rag.release_amber,
         )
     )
+    report = replace(report, releases=releases, calendar=_calendar(plan, solved))
     return (
         Assessment(
             plan=plan,
@@ -370,3 +371,15 @@ def _evm(tracking: Any) -> dict[str, Any] | None:
         "planned_finish": series.planned_finish.isoformat() if series.planned_finish else None,
         "forecast_finish": latest.forecast_finish.isoformat() if latest.forecast_finish else None,
     }
+
+
+def _calendar(plan: Plan, solved: SolvedPlan) -> Any:
+    """The trains' departures over the program (and two cycles past its finish), each with the
+    releases leaving on it; None for a plan without trains."""
+    if not plan.trains:
+        return None
+    from ontrack.engines.releasecal import default_window, release_calendar  # noqa: PLC0415
+
+    schedule = solved.schedule
+    start, end = default_window(plan, schedule.finish)
+    return release_calendar(plan, start, end, {t.id: t.finish for t in schedule.tasks})

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from ontrack.engines.compliance import Audit
     from ontrack.engines.dora import DoraReport
     from ontrack.engines.evm import EvmSeries
+    from ontrack.engines.readiness import Readiness
+    from ontrack.engines.releasecal import ReleaseCalendar
     from ontrack.engines.risk import Assessment as RiskAssessment
     from ontrack.engines.scope import ScopeChange, ScopeWeek
 
@@ -310,6 +312,8 @@ class ReportData:
     notes: tuple[str, ...] = ()  # warnings worth a line (deadlines the schedule misses, ...)
     last_progress: dt.date | None = None  # the latest day progress was recorded for
     delivery: DoraReport | None = None  # the DORA metrics of the plan's delivery: section
+    releases: tuple[Readiness, ...] = ()  # each release's gates and recommendation
+    calendar: ReleaseCalendar | None = None  # the trains' departures (None without trains)
 
 
 # -- tracking input -----------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from ontrack.engines.readiness import Gate, Readiness
 
-_ICON = {"pass": "✅", "fail": "❌", "pending": "⏳"}
+_ICON = {"pass": "✅", "fail": "❌", "pending": "⏳"}  # Markdown readers show emoji
+_MARK = {"pass": "✓", "fail": "✗", "pending": "…"}  # HTML: in every font
 _WORD = {"pass": "pass", "fail": "FAIL", "pending": "pending"}
 _VERDICT = {
     "go": "GO",
@@ -147,7 +148,7 @@ def gonogo_html(r: Readiness, meeting: Meeting) -> str:
         meeting=meeting,
         facts=_facts(r),
         verdict=_VERDICT[r.recommendation],
-        icon=_ICON,
+        icon=_MARK,
         word=_WORD,
         latest={s.role: s for s in r.signoffs},
     )
@@ -157,4 +158,4 @@ def gate_rows(gates: tuple[Gate, ...]) -> Markup:
     """The gates as table rows (the report's Releases section and the web app share them)."""
     from ontrack.reports.html import render_template  # noqa: PLC0415
 
-    return Markup(render_template("gates.html.j2", gates=gates, icon=_ICON, word=_WORD))
+    return Markup(render_template("gates.html.j2", gates=gates, icon=_MARK, word=_WORD))

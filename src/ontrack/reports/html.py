@@ -128,10 +128,27 @@ def report_sections(data: ReportData) -> list[tuple[str, str, Markup]]:
         ("people", "People", _load_section),
         ("tracking", "Tracking", _tracking_sections),
         ("risks", "Risks", _risk_sections),
+        ("releases", "Releases", _releases_section),
         ("delivery", "Delivery", _delivery_section),
     ]
     rendered = [(anchor, title, build(data)) for anchor, title, build in sections]
     return [(anchor, title, body) for anchor, title, body in rendered if body]
+
+
+def _releases_section(data: ReportData) -> Markup | None:
+    """Each release's readiness (gates with evidence, the recommendation, its sign-offs) and
+    the trains' calendar."""
+    if not data.releases and data.calendar is None:
+        return None
+    from ontrack.reports.gonogo import gate_rows  # noqa: PLC0415
+    from ontrack.reports.releasecal import release_calendar_html  # noqa: PLC0415
+
+    return _render(
+        "releases.html.j2",
+        releases=data.releases,
+        gates={r.release: gate_rows(r.gates) for r in data.releases},
+        calendar=release_calendar_html(data.calendar) if data.calendar is not None else None,
+    )
 
 
 def report_header(data: ReportData) -> Markup:
