@@ -140,7 +140,7 @@ def gonogo_markdown(r: Readiness, meeting: Meeting) -> str:
 
 
 def gonogo_html(r: Readiness, meeting: Meeting) -> str:
-    from ontrack.reports.html import render_template  # noqa: PLC0415
+    from ontrack.reports.templating import render_template  # noqa: PLC0415
 
     return render_template(
         "gonogo.html.j2",
@@ -156,6 +156,6 @@ def gonogo_html(r: Readiness, meeting: Meeting) -> str:
 
 def gate_rows(gates: tuple[Gate, ...]) -> Markup:
     """The gates as table rows (the report's Releases section and the web app share them)."""
-    from ontrack.reports.html import render_template  # noqa: PLC0415
+    from ontrack.reports.templating import render_template  # noqa: PLC0415
 
     return Markup(render_template("gates.html.j2", gates=gates, icon=_MARK, word=_WORD))

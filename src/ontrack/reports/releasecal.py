@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ontrack.engines.releasecal import Leaving, ReleaseCalendar, TrainDeparture
-from ontrack.reports.html import _render
+from ontrack.reports.templating import render as _render
 
 #: The most days a departure's strip shows (a long hardening window is cut at its start).
 STRIP_DAYS = 21
