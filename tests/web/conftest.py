@@ -61,6 +61,7 @@ TASK = "apps-service-inventory"
 RISK = "r-carrier-delay"
 PERSON = "sam"
 MILESTONE = "apps-readiness-done"
+RELEASE = "rel-stateless"
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

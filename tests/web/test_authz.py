@@ -33,6 +33,7 @@ from tests.web.conftest import (
     OUTSIDER,
     PERSON,
     PROGRAM,
+    RELEASE,
     RISK,
     ROLES,
     SUPERUSER,
@@ -130,6 +131,7 @@ def fill(path: str, job: str) -> str:
         "risk_id": RISK,
         "person_id": PERSON,
         "milestone_id": MILESTONE,
+        "release": RELEASE,
         "number": "1",
         "job_id": job,
         "name": "app.js",  # /static/{name}
@@ -162,6 +164,9 @@ BODIES: dict[Route, Callable[[Web], dict[str, Any]]] = {
         "json": {"name": "authz", "replace": True}
     },
     ("POST", "/api/v1/programs/{program}/sync"): lambda web: {},
+    ("POST", "/api/v1/programs/{program}/releases/{release}/signoffs"): lambda web: {
+        "json": {"role": "qa", "decision": "go", "note": "authz"}
+    },
     ("POST", "/login"): lambda web: {"data": {"name": VIEWER, "password": "see login()"}},
     ("POST", "/logout"): lambda web: {"data": {}},
     ("POST", "/p/{program}/tasks/{task_id}/progress"): lambda web: {
@@ -182,6 +187,9 @@ BODIES: dict[Route, Callable[[Web], dict[str, Any]]] = {
     },
     ("POST", "/p/{program}/what-if"): lambda web: {"data": {f"{TASK}.estimate": "5d"}},
     ("POST", "/p/{program}/sync"): lambda web: {"data": {}},
+    ("POST", "/p/{program}/releases/{release}/signoffs"): lambda web: {
+        "data": {"role": "qa", "decision": "go", "note": "authz"}
+    },
 }
 
 

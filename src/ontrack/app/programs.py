@@ -31,6 +31,7 @@ from ontrack.planfile.edit import FieldEdit, edit_texts
 if TYPE_CHECKING:
     from ontrack.app.workspace import Workspace
     from ontrack.engines.diff import PlanDiff
+    from ontrack.model.signoff import SignOff
     from ontrack.store.repo import BaselineInfo, ProgressFact, RevisionInfo
 
 #: Task and risk fields the forms edit, and how each value must look before it is written.
@@ -92,6 +93,17 @@ class WhatIf:
     after: Assessment
     edits: tuple[FieldEdit, ...]
     done: tuple[str, ...]
+
+
+class UnknownRelease(LookupError):
+    """A release the latest revision's plan does not have (E485)."""
+
+    def __init__(self, program: str, release: str, revision: int, known: Sequence[str]) -> None:
+        super().__init__(f"revision {revision} of '{program}' has no release '{release}'")
+        self.program = program
+        self.release = release
+        self.revision = revision
+        self.known = tuple(known)
 
 
 class Unschedulable(Exception):
@@ -476,6 +488,65 @@ class Programs:
             return data
 
         return self.jobs.submit(("sync", program), f"syncing {program}", work, program=program)
+
+    def sign_release(
+        self,
+        program: str,
+        release: str,
+        *,
+        role: str,
+        decision: str,
+        name: str,
+        note: str = "",
+    ) -> SignOff:
+        """Record a go/no-go sign-off of ``release`` at the latest revision, as ``ontrack release
+        sign`` does: UnknownRelease when that revision's plan has no such release, EditRefused
+        (E486) for a role it does not list, a decision other than go / no-go, or a name or note
+        the store cannot keep (nothing is written then)."""
+        from ontrack.app.workspace import StoreError  # noqa: PLC0415
+        from ontrack.diagnostics import error  # noqa: PLC0415
+        from ontrack.model.signoff import SignOff  # noqa: PLC0415
+
+        if decision not in ("go", "no-go"):
+            raise EditRefused("the decision is go or no-go")
+        who = name.strip()
+        if not who:
+            raise EditRefused("a sign-off needs the signer's name")
+        text = note.strip()
+        if len(text) > 2000 or any(_category(c) in ("Cc", "Cs") and c not in "\n\t" for c in text):
+            raise EditRefused("the note must be plain text of at most 2,000 characters")
+        with self._write:
+            number = self.workspace.resolve(program, None)
+            plan = self.workspace.revision_plan(program, number)
+            found = next((r for r in plan.releases if r.id == release), None)
+            if found is None:
+                raise UnknownRelease(program, release, number, [r.id for r in plan.releases])
+            wanted = role.strip().lower()
+            if not wanted or (found.signoffs and wanted not in found.signoffs):
+                roles = ", ".join(found.signoffs)
+                message = f"release '{release}' has no sign-off role '{role.strip()}'"
+                hint = f"sign as one of: {roles}" if roles else "name a role"
+                raise EditRefused(
+                    f"{message}: {hint}",
+                    [error("E486", found.locs.get("signoffs", found.loc), message, hint)],
+                )
+            try:
+                return self.workspace.sign_release(
+                    program,
+                    SignOff(
+                        release=release,
+                        role=wanted,
+                        name=who,
+                        decision="no-go" if decision == "no-go" else "go",
+                        signed_at=dt.datetime.now(dt.UTC),
+                        revision=number,
+                        note=text,
+                    ),
+                )
+            except StoreError as exc:
+                if exc.code != "E514":
+                    raise
+                raise EditRefused(str(exc)) from None
 
     def set_baseline(self, program: str, name: str, *, replace_it: bool = False) -> BaselineInfo:
         result = self.workspace.set_baseline(program, name, replace=replace_it)

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ontrack.app.programs import Conflict, EditRefused, ProgramView, Unschedulable, progress_fact
+from ontrack.app.programs import (
+    Conflict,
+    EditRefused,
+    ProgramView,
+    UnknownRelease,
+    Unschedulable,
+    progress_fact,
+)
 from ontrack.planfile.edit import FieldEdit
 from ontrack.web.auth import Actor, Need, needs
 from ontrack.web.context import state
@@ -33,7 +40,7 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (401, "Not logged in: send an API token (Authorization: Bearer otk_...)"),
         (403, "The role is too low, or a change from a browser lacks its CSRF token"),
-        (404, "No such program (or no role on it), revision, baseline or job"),
+        (404, "No such program (or no role on it), revision, baseline, release or job"),
         (409, "A stale edit, or a baseline name in use"),
         (422, "The request, or the change it asks for, was refused"),
     )
@@ -111,6 +118,26 @@ class EditIn(_Input):
 class BaselineIn(_Input):
     name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     replace: bool = False
+
+
+class SignOffIn(_Input):
+    role: str = Field(
+        min_length=1, max_length=100, description="One of the roles the release lists."
+    )
+    decision: Literal["go", "no-go"] = "go"
+    note: str = Field(default="", max_length=2000)
+
+
+class SignOffOut(BaseModel):
+    """A sign-off as recorded (the signer is the caller; the revision is the latest)."""
+
+    release: str
+    role: str
+    name: str
+    decision: Literal["go", "no-go"]
+    signed_at: str = Field(description="When (UTC, ISO 8601), as `ontrack release sign` prints it.")
+    revision: int | None
+    note: str
 
 
 def _view(
@@ -236,6 +263,37 @@ def status_report(
     text = shared.programs.status_report(_view(request, program, as_of, None), audience, format)
     media = "text/html" if format == "html" else "text/markdown"
     return PlainTextResponse(text, media_type=media + "; charset=utf-8")
+
+
+@_route("GET", "/programs/{program}/releases", "viewer")
+def releases(
+    request: Request, program: ProgramName, as_of: AsOf = None, baseline: Baseline = None
+) -> dict[str, Any]:
+    """Every release's readiness: its gates with their evidence, the go/no-go recommendation
+    and the sign-offs (the `releases` of `ontrack assess --progress --format json`)."""
+    view = _view(request, program, as_of, baseline)
+    return {
+        "program": program,
+        "revision": view.revision.number,
+        "releases": [r.to_json() for r in view.assessment.releases],
+    }
+
+
+@_route("GET", "/programs/{program}/releases/{release}", "viewer")
+def release(
+    request: Request,
+    program: ProgramName,
+    release: Annotated[str, Field(max_length=200)],
+    as_of: AsOf = None,
+    baseline: Baseline = None,
+) -> dict[str, Any]:
+    """One release's readiness (`ontrack release status RELEASE --format json`)."""
+    view = _view(request, program, as_of, baseline)
+    found = view.assessment.release(release)
+    if found is None:
+        raise HTTPException(404, f"no release '{release}' in revision {view.revision.number}")
+    data: dict[str, Any] = found.to_json()
+    return data
 
 
 @_route("GET", "/programs/{program}/revisions", "viewer")
@@ -453,6 +511,48 @@ def set_baseline(
         program, who.name, "baseline", body.name, {"revision": info.revision}
     )
     return info.to_json()
+
+
+@_route(
+    "POST",
+    "/programs/{program}/releases/{release}/signoffs",
+    "editor",
+    status_code=201,
+    response_model=SignOffOut,
+)
+def sign_release(
+    request: Request,
+    program: ProgramName,
+    release: Annotated[str, Field(max_length=200)],
+    body: SignOffIn,
+    who: Who,
+) -> SignOffOut:
+    """Sign a release off, go or no-go, in one of the roles it lists (`ontrack release sign`),
+    as the caller, on the latest revision. Sign-offs are append-only."""
+    shared = state(request)
+    try:
+        signed = shared.programs.sign_release(
+            program,
+            release,
+            role=body.role,
+            decision=body.decision,
+            name=who.display,
+            note=body.note,
+        )
+    except UnknownRelease as exc:
+        raise HTTPException(404, str(exc)) from None
+    except EditRefused as exc:
+        raise HTTPException(
+            422, {"message": str(exc), "diagnostics": [d.to_json() for d in exc.diagnostics]}
+        ) from None
+    shared.accounts.record_event(
+        program,
+        who.name,
+        "sign-off",
+        release,
+        {"role": signed.role, "decision": signed.decision, "revision": signed.revision},
+    )
+    return SignOffOut(**signed.to_json())
 
 
 @_route("POST", "/programs/{program}/sync", "editor")

@@ -47,6 +47,11 @@ class Actor:
     cookie: str | None = None
 
     @property
+    def display(self) -> str:
+        """The name a sign-off records: the user's display name (else ``name``)."""
+        return self.user.display if self.user is not None else self.name
+
+    @property
     def authenticated(self) -> bool:
         return self.local or self.user is not None
 

@@ -20,6 +20,7 @@ from ontrack.app.programs import (
     Edited,
     EditRefused,
     ProgramView,
+    UnknownRelease,
     Unschedulable,
     progress_fact,
     render_value,
@@ -411,6 +412,81 @@ def _upstream(plan: Any, start: str) -> set[str]:
     return seen
 
 
+def _release_context(view: ProgramView, release: str) -> dict[str, Any]:
+    from ontrack.reports.gonogo import gate_rows  # noqa: PLC0415
+
+    found = view.assessment.release(release)
+    if found is None:
+        raise HTTPException(404, f"no release '{release}' in revision {view.revision.number}")
+    return {
+        "r": found,
+        "gates": gate_rows(found.gates),
+        "latest": {s.role: s for s in found.signoffs},
+    }
+
+
+def _release_page(
+    request: Request, program: str, view: ProgramView, release: str, **extra: Any
+) -> HTMLResponse:
+    status = extra.pop("status", 200)
+    context: dict[str, Any] = {"error": None, "diagnostics": (), "sent": {}} | extra
+    return _html(
+        request,
+        "release.html.j2",
+        status,
+        program=program,
+        view=view,
+        **_release_context(view, release),
+        **context,
+    )
+
+
+@_route("GET", "/p/{program}/releases/{release}", "viewer")
+def release_page(request: Request, program: str, release: str) -> HTMLResponse:
+    """A release's readiness: the recommendation, its dates, each gate with its evidence, the
+    sign-offs, the go/no-go document to download and (for an editor) the sign-off form."""
+    found = _view_or_wait(request, program)
+    if isinstance(found, HTMLResponse):
+        return found
+    return _release_page(request, program, found, release)
+
+
+def _gonogo(request: Request, program: str, release: str, fmt: Literal["md", "html"]) -> Response:
+    from ontrack.reports.gonogo import Meeting, gonogo_html, gonogo_markdown  # noqa: PLC0415
+
+    view = state(request).programs.view(program)
+    found = view.assessment.release(release)
+    if found is None:
+        raise HTTPException(404, f"no release '{release}' in revision {view.revision.number}")
+    meeting = Meeting(
+        program=program,
+        generated=dt.datetime.now(dt.UTC),
+        revision=view.revision.number,
+        statement=view.assessment.as_of.statement,
+    )
+    name = f"go-no-go-{quote(release, safe='')}.{fmt}"
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    if fmt == "html":
+        return HTMLResponse(gonogo_html(found, meeting), headers=headers)
+    return PlainTextResponse(
+        gonogo_markdown(found, meeting),
+        media_type="text/markdown; charset=utf-8",
+        headers=headers,
+    )
+
+
+@_route("GET", "/p/{program}/releases/{release}/go-no-go.md", "viewer")
+def gonogo_markdown_page(request: Request, program: str, release: str) -> Response:
+    """The go/no-go document as Markdown (`ontrack release go-no-go`), for the meeting's notes."""
+    return _gonogo(request, program, release, "md")
+
+
+@_route("GET", "/p/{program}/releases/{release}/go-no-go.html", "viewer")
+def gonogo_html_page(request: Request, program: str, release: str) -> Response:
+    """The go/no-go document as a self-contained HTML page (`ontrack release go-no-go -f html`)."""
+    return _gonogo(request, program, release, "html")
+
+
 @_route("GET", "/p/{program}/risks/{risk_id}", "viewer")
 def risk_page(request: Request, program: str, risk_id: str) -> HTMLResponse:
     found = _view_or_wait(request, program)
@@ -719,6 +795,46 @@ def edit_risk(
         )
     page = f"/p/{program}/risks/{risk_id}"
     return _edited(request, who, result, "risk", risk_id, page, _changed(current, sent))
+
+
+@_route("POST", "/p/{program}/releases/{release}/signoffs", "editor")
+def sign_release(
+    request: Request,
+    program: str,
+    release: str,
+    who: Who,
+    role: Annotated[str, Form(max_length=100)] = "",
+    decision: Annotated[str, Form(max_length=10)] = "go",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Sign the release off as the logged-in user (their display name), in one of its roles."""
+    shared = state(request)
+    try:
+        signed = shared.programs.sign_release(
+            program, release, role=role, decision=decision, name=who.display, note=note
+        )
+    except UnknownRelease as exc:
+        raise HTTPException(404, str(exc)) from None
+    except EditRefused as exc:
+        return _release_page(
+            request,
+            program,
+            shared.programs.view(program),
+            release,
+            status=422,
+            error=str(exc),
+            diagnostics=exc.diagnostics,
+            sent={"role": role, "decision": decision, "note": note},
+        )
+    shared.accounts.record_event(
+        program,
+        who.name,
+        "sign-off",
+        release,
+        {"role": signed.role, "decision": signed.decision, "revision": signed.revision},
+    )
+    page = f"/p/{quote(program, safe='')}/releases/{quote(release, safe='')}"
+    return _see_other(f"{page}?signed={quote(signed.role, safe='')}")
 
 
 @_route("POST", "/p/{program}/baselines", "admin")
