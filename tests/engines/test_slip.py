@@ -101,7 +101,10 @@ def test_infeasible_reports_the_best_found() -> None:
     text = PLAN.replace("date: 2027-01-14", "date: 2027-01-05")  # big alone is 10 days
     text = text.replace("includes: [ship, a1, a2, big, b2]", "includes: [ship, a1, a2, b2]")
     text = text.replace("depends: [a2, b2]", "depends: [a2, big]")
-    proposal, _ = propose_slip(_plan(text), "r1", None, FAST)
+    # big is in the release's work (ship waits for it) but has started: it cannot move.
+    day = dt.date(2027, 1, 4)
+    status = Status(day, {"big": TaskProgress(actual_start=day)})
+    proposal, _ = propose_slip(_plan(text), "r1", status, FAST)
     assert proposal is not None
     assert proposal.outcome == "infeasible"
     assert proposal.after is not None and proposal.after.probability < 0.8

@@ -2,14 +2,16 @@
 its progress as of the one as-of rule, the plan-file change that makes it real, and applying it.
 
 The change is what the what-if simulated, written into the user's files with minimal edits of
-their text: the moved tasks leave the release's ``includes`` and join the next release on the
-same train (when the plan has one; else a new release must be created for the train's next
-departure), they get ``start_no_earlier_than`` the day after the release (so they wait for the
-next train), and the release's milestones drop their links to them. A task that is in the release
-only through an included summary task or a tracker item cannot be moved by editing ``includes``:
-the change is refused, naming what to edit by hand (E483). The edited texts are loaded before
-anything is written; a plan that would not load clean is refused with its diagnostics (E484), and
-the files stay untouched.
+their text: the moved tasks leave the release's ``includes`` (those it names; a task the release
+only waits for, through a milestone of it, leaves with the milestone's link) and join the next
+release on the same train unless it still waits for them (when the plan has one; else a new
+release must be created for the train's next departure), they get ``start_no_earlier_than`` the
+day after the release (so they wait for the next train; not a milestone moved along, which has
+no work), and the release's milestones drop their links to them. A task that is in the release's
+scope only through an included summary task or a tracker item cannot be moved by editing
+``includes``: the change is refused, naming what to edit by hand (E483). The edited texts are
+loaded before anything is written; a plan that would not load clean is refused with its
+diagnostics (E484), and the files stay untouched.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from typing import Any
 
 from ontrack.app.asof import AsOf, resolve_as_of, status_as_of
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
-from ontrack.engines.slip import SlipOptions, SlipProposal, defer_day, propose_slip
+from ontrack.engines.slip import (
+    SlipOptions,
+    SlipProposal,
+    defer_day,
+    propose_slip,
+    what_if_plan,
+)
 from ontrack.fileio import write_text_atomic
 from ontrack.model import DepType, Plan, Release
 from ontrack.planfile import load_plan
@@ -135,15 +143,22 @@ def plan_change(plan: Plan, proposal: SlipProposal) -> PlanChange:
     if not moved:
         return PlanChange((), (), "", (), (), ())
     hint = "edit the plan files by hand as the reasons say, then run the command again"
-    outside = [m for m in moved if m not in release.includes]
+    # A moved task named in `includes` leaves it; one the release only waits for (a milestone
+    # of it depends on the task) leaves with the milestone's link; one in the scope through an
+    # included summary or a tracker item cannot be taken out by an edit of `includes`.
+    scope = set(plan.release_scope(release))
+    outside = [m for m in moved if m in scope and m not in release.includes]
     if outside:
         return _refused(release.loc, [_why_in_scope(plan, release, m) for m in outside], hint)
     notes: list[str] = []
-    lists = [ListEdit("release", release.id, "includes", remove=moved)]
+    listed = tuple(m for m in moved if m in release.includes)
+    lists = [ListEdit("release", release.id, "includes", remove=listed)] if listed else []
     following = next((r for r in plan.releases if r.id == proposal.next_release), None)
     if following is not None:
-        scope = set(plan.release_scope(following))
-        added = tuple(m for m in moved if m not in scope)
+        # What the next release still waits for once the release's milestones drop their links.
+        slipped, _ = what_if_plan(plan, release, moved)
+        waits = set(slipped.release_work(following))
+        added = tuple(m for m in moved if m not in waits)
         if added:
             lists.append(ListEdit("release", following.id, "includes", add=added))
     elif proposal.departure is not None:
@@ -197,7 +212,8 @@ def plan_change(plan: Plan, proposal: SlipProposal) -> PlanChange:
     fields = [
         FieldEdit("task", m, "start_no_earlier_than", defer.isoformat())
         for m in moved
-        if (start := plan.task_by_id[m].start_no_earlier_than) is None or start < defer
+        if not plan.task_by_id[m].milestone  # a milestone moved along has no work to defer
+        and ((start := plan.task_by_id[m].start_no_earlier_than) is None or start < defer)
     ]
     second = edit_texts(middle, first.files, fields)
     if second.refused:

@@ -221,8 +221,9 @@ def what_if_plan(
     for original in plan.tasks:
         task = original
         if task.id in gone:
-            start = task.start_no_earlier_than
-            task = replace(task, start_no_earlier_than=max(start, defer) if start else defer)
+            if not task.milestone:  # a milestone moved along has no work to defer
+                start = task.start_no_earlier_than
+                task = replace(task, start_no_earlier_than=max(start, defer) if start else defer)
         elif task.milestone and task.id in scope:
             depends: list[Dependency] = []
             cut = False
@@ -253,20 +254,68 @@ def _ancestors(plan: Plan, task: Task) -> Iterable[Task]:
         parent = up.parent
 
 
-def dependents_in_scope(plan: Plan, scope: Iterable[str]) -> dict[str, set[str]]:
-    """Task -> the tasks of ``scope`` (not milestones, not summaries) that depend on it
-    directly: through any dependency type, a dependency on a summary (each task under it), or
-    a dependency of a summary they sit under."""
+def dependents_in_work(plan: Plan, work: Iterable[str]) -> dict[str, set[str]]:
+    """Task -> the tasks of ``work`` (not summaries) that depend on it directly: through any
+    dependency type, a dependency on a summary (each task under it), or a dependency of a
+    summary they sit under. Milestones are dependents too: a milestone outside the release's
+    scope moves along with what it waits for, and one of the scope (which stays) passes the
+    move on to the work that waits for it (:func:`movable`)."""
     out: dict[str, set[str]] = {}
-    for ident in scope:
+    for ident in work:
         task = plan.task_by_id[ident]
-        if task.is_summary or task.milestone:
+        if task.is_summary:
             continue
         links = [*task.depends, *(d for up in _ancestors(plan, task) for d in up.depends)]
         for dep in links:
+            if dep.task not in plan.task_by_id:
+                continue
             for pred in _leaves(plan, dep.task):
                 if pred != ident:
                     out.setdefault(pred, set()).add(ident)
+    return out
+
+
+def release_milestones(plan: Plan, release: Release) -> frozenset[str]:
+    """The milestones of the release's scope: they mark the release, so they never move."""
+    return frozenset(t for t in plan.release_scope(release) if plan.task_by_id[t].milestone)
+
+
+def movable(
+    start: Iterable[str], edges: Mapping[str, set[str]], stay: frozenset[str]
+) -> frozenset[str]:
+    """What moves when ``start`` moves: everything of the release's work that waits for it,
+    transitively, except the release's milestones ``stay`` (which drop their links instead,
+    yet still pass the move on: work that waits for such a milestone waits for what it
+    waited for)."""
+    return _closure(start, edges) - stay
+
+
+def left_behind(
+    plan: Plan, release: Release, moved: Iterable[str], edges: Mapping[str, set[str]]
+) -> frozenset[str]:
+    """The release's work that nothing left in it waits for once ``moved`` goes: the
+    predecessors that only moved work (or a link a milestone drops) needed. Everything the scope
+    still reaches, not passing through moved work, stays."""
+    gone = frozenset(moved)
+    preds = _inverse(edges)
+    work = plan.release_work(release)
+    reached = {t for t in plan.release_scope(release) if t not in gone}
+    stack = list(reached)
+    while stack:
+        for pred in preds.get(stack.pop(), ()):
+            if pred not in reached and pred not in gone:
+                reached.add(pred)
+                stack.append(pred)
+    return frozenset(
+        t for t in work if t not in reached and t not in gone and not plan.task_by_id[t].is_summary
+    )
+
+
+def _inverse(edges: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for pred, succs in edges.items():
+        for succ in succs:
+            out.setdefault(succ, set()).add(pred)
     return out
 
 
@@ -299,6 +348,9 @@ class _Search:
         self.status = status
         self.options = options
         self.cache: dict[tuple[frozenset[str], int, bool], _Eval] = {}
+        self.edges: Mapping[str, set[str]] = {}
+        self.started: frozenset[str] = frozenset()
+        self.completed: dict[frozenset[str], frozenset[str]] = {}
         self.evaluations = 0
         self.expected = 1
         self.reported = 0.0
@@ -309,9 +361,20 @@ class _Search:
             self.reported = max(self.reported, min(0.99, self.evaluations / self.expected))
             self.options.progress(self.reported)
 
+    def complete(self, moved: frozenset[str]) -> frozenset[str]:
+        """``moved`` and the unstarted work it leaves behind (:func:`left_behind`): it leaves
+        the release too, so it is deferred and counted with the move."""
+        if not moved:
+            return moved
+        if moved not in self.completed:
+            extra = left_behind(self.plan, self.release, moved, self.edges) - self.started
+            self.completed[moved] = moved | extra
+        return self.completed[moved]
+
     def evaluate(self, moved: frozenset[str], iterations: int, full: bool = False) -> _Eval | None:
-        """The release's odds with ``moved`` slipped; ``full``: with the schedule the forecast
-        command makes (else the search's quicker one)."""
+        """The release's odds with ``moved`` (and what it leaves behind) slipped; ``full``: with
+        the schedule the forecast command makes (else the search's quicker one)."""
+        moved = self.complete(moved)
         key = (moved, iterations, full)
         if key in self.cache:
             return self.cache[key]
@@ -409,11 +472,13 @@ def propose_slip(
     if before is None:
         return None, search.problems
 
-    # Candidates, and what each drags along.
-    scope = plan.release_scope(release)
+    # Candidates (the release's work: its scope and what the scope waits for), and what each
+    # drags along.
+    scope = plan.release_work(release)
+    stay = release_milestones(plan, release)
     progress = status.tasks if status is not None else {}
     started = {t for t in scope if t in progress and progress[t].state != "planned"}
-    edges = dependents_in_scope(plan, scope)
+    edges = dependents_in_work(plan, scope)
     closures: dict[str, frozenset[str]] = {}
     unmovable: list[tuple[str, str]] = []
     for ident in scope:
@@ -425,13 +490,14 @@ def propose_slip(
             continue
         if _work_days(plan, task) <= 0:
             continue
-        group = _closure([ident], edges)
+        group = movable([ident], edges, stay)
         blocked = sorted(group & started)
         if blocked:
             unmovable.append((ident, f"{', '.join(blocked)} depends on it and has started"))
             continue
         closures[ident] = group
-    work = {t: _work_days(plan, plan.task_by_id[t]) for c in closures.values() for t in c}
+    search.edges, search.started = edges, frozenset(started)
+    work = {t: _work_days(plan, plan.task_by_id[t]) for t in scope}
     method: Literal["none", "exact", "greedy"] = "none"
     chosen: _Eval | None = None
     outcome: Outcome
@@ -475,7 +541,7 @@ def propose_slip(
             outcome = "proposed" if chosen.odds.probability >= goal else "short"
     if options.progress is not None:
         options.progress(1.0)
-    moved = _describe(plan, chosen.moved if chosen else frozenset(), scope, edges)
+    moved = _describe(plan, chosen.moved if chosen else frozenset(), scope, edges, stay)
     _, dropped = what_if_plan(plan, release, chosen.moved if chosen else ())
     train = next((t for t in plan.trains if t.id == release.train), None)
     departure = (
@@ -533,7 +599,7 @@ def _exact(
     sets: set[frozenset[str]] = set()
     for k in range(1, len(seeds) + 1):
         for combo in itertools.combinations(seeds, k):
-            sets.add(frozenset().union(*(closures[s] for s in combo)))
+            sets.add(search.complete(frozenset().union(*(closures[s] for s in combo))))
     ordered = sorted(sets, key=lambda s: (len(s), _cost(s, work), sorted(s)))
     search.expected = search.evaluations + min(len(ordered), EXACT_BUDGET) + 1
     for spent, moved in enumerate(ordered):
@@ -571,7 +637,7 @@ def _greedy(
             found = search.evaluate(current.moved | step, n, full)
             if found is None:
                 return None
-            days = max(_cost(step, work), 0.25)
+            days = max(_cost(found.moved - current.moved, work), 0.25)
             gain = found.odds.probability - current.odds.probability
             faster = current.odds.mean_days - found.odds.mean_days
             key = (gain / days, faster / days, -days)
@@ -591,10 +657,7 @@ def _prune(
 ) -> _Eval:
     """Put back every moved task (with the moved tasks it depends on) whose return keeps the
     goal met, largest first, until none can return."""
-    preds: dict[str, set[str]] = {}
-    for pred, succs in edges.items():
-        for succ in succs:
-            preds.setdefault(succ, set()).add(pred)
+    preds = _inverse(edges)
     current = found
     changed = True
     while changed:
@@ -604,39 +667,56 @@ def _prune(
                 continue
             back = _closure([task], preds) & current.moved
             trial = search.evaluate(current.moved - back, search.options.search_iterations)
-            if trial is not None and trial.odds.probability >= goal:
+            if (
+                trial is not None
+                and trial.moved != current.moved
+                and trial.odds.probability >= goal
+            ):
                 current, changed = trial, True
     return current
 
 
 def _describe(
-    plan: Plan, moved: frozenset[str], scope: Iterable[str], edges: Mapping[str, set[str]]
+    plan: Plan,
+    moved: frozenset[str],
+    work: Iterable[str],
+    edges: Mapping[str, set[str]],
+    stay: frozenset[str],
 ) -> tuple[MovedTask, ...]:
-    """The moved tasks in plan order, each with why: chosen, or the moved task it depends on."""
+    """The moved tasks in plan order, each with why: chosen, the moved task it depends on, or
+    the moved task it waits for through a release milestone (which stays)."""
     because: dict[str, str] = {}
     for pred, succs in edges.items():
         if pred in moved:
-            for succ in succs:
+            for succ in sorted(succs):
                 if succ in moved and succ not in because:
-                    because[succ] = pred
+                    because[succ] = f"depends on {pred}"
+    # A release milestone waiting (perhaps through another one) for moved work passes it on.
+    origin: dict[str, str] = {}
+    frontier = [p for p in edges if p in moved]
+    while frontier:
+        pred = frontier.pop(0)
+        for succ in sorted(edges.get(pred, ())):
+            if succ in stay and succ not in origin:
+                origin[succ] = origin.get(pred, pred)
+                frontier.append(succ)
+    for milestone, source in origin.items():
+        for succ in sorted(edges.get(milestone, ())):
+            if succ in moved and succ not in because:
+                because[succ] = f"waits for {source} through milestone {milestone}"
     out = []
-    for ident in scope:
+    for ident in work:
         if ident not in moved:
             continue
         task = plan.task_by_id[ident]
-        reason = (
-            f"depends on {because[ident]}"
-            if ident in because
-            else "chosen: its work holds the release back"
-        )
-        work = task.work
+        estimate = task.work
         out.append(
             MovedTask(
                 ident,
                 task.title,
                 _work_days(plan, task),
-                work.format(plan.hours_per_day) if work is not None else "",
-                reason,
+                estimate.format(plan.hours_per_day) if estimate is not None else "",
+                because.get(ident, "chosen: its work holds the release back"),
             )
         )
     return tuple(out)
