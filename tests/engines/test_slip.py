@@ -163,3 +163,85 @@ releases:
     assert dropped == (("done", "w2"),)
     assert str(changed.task_by_id["w2"].start_no_earlier_than) == "2027-01-09"
     assert plan.task_by_id["w2"].start_no_earlier_than is None  # the plan is never changed
+
+
+# A release that includes only its milestone: its work is what the milestone waits for. ship
+# waits for a2 and the gate milestone beta (outside the release's scope), beta for check, check
+# for b2 and b2 for big. Ana has 16 days of work for 9: only moving big with everything that
+# waits for it within the release (b2, then check, which stays only in the release through
+# beta) gets it in on time; beta moves along and ship drops its link to it.
+MILESTONE_ONLY = """\
+program: {name: Slip, start: 2027-01-04}
+people:
+  - {id: ana, name: Ana}
+tasks:
+  - {id: a1, title: A1, estimate: 2d, assignee: ana}
+  - {id: a2, title: A2, estimate: 2d, assignee: ana, depends: [a1]}
+  - {id: big, title: Big, estimate: 10d, assignee: ana}
+  - {id: b2, title: B2, estimate: 1d, assignee: ana, depends: [big]}
+  - {id: check, title: Check, estimate: 1d, assignee: ana, depends: [b2]}
+  - {id: beta, title: Beta, milestone: true, depends: [check]}
+  - {id: ship, title: Ship, milestone: true, depends: [a2, beta]}
+trains:
+  - {id: web, first: 2027-01-07, every: 2w}
+releases:
+  - {id: r1, title: R1, date: 2027-01-14, train: web, includes: [ship]}
+  - {id: r2, title: R2, date: 2027-01-28, train: web, includes: [ship]}
+"""
+
+
+@pytest.mark.parametrize("exact_limit", [12, 0])
+def test_a_milestone_only_release_moves_the_work_it_waits_for(exact_limit: int) -> None:
+    plan = _plan(MILESTONE_ONLY)
+    assert plan.release_scope(plan.releases[0]) == ("ship",)
+    options = SlipOptions(iterations=500, search_iterations=200, exact_limit=exact_limit)
+    proposal, diagnostics = propose_slip(plan, "r1", None, options)
+    assert proposal is not None, diagnostics
+    assert proposal.outcome == "proposed" and proposal.candidates == 5
+    assert proposal.moved_ids == ("big", "b2", "check", "beta")
+    assert [m.reason for m in proposal.moved] == [
+        "chosen: its work holds the release back",
+        "depends on big",
+        "depends on b2",
+        "depends on check",
+    ]
+    assert proposal.before.probability == 0
+    assert proposal.after is not None and proposal.after.probability == 1
+    # The release's milestone stays and marks the smaller release.
+    assert proposal.dropped_links == (("ship", "beta"),)
+    changed, _ = what_if_plan(plan, plan.releases[0], proposal.moved_ids)
+    assert [d.task for d in changed.task_by_id["ship"].depends] == ["a2"]
+    assert str(changed.task_by_id["big"].start_no_earlier_than) == "2027-01-15"
+    assert changed.task_by_id["beta"].start_no_earlier_than is None  # no work to defer
+    assert changed.release_work(changed.releases[0]) == ("a1", "a2", "ship")
+
+
+def test_moving_the_last_task_of_a_chain_takes_the_chain_with_it() -> None:
+    # Moving check alone would leave big and b2 waited for by nothing in the release: they go
+    # too (deferred, and counted), so a cut at the end of a chain is never a free lunch.
+    plan = _plan(MILESTONE_ONLY.replace("estimate: 10d", "estimate: 3d"))
+    proposal, _ = propose_slip(plan, "r1", None, FAST)
+    assert proposal is not None and proposal.outcome == "on-target"
+    changed, _ = what_if_plan(plan, plan.releases[0], ["check", "beta"])
+    assert changed.release_work(changed.releases[0]) == ("a1", "a2", "ship")
+    again, _ = propose_slip(
+        _plan(MILESTONE_ONLY), "r1", None, SlipOptions(iterations=500, exact_limit=0)
+    )
+    assert again is not None and set(again.moved_ids) == {"big", "b2", "check", "beta"}
+
+
+def test_work_that_waits_for_the_release_milestone_moves_too() -> None:
+    # notes (in the release) waits for ship; ship stops waiting for big's chain, so notes,
+    # which really needs that work, moves with it instead of losing the dependency.
+    text = MILESTONE_ONLY.replace(
+        "  - {id: ship,",
+        "  - {id: notes, title: Notes, estimate: 1d, assignee: ana, depends: [ship]}\n"
+        "  - {id: ship,",
+    ).replace("includes: [ship]}\n  - {id: r2", "includes: [ship, notes]}\n  - {id: r2")
+    text = text.replace("date: 2027-01-14", "date: 2027-01-15")
+    proposal, diagnostics = propose_slip(_plan(text), "r1", None, FAST)
+    assert proposal is not None, diagnostics
+    assert proposal.outcome == "proposed"
+    assert set(proposal.moved_ids) == {"big", "b2", "check", "beta", "notes"}
+    reasons = {m.id: m.reason for m in proposal.moved}
+    assert reasons["notes"] == "waits for beta through milestone ship"
