@@ -162,3 +162,89 @@ def test_bad_target_and_help(tmp_path: Path) -> None:
     assert slip("r1", _write(tmp_path), "--target", "0.8").exit_code == 2
     shown = slip("--help")
     assert shown.exit_code == 0 and "Example: ontrack release slip" in shown.stdout
+
+
+# r1 includes only its milestone ship; ship waits for a2 and the gate milestone beta, beta for
+# check, check for b2, b2 for big. Only moving big with what waits for it (b2, check, beta)
+# gets r1 in on time: none of them is in `includes`, so the change drops ship's link to beta.
+MILESTONE_ONLY = """\
+program:
+  name: Slip
+  start: 2027-01-04
+people:
+  - id: ana
+    name: Ana
+tasks:
+  - id: a1
+    title: A1
+    estimate: 2d
+    assignee: ana
+  - id: a2
+    title: A2
+    estimate: 2d
+    assignee: ana
+    depends: [a1]
+  - id: big
+    title: Big
+    estimate: 10d
+    assignee: ana
+  - id: b2
+    title: B2
+    estimate: 1d
+    assignee: ana
+    depends: big
+  - id: check
+    title: Check
+    estimate: 1d
+    assignee: ana
+    depends: b2
+  - id: beta
+    title: Beta
+    milestone: true
+    depends: check
+  - id: ship
+    title: Ship
+    milestone: true
+    depends: [a2, beta]
+trains:
+  - {id: web, first: 2027-01-07, every: 2w}
+releases:
+  - id: r1
+    title: R1
+    date: 2027-01-14
+    train: web
+    includes: [ship]
+  - id: r2
+    title: R2
+    date: 2027-01-28
+    train: web
+    includes: [ship]
+"""
+
+
+def test_a_milestone_only_release_is_applied_and_forecast_agrees(tmp_path: Path) -> None:
+    path = _write(tmp_path, MILESTONE_ONLY)
+    result = slip("r1", path, "--apply", "--format", "json", "-n", "500")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "proposed" and data["applied"] is True
+    assert [m["id"] for m in data["moved"]] == ["big", "b2", "check", "beta"]
+    assert data["dropped_links"] == [{"milestone": "ship", "task": "beta"}]
+    assert "+    depends: [a2]" in data["change"]["diff"]
+    plan, diagnostics = load_plan(path)
+    assert plan is not None, diagnostics
+    releases = {r.id: r for r in plan.releases}
+    assert releases["r1"].includes == ("ship",)
+    # Nothing in r2 waits for the moved work any more (ship dropped it): r2 includes it.
+    assert releases["r2"].includes == ("ship", "big", "b2", "check", "beta")
+    assert [d.task for d in plan.task_by_id["ship"].depends] == ["a2"]
+    for task in ("big", "b2", "check"):
+        assert str(plan.task_by_id[task].start_no_earlier_than) == "2027-01-15"
+    assert plan.task_by_id["beta"].start_no_earlier_than is None
+    forecast = runner.invoke(app, ["forecast", str(path), "--format", "json", "-n", "500"])
+    assert forecast.exit_code == 0, forecast.output
+    items = {m["id"]: m for m in json.loads(forecast.stdout)["milestones"]}
+    odds = items["r1"]["probability_on_time"]
+    assert odds >= 0.8 and odds == data["after"]["probability_on_time"]
+    again = slip("r1", path, "-n", "500")
+    assert again.exit_code == 0 and "nothing to move" in again.stdout
