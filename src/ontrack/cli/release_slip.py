@@ -68,10 +68,12 @@ def slip_command(
     """Propose the smallest set of unstarted tasks to move out of RELEASE, to the next
     departure of its train, so that its on-time odds reach the target again.
 
-    Candidates are the release's unstarted tasks (started and done work never moves); a task
-    that stays never depends on a moved one, so moving a task moves the release's tasks that
-    depend on it; the release's milestones stay and drop their links to moved work. Moved
-    tasks are deferred until after the release's date. Each candidate set is simulated with
+    Candidates are the unstarted tasks of the release's work: its scope and everything the
+    scope waits for, so a release that includes only milestones can slip too (started and done
+    work never moves); a task that stays never depends on a moved one, so moving a task moves
+    the release's work that depends on it, and work nothing left in the release waits for goes
+    with it; the release's milestones stay and drop their links to moved work. Moved tasks are
+    deferred until after the release's date. Each candidate set is simulated with
     the same random numbers; the answer is confirmed with --iterations. Prints the moved tasks,
     the odds and P80 before and after, and the plan-file diff that --apply writes. See
     docs/releases.md.
@@ -158,8 +160,8 @@ def _print(found: Slip, *, applied: bool, asked: bool) -> None:
         return
     if p.outcome == "nothing-movable":
         stdout.print(
-            "[yellow]![/yellow] nothing can move: the release's scope has no unstarted task "
-            "with work (include its work tasks, or their summary task, to let slip move them)"
+            "[yellow]![/yellow] nothing can move: the release's work (its scope and what it "
+            "waits for) has no unstarted task with work"
         )
         return
     if p.outcome == "infeasible":

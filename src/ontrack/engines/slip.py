@@ -2,8 +2,13 @@
 
 When the Monte Carlo says a release will probably miss its date, the usual answer is to ship
 less on time rather than everything late. This engine finds the smallest set of unstarted tasks
-of the release's scope whose removal brings its on-time odds back to a target (the release's
+of the release's work whose removal brings its on-time odds back to a target (the release's
 ``min_odds``, else 80 %), as a what-if: the plan is never changed, a changed copy is simulated.
+
+The release's work is what readiness calls it (:meth:`Plan.release_work`): its scope (what
+``includes`` names, a summary with everything under it, its tracker items) and everything the
+scope waits for, transitively. A release that includes only milestones thus has the work its
+milestones depend on as candidates.
 
 What moving a set of tasks means for the simulation (:func:`what_if_plan`):
 
@@ -12,13 +17,19 @@ What moving a set of tasks means for the simulation (:func:`what_if_plan`):
   children it keeps);
 * they are deferred to the next train: ``start_no_earlier_than`` becomes the day after the
   release's date (unless it was later already), so they stop competing for people before the
-  release ships;
+  release ships (a milestone moved along has no work and is not deferred);
 * dependencies: a task that stays in the release may not depend, directly or transitively and
   through any dependency type (also through a summary task, or a summary it sits under), on a
-  moved task, so moving a task moves its in-scope dependents too. A milestone of the scope is
-  the exception: it marks the release, so it never moves; its links to moved work are dropped
-  (a link to a summary task that loses children becomes links to the children it keeps), since
-  the milestone now marks the reduced release.
+  moved task, so moving a task moves the release's work that depends on it, milestones outside
+  the release's scope included. A milestone of the scope is the exception: it marks the
+  release, so it never moves; its links to moved work are dropped (a link to a summary task
+  that loses children becomes links to the children it keeps), since the milestone now marks
+  the reduced release. Dropping those links is what takes work the release only waits for out
+  of it. Work that waits for such a milestone still moves with what the milestone waited for
+  (it keeps its dependency rather than losing it through the dropped link);
+* work left behind moves too: what nothing left in the release waits for any more (the
+  predecessors that only the moved work needed) leaves with it, and is deferred and counted,
+  so cutting the last task of a chain moves the chain (:func:`left_behind`).
 
 Started and done tasks never move, nor does a task whose move would drag a started one along.
 
@@ -26,7 +37,8 @@ Search: every evaluation is a Monte Carlo of the changed plan with the same seed
 numbers, so two candidate sets are compared on the same draws) and ``search_iterations``
 iterations. With few candidates (``exact_limit``) the closed sets are tried exactly, smallest
 first (fewest tasks, then least work); otherwise greedily, each step moving the candidate (with
-its forced dependents) that raises the odds most per working day moved, then a pruning pass
+its forced dependents and the work it leaves behind) that raises the odds most per working
+day moved (candidates that come to the same set are simulated once), then a pruning pass
 puts back every moved task (with the moved tasks it depends on) whose return keeps the target
 met, so no task can be returned. The proposal is confirmed with ``iterations`` (10,000); when
 the confirmation falls short, the greedy step continues at the full count.
@@ -119,7 +131,8 @@ class SlipProposal:
 
     ``outcome``: on-target (nothing to move), proposed (the target is met), infeasible (even
     moving everything movable does not reach it: ``moved`` is the best set found), short (the
-    search stopped below the target), nothing-movable (no unstarted task in scope)."""
+    search stopped below the target), nothing-movable (no unstarted task with work in the
+    release's work)."""
 
     release: str
     title: str
@@ -136,7 +149,7 @@ class SlipProposal:
     departure: Departure | None  # the next departure of the release's train after its date
     next_release: str | None  # the next release on the same train, if the plan has one
     candidates: int
-    unmovable: tuple[tuple[str, str], ...]  # (task, why) in scope but not movable
+    unmovable: tuple[tuple[str, str], ...]  # (task, why) in the release's work, not movable
     method: Literal["none", "exact", "greedy"]
     evaluations: int
     iterations: int
