@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install ontrack with its dev tools
 
-demo: setup  ## the main job: check, summarise, schedule and forecast the medium example; assess the small one mid-program
+demo: setup  ## the main job: check, summarise, schedule and forecast the medium example, its first release's readiness; assess the small one mid-program
 	$(VENV)/bin/ontrack check $(EXAMPLE)
 	$(VENV)/bin/ontrack show $(EXAMPLE)
 	$(VENV)/bin/ontrack schedule $(EXAMPLE) --time-limit 5
 	$(VENV)/bin/ontrack forecast $(EXAMPLE) --iterations 10000
+	$(VENV)/bin/ontrack release status rel-stateless $(EXAMPLE)
 	$(VENV)/bin/ontrack assess examples/small
 
 test: lint pytest  ## everything CI runs
