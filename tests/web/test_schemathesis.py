@@ -32,7 +32,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from ontrack.checks.limits import in_horizon
-from tests.web.conftest import BASE_URL, PROGRAM, SUPERUSER, Web, bare_app
+from tests.web.conftest import BASE_URL, PROGRAM, RELEASE, SUPERUSER, Web, bare_app
 
 #: The as-of days the generated cases use (the program runs from February to August 2026).
 AS_OF_DAYS = ("2026-02-13", "2026-05-01", "2026-12-06")
@@ -136,7 +136,8 @@ def test_no_operation_fails_or_breaks_its_schema(
 
     if label in AS_OF and mode is GenerationMode.POSITIVE:
         for day in EDGE_DAYS:
-            edge = operation.Case(path_parameters={"program": PROGRAM}, query={"as_of": day})
+            path = {"program": PROGRAM} | ({"release": RELEASE} if "{release}" in label else {})
+            edge = operation.Case(path_parameters=path, query={"as_of": day})
             call = example(case=edge)(call)
     settings(
         max_examples=EXAMPLES,
