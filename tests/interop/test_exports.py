@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 from functools import cache
+from typing import Any
 
 import icalendar
 import openpyxl
@@ -45,13 +46,17 @@ def _example(name: str) -> tuple[Plan, Schedule, Forecast]:
     return plan, scheduled, result
 
 
+def _category(event: Any) -> str:
+    return str(event["CATEGORIES"].cats[0])
+
+
 @pytest.mark.parametrize("name", ["small", "platform-migration"])
 def test_ics_has_an_event_per_milestone_and_release(name: str) -> None:
     plan, scheduled, result = _example(name)
     cal = icalendar.Calendar.from_ical(milestones_ics(plan, scheduled, result, stamp=STAMP))
     # Train departures, code freezes and hardening windows: tests/interop/test_ical_trains.py.
     trains = {"Train", "Code freeze", "Hardening"}
-    events = [e for e in cal.walk("VEVENT") if str(e["CATEGORIES"].cats[0]) not in trains]
+    events = [e for e in cal.walk("VEVENT") if _category(e) not in trains]
     milestones = [t for t in plan.tasks if t.milestone]
     assert len(events) == len(milestones) + len(plan.releases)
     uids = [str(e["UID"]) for e in events]
