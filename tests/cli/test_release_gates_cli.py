@@ -110,6 +110,7 @@ def test_go_no_go_documents(plan: Path, tmp_path: Path) -> None:
     code, out, err = invoke("release", "go-no-go", "r1", str(plan), "--db", db, *FAST)
     assert code == 0, err
     assert out.startswith("# Go/no-go: R1 (r1)")
+    assert "· plan revision 1" in out  # the plan file is revision 1, recorded when signing
     assert "## Recommendation: NO-GO" in out
     assert "| qa | go | Dana \\<b\\> |" in out  # escaped: no HTML gets into the Markdown
     assert "| eng | not signed |" in out
@@ -123,6 +124,11 @@ def test_go_no_go_documents(plan: Path, tmp_path: Path) -> None:
     assert "Dana &lt;b&gt;" in html and "<b>" not in html.split("<body>")[1].split("Dana")[0][-5:]
     assert html.count('class="gate-') == 9
     assert not list(tmp_path.glob("*.tmp*"))
+    plan.write_text(plan.read_text().replace("title: R1", "title: R1 renamed"))
+    code, out, err = invoke("release", "go-no-go", "r1", str(plan), "--db", db, *FAST)
+    assert code == 0, err
+    assert "plan revision" not in out.splitlines()[2]
+    assert "changes not recorded as a revision" in out
 
 
 def test_mistakes_have_codes_and_exit_1(plan: Path, tmp_path: Path) -> None:

@@ -182,6 +182,19 @@ class Workspace:
         )
         return Applied(name, info, created)
 
+    def recorded_as(self, plan: Plan, files: Sequence[tuple[str, str]]) -> int | None:
+        """The number of the latest revision when ``files`` are exactly it, else None (the
+        plan changed since, or its program has no revision yet)."""
+        from ontrack.store.repo import content_hash  # noqa: PLC0415
+
+        if plan.program.name not in self._store.programs():
+            return None
+        revisions = self._store.revisions(plan.program.name)
+        if not revisions:
+            return None
+        latest = max(revisions, key=lambda r: r.number)
+        return latest.number if latest.content_hash == content_hash(files) else None
+
     def sign_release(self, program: str, signoff: SignOff) -> SignOff:
         """Append a release's go/no-go sign-off (the store never changes one)."""
         from ontrack.store.signoffs import record_signoff  # noqa: PLC0415

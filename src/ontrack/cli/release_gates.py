@@ -219,12 +219,12 @@ def gonogo_command(
     if kind == "json":
         text = _json_text(r.to_json())
     else:
-        latest = [s.revision for s in r.signoffs if s.revision is not None]
+        revision, statement = _revision_of(assessed.plan, plan, db)
         meeting = Meeting(
             program=assessed.plan.program.name,
             generated=dt.datetime.now(dt.UTC),
-            revision=max(latest) if latest else None,
-            statement=assessed.as_of.statement,
+            revision=revision,
+            statement=" ".join(filter(None, (assessed.as_of.statement + ".", statement))),
         )
         text = gonogo_html(r, meeting) if kind == "html" else gonogo_markdown(r, meeting)
     if output is None:
@@ -241,6 +241,27 @@ def gonogo_command(
     stdout.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {r.release} {_VERDICT[r.recommendation]}"
     )
+
+
+def _revision_of(loaded: Plan, plan: Path, db: str | None) -> tuple[int | None, str]:
+    """The recorded revision the document is about, and a sentence when the plan file has
+    changed since it (sign-offs name the revision their signer saw)."""
+    from ontrack.planfile import plan_sources  # noqa: PLC0415
+
+    if not _has_store(db, plan):
+        return None, ""
+    try:
+        files = plan_sources(plan)
+    except (OSError, UnicodeDecodeError):
+        return None, ""
+    with open_workspace(db, plan) as workspace:
+        number = workspace.recorded_as(loaded, files)
+    if number is None:
+        return None, (
+            "The plan file has changes not recorded as a revision: `ontrack apply` records it, "
+            "and `ontrack release sign` does so before it signs."
+        )
+    return number, ""
 
 
 def _json_text(data: object) -> str:
