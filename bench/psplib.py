@@ -20,6 +20,7 @@ from pathlib import Path
 from ontrack.engines.schedule.bounds import critical_path_bound
 from ontrack.engines.schedule.check import violations
 from ontrack.engines.schedule.cpsat import CpSatBackend
+from ontrack.engines.schedule.ga import GaBackend
 from ontrack.engines.schedule.heuristic import HeuristicBackend
 from ontrack.engines.schedule.problem import Backend, SolveOptions
 from ontrack.interop.psplib import read_best_known, read_psplib
@@ -32,6 +33,8 @@ def backend_named(name: str) -> Backend:
         return HeuristicBackend()
     if name == "plain":
         return CpSatBackend(plain=True)
+    if name == "ga":
+        return GaBackend()
     return CpSatBackend()
 
 
@@ -51,7 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", default="j30", choices=["j30", "j60", "j90", "j120"])
     parser.add_argument("--sample-every", type=int, default=1, help="take every n-th file")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
-    parser.add_argument("--backend", default="cpsat", choices=["cpsat", "heuristic", "plain"])
+    parser.add_argument(
+        "--backend", default="cpsat", choices=["cpsat", "heuristic", "plain", "ga"]
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=DATA, help="folder with j30/ ... tables/")
