@@ -1,9 +1,9 @@
 """Schedule PSPLIB instances and compare the makespans with the best known ones.
 
 Run: ``.venv/bin/python bench/psplib.py --set j120 --sample-every 30 --time-limit 10
---backend cpsat`` (``--backend heuristic`` or ``plain`` for the bare CP-SAT model). Prints a
-Markdown table, one row per instance as it finishes, then the averages. Every schedule is
-checked with the independent feasibility checker; a violation stops the run.
+--backend cpsat`` (``--backend heuristic``, ``auto`` for the portfolio, or ``plain`` for the bare
+CP-SAT model). Prints a Markdown table, one row per instance as it finishes, then the averages.
+Every schedule is checked with the independent feasibility checker; a violation stops the run.
 
 The sample is every n-th instance in PSPLIB's own order (parameter group, then instance number:
 j1201_1, j1201_2, …, j12010_1), so ``--sample-every 30`` on j120 is the fixed 20-instance sample
@@ -22,6 +22,7 @@ from ontrack.engines.schedule.check import violations
 from ontrack.engines.schedule.cpsat import CpSatBackend
 from ontrack.engines.schedule.ga import GaBackend
 from ontrack.engines.schedule.heuristic import HeuristicBackend
+from ontrack.engines.schedule.portfolio import AutoBackend
 from ontrack.engines.schedule.problem import Backend, SolveOptions
 from ontrack.interop.psplib import read_best_known, read_psplib
 
@@ -35,6 +36,8 @@ def backend_named(name: str) -> Backend:
         return CpSatBackend(plain=True)
     if name == "ga":
         return GaBackend()
+    if name == "auto":
+        return AutoBackend()
     return CpSatBackend()
 
 
@@ -55,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample-every", type=int, default=1, help="take every n-th file")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     parser.add_argument(
-        "--backend", default="cpsat", choices=["cpsat", "heuristic", "plain", "ga"]
+        "--backend", default="cpsat", choices=["cpsat", "heuristic", "plain", "auto", "ga"]
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)

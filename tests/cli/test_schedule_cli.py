@@ -112,6 +112,18 @@ def test_psplib_instance() -> None:
     assert data["status"] == "optimal"
 
 
+def test_psplib_uses_the_auto_portfolio_by_default() -> None:
+    # j3029_1: the heuristic alone stalls at 89; the portfolio proves the optimum, 85.
+    path = SHARED_DATA / "psplib" / "j30" / "j3029_1.sm"
+    shared_or_skip(path, "the shared PSPLIB data")
+    result = runner.invoke(app, ["schedule", "--psplib", str(path), "-t", "10"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["backend"] == "auto"
+    assert data["makespan"] == data["lower_bound"] == 85
+    assert data["status"] == "optimal"
+
+
 def test_corrupt_psplib_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.sm"
     path.write_bytes(b"this is not a psplib file\n")

@@ -47,6 +47,7 @@ class ScheduleFormat(StrEnum):
 class BackendChoice(StrEnum):
     HEURISTIC = "heuristic"
     CPSAT = "cpsat"
+    AUTO = "auto"
 
 
 class ObjectiveChoice(StrEnum):
@@ -57,6 +58,7 @@ class ObjectiveChoice(StrEnum):
 _BACKENDS: dict[BackendChoice, BackendName] = {
     BackendChoice.HEURISTIC: "heuristic",
     BackendChoice.CPSAT: "cpsat",
+    BackendChoice.AUTO: "auto",
 }
 _OBJECTIVES: dict[ObjectiveChoice, Objective] = {
     ObjectiveChoice.MAKESPAN: "makespan",
@@ -66,12 +68,14 @@ _OBJECTIVES: dict[ObjectiveChoice, Objective] = {
 
 def schedule_command(
     plan: Path | None = typer.Argument(None, help="A plan file, or a folder of plan files."),
-    backend: BackendChoice = typer.Option(
-        BackendChoice.HEURISTIC,
+    backend: BackendChoice | None = typer.Option(
+        None,
         "--backend",
         "-b",
-        help="heuristic: priority rules + forward-backward improvement, fast. cpsat: OR-Tools "
-        "CP-SAT from the heuristic's schedule; proves optimality or a bound.",
+        help="heuristic: priority rules + forward-backward improvement, fast (the default for "
+        "plans). cpsat: OR-Tools CP-SAT from the heuristic's schedule; proves optimality or a "
+        "bound. auto: both at once on the two cores, the best wins (the default for --psplib).",
+        show_default=False,
     ),
     time_limit: float = typer.Option(
         10.0,
@@ -108,7 +112,7 @@ def schedule_command(
     Example: ontrack schedule examples/platform-migration --backend cpsat --time-limit 30
     """
     if psplib is not None:
-        _schedule_psplib(psplib, backend.value, time_limit, seed)
+        _schedule_psplib(psplib, _BACKENDS[backend or BackendChoice.AUTO], time_limit, seed)
         return
     if plan is None:
         stderr.print("give a PLAN (or --psplib FILE); see `ontrack schedule --help`")
@@ -120,7 +124,7 @@ def schedule_command(
         result, problems = schedule(
             loaded,
             ScheduleOptions(
-                backend=_BACKENDS[backend],
+                backend=_BACKENDS[backend or BackendChoice.HEURISTIC],
                 time_limit=time_limit,
                 seed=seed,
                 objective=_OBJECTIVES[objective],
@@ -176,7 +180,7 @@ class _progress:
             self.bar.stop()
 
 
-def _schedule_psplib(path: Path, backend: str, time_limit: float, seed: int) -> None:
+def _schedule_psplib(path: Path, backend: BackendName, time_limit: float, seed: int) -> None:
     from ontrack.interop.psplib import PsplibError, read_psplib  # noqa: PLC0415 - on demand
 
     try:

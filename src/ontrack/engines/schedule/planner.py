@@ -26,13 +26,14 @@ from ontrack.engines.schedule.progress import Status, plan_status
 from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSchedule
 from ontrack.model import Plan
 
-BackendName = Literal["heuristic", "cpsat"]
+BackendName = Literal["heuristic", "cpsat", "auto"]
 CODES = ("E301", "E303", "E304", "W310", "W311")
 
 #: Backends by name, imported on first use (OR-Tools takes a while to import).
 BACKENDS: Mapping[str, tuple[str, str]] = {
     "heuristic": ("ontrack.engines.schedule.heuristic", "HeuristicBackend"),
     "cpsat": ("ontrack.engines.schedule.cpsat", "CpSatBackend"),
+    "auto": ("ontrack.engines.schedule.portfolio", "AutoBackend"),
 }
 
 

@@ -1,0 +1,234 @@
+"""``auto``: the heuristic and CP-SAT as one portfolio; the best schedule wins.
+
+Neither backend is best everywhere: CP-SAT proves most small problems optimal in a fraction of a
+second where the heuristic stalls a few percent above the optimum, and on large problems the
+heuristic's list scheduling finds good schedules long before CP-SAT has loaded its model. The
+portfolio runs both, on the machine's two cores:
+
+1. **Heuristic, with the caller's seed**, on this thread for the heuristic's share of the time
+   limit (``heuristic_share``; the whole limit when that is short, see ``full_heuristic_below``).
+   It is the same search as ``--backend heuristic`` with the same seed, so when it ends on its
+   own (it stops once it stalls) the portfolio's answer is never worse than the heuristic's.
+2. **CP-SAT beside it**, on the other worker(s), from the moment the heuristic has its first
+   schedule, whose makespan bounds CP-SAT's objective and horizon (CP-SAT releases the GIL).
+   Small problems are proven optimal here and the heuristic is stopped.
+3. **CP-SAT on every worker** for the rest of the time, from the best schedule so far (as hint,
+   and its value as the upper bound and horizon), its bound rising and its large-neighbourhood
+   search polishing the schedule.
+
+The search ends as soon as the best schedule meets a proven lower bound: the critical-path and
+resource bounds of ``bounds.py``, or CP-SAT's own. The returned ``lower_bound`` is the best of
+them, and ``status`` is ``optimal`` exactly when the schedule meets it. Problems with more than
+``cpsat_max_jobs`` jobs skip CP-SAT (its model alone would take the time) and keep the
+heuristic's answer, with the whole time limit.
+
+Determinism: with one worker and a search that ends on its own the heuristic is deterministic
+for a seed; CP-SAT with several workers in a wall-time-limited run is not (which worker finds
+what first depends on timing), nor is the moment the heuristic is stopped. So the portfolio's
+*makespan* is reproducible when it is proven optimal, and otherwise can vary from run to run
+by what each backend reached in time. CP-SAT's deterministic mode (``interleave_search`` with a
+deterministic time limit) would make it repeatable at the cost of roughly half of the search
+on two cores, and the heuristic's share would still depend on wall time; we accept the
+variation, as ``--backend cpsat`` does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+
+from ortools.sat.python import cp_model
+
+from ontrack.engines.schedule.bounds import objective_lower_bound
+from ontrack.engines.schedule.cpsat import (
+    _ENERGY_MAX_JOBS,
+    Energy,
+    _CpSatRun,
+    _Incumbent,
+    _run_cpsat,
+    build_model,
+    energetic_delays,
+    safe_horizon,
+)
+from ontrack.engines.schedule.heuristic import HeuristicBackend
+from ontrack.engines.schedule.problem import Problem, Solution, SolveOptions, Status
+
+
+class _Stop(Exception):
+    """Raised from the heuristic's progress hook once the incumbent is proven optimal."""
+
+
+class AutoBackend:
+    """The portfolio of the heuristic and CP-SAT (see the module doc).
+
+    ``heuristic_share``: the part of the time limit the heuristic may run (it usually stalls and
+    stops sooner); limits up to ``full_heuristic_below`` seconds give it the whole limit.
+    ``cpsat_max_jobs``: larger problems are left to the heuristic alone. ``parameters``: extra
+    CP-SAT parameters, for tuning.
+    """
+
+    name = "auto"
+
+    def __init__(
+        self,
+        heuristic_share: float = 0.3,
+        full_heuristic_below: float = 1.0,
+        cpsat_max_jobs: int = 20_000,
+        parameters: Mapping[str, object] | None = None,
+    ) -> None:
+        self.heuristic_share = heuristic_share
+        self.full_heuristic_below = full_heuristic_below
+        self.cpsat_max_jobs = cpsat_max_jobs
+        self.parameters = dict(parameters or {})
+
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        began = time.perf_counter()
+        if not problem.jobs:
+            return Solution((), (), "optimal", 0, 0, self.name)
+        limit = max(0.0, options.time_limit)
+        incumbent = _Incumbent(problem, began, limit, options.progress)
+        lower = objective_lower_bound(problem)
+        if lower is not None:
+            incumbent.raise_bound(lower)
+        if options.hint is not None:
+            incumbent.offer(options.hint.starts, options.hint.modes, "hint")
+        workers = max(1, options.workers)
+        use_cpsat = len(problem.jobs) <= self.cpsat_max_jobs
+        share = 1.0
+        if use_cpsat and limit > self.full_heuristic_below:
+            share = max(self.heuristic_share, self.full_heuristic_below / limit)
+        stats: dict[str, float] = {}
+        energy: list[Energy | None] = []  # computed once, by whichever CP-SAT run comes first
+        runs: list[_CpSatRun] = []
+        over = threading.Event()
+        side: list[threading.Thread] = []
+
+        def beside(upper: int) -> None:
+            seconds = began + limit - time.perf_counter()
+            runs.append(
+                self._cpsat(problem, options, incumbent, seconds, workers - 1, energy, upper, over)
+            )
+
+        def hook(fraction: float, best: int | None) -> None:
+            if incumbent.done.is_set():
+                raise _Stop
+            if not side and use_cpsat and workers > 1 and best is not None:
+                side.append(threading.Thread(target=beside, args=(best,), daemon=True))
+                side[0].start()
+            if options.progress is not None:
+                known = incumbent.value
+                shown = best if known is None or (best is not None and best < known) else known
+                options.progress(min(1.0, (time.perf_counter() - began) / max(limit, 1e-9)), shown)
+
+        found: list[Solution] = []
+        finished = threading.Event()
+
+        def search() -> None:
+            try:
+                found.append(
+                    HeuristicBackend().solve(
+                        problem,
+                        SolveOptions(
+                            time_limit=limit * share,
+                            seed=options.seed,
+                            workers=1,
+                            hint=options.hint,
+                            progress=hook,
+                        ),
+                    )
+                )
+            except _Stop:
+                pass
+            finally:
+                finished.set()
+
+        # The heuristic runs in a thread so that a proof by CP-SAT returns at once: the
+        # heuristic sees it only at its next progress call (a few times a second) and then
+        # stops on its own.
+        heuristic = threading.Thread(target=search, daemon=True)
+        heuristic.start()
+        try:
+            while not finished.wait(0.01) and not incumbent.done.is_set():
+                pass
+        finally:
+            stats["heuristic_seconds"] = time.perf_counter() - began
+            over.set()
+            for thread in list(side):
+                thread.join()
+        if found:
+            result = found[0]
+            if result.status == "infeasible":  # a job needs more than a resource ever has
+                return Solution((), (), "infeasible", backend=self.name, seconds=result.seconds)
+            if result.status in ("optimal", "feasible"):
+                incumbent.offer(result.starts, result.modes, "heuristic")
+        if use_cpsat and not incumbent.done.is_set() and incumbent.remaining() > 0.05:
+            known = incumbent.value
+            runs.append(
+                self._cpsat(
+                    problem, options, incumbent, incumbent.remaining(), workers, energy, known
+                )
+            )
+        return self._result(incumbent, runs, stats, time.perf_counter() - began)
+
+    def _cpsat(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        incumbent: _Incumbent,
+        seconds: float,
+        workers: int,
+        energy: list[Energy | None],
+        upper: int | None,
+        interrupt: threading.Event | None = None,
+    ) -> _CpSatRun:
+        """One CP-SAT solve bounded by ``upper`` (a makespan some schedule reaches) and hinted
+        with the incumbent's schedule when there is one."""
+        if not energy:
+            energy.append(
+                energetic_delays(problem) if len(problem.jobs) <= _ENERGY_MAX_JOBS else None
+            )
+        with incumbent.lock:
+            known = incumbent.value
+            starts, modes = incumbent.starts, incumbent.modes
+            bound = incumbent.bound
+        if known is not None and (upper is None or known < upper):
+            upper = known
+        horizon = upper if upper is not None and problem.objective == "makespan" else None
+        built = build_model(problem, horizon or safe_horizon(problem), bound, upper, energy[0])
+        if starts is not None and modes is not None:
+            built.hint(starts, modes)
+        seconds = min(seconds, incumbent.remaining())
+        return _run_cpsat(
+            built, incumbent, seconds, workers, options.seed, self.parameters, interrupt
+        )
+
+    def _result(
+        self,
+        incumbent: _Incumbent,
+        runs: list[_CpSatRun],
+        stats: dict[str, float],
+        seconds: float,
+    ) -> Solution:
+        stats["cpsat_runs"] = float(len(runs))
+        stats["cpsat_seconds"] = sum(run.seconds for run in runs)
+        bounds = [run.bound for run in runs if run.bound is not None]
+        if bounds:
+            stats["cpsat_bound"] = float(max(bounds))
+        if incumbent.starts is None or incumbent.modes is None or incumbent.value is None:
+            status: Status = "unknown"
+            if any(run.status == cp_model.INFEASIBLE for run in runs):
+                status = "infeasible"
+            return Solution((), (), status, 0, None, self.name, seconds, stats)
+        proven = incumbent.bound is not None and incumbent.value <= incumbent.bound
+        stats["found_by_cpsat"] = float(incumbent.found_by == "cpsat")
+        return Solution(
+            starts=tuple(incumbent.starts),
+            modes=tuple(incumbent.modes),
+            status="optimal" if proven else "feasible",
+            objective=incumbent.value,
+            lower_bound=incumbent.bound,
+            backend=self.name,
+            seconds=seconds,
+            stats=stats,
+        )
