@@ -159,6 +159,7 @@ def serve(db: str, plan: Path, program: str) -> Iterator[Served]:
             host="127.0.0.1",
             options=AssessOptions(iterations=2000, time_limit=2.0),
             today=lambda: today,
+            wait_page_after=120,
         )
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -242,7 +242,11 @@ def build_web(kind: str, folder: Path) -> Iterator[Web]:
         plan = record(db, folder)
         record(db, folder, "small")
         tokens = add_users(db)
-        app = create_app(Settings(db=db, plan=plan, options=OPTIONS, today=lambda: TODAY))
+        app = create_app(
+            # Pages wait for the assessment however loaded the machine is (the progress page
+            # has tests of its own).
+            Settings(db=db, plan=plan, options=OPTIONS, today=lambda: TODAY, wait_page_after=120)
+        )
         with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
             try:
                 yield Web(app, db, kind, plan, client, tokens)

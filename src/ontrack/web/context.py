@@ -35,6 +35,9 @@ class Settings:
     session_hours: float = 12.0
     workers: int = 2
     today: Callable[[], dt.date] | None = None
+    # Seconds a page waits for an assessment being computed before it shows the progress page
+    # instead (most programs: no progress page at all).
+    wait_page_after: float = 1.5
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -73,7 +73,7 @@ def _view_or_wait(request: Request, program: str) -> ProgramView | HTMLResponse:
         return view
     job = programs.start(program)
     try:
-        done: ProgramView = job.result(timeout=1.5)  # most programs: no waiting page at all
+        done: ProgramView = job.result(timeout=state(request).settings.wait_page_after)
         return done
     except TimeoutError:
         return _html(request, "wait.html.j2", program=program, job=job.to_json())
