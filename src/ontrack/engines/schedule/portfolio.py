@@ -5,10 +5,12 @@ second where the heuristic stalls a few percent above the optimum, and on large 
 heuristic's list scheduling finds good schedules long before CP-SAT has loaded its model. The
 portfolio runs both, on the machine's two cores:
 
-1. **Heuristic, with the caller's seed**, on this thread for the heuristic's share of the time
-   limit (``heuristic_share``; the whole limit when that is short, see ``full_heuristic_below``).
-   It is the same search as ``--backend heuristic`` with the same seed, so when it ends on its
-   own (it stops once it stalls) the portfolio's answer is never worse than the heuristic's.
+1. **Heuristic, with the caller's seed**, in a thread for the heuristic's share of the time
+   limit (``heuristic_share``, for PSPLIB-sized problems; the whole limit when that is short,
+   see ``full_heuristic_below``, and on problems of more than ``whole_heuristic_from`` jobs,
+   where the heuristic is the stronger search and CP-SAT's model is slow to build). It is the
+   same search as ``--backend heuristic`` with the same seed, so when it ends on its own (it
+   stops once it stalls) the portfolio's answer is never worse than the heuristic's.
 2. **CP-SAT beside it**, on the other worker(s), from the moment the heuristic has its first
    schedule, whose makespan bounds CP-SAT's objective and horizon (CP-SAT releases the GIL).
    Small problems are proven optimal here and the heuristic is stopped.
@@ -63,7 +65,8 @@ class AutoBackend:
     """The portfolio of the heuristic and CP-SAT (see the module doc).
 
     ``heuristic_share``: the part of the time limit the heuristic may run (it usually stalls and
-    stops sooner); limits up to ``full_heuristic_below`` seconds give it the whole limit.
+    stops sooner); limits up to ``full_heuristic_below`` seconds, and problems of more than
+    ``whole_heuristic_from`` jobs, give it the whole limit.
     ``cpsat_max_jobs``: larger problems are left to the heuristic alone. ``parameters``: extra
     CP-SAT parameters, for tuning.
     """
@@ -74,11 +77,13 @@ class AutoBackend:
         self,
         heuristic_share: float = 0.3,
         full_heuristic_below: float = 1.0,
+        whole_heuristic_from: int = 500,
         cpsat_max_jobs: int = 20_000,
         parameters: Mapping[str, object] | None = None,
     ) -> None:
         self.heuristic_share = heuristic_share
         self.full_heuristic_below = full_heuristic_below
+        self.whole_heuristic_from = whole_heuristic_from
         self.cpsat_max_jobs = cpsat_max_jobs
         self.parameters = dict(parameters or {})
 
@@ -96,7 +101,8 @@ class AutoBackend:
         workers = max(1, options.workers)
         use_cpsat = len(problem.jobs) <= self.cpsat_max_jobs
         share = 1.0
-        if use_cpsat and limit > self.full_heuristic_below:
+        small = len(problem.jobs) <= self.whole_heuristic_from
+        if use_cpsat and small and limit > self.full_heuristic_below:
             share = max(self.heuristic_share, self.full_heuristic_below / limit)
         stats: dict[str, float] = {}
         energy: list[Energy | None] = []  # computed once, by whichever CP-SAT run comes first
