@@ -29,9 +29,10 @@ for a seed; CP-SAT with several workers in a wall-time-limited run is not (which
 what first depends on timing), nor is the moment the heuristic is stopped. So the portfolio's
 *makespan* is reproducible when it is proven optimal, and otherwise can vary from run to run
 by what each backend reached in time. CP-SAT's deterministic mode (``interleave_search`` with a
-deterministic time limit) would make it repeatable at the cost of roughly half of the search
-on two cores, and the heuristic's share would still depend on wall time; we accept the
-variation, as ``--backend cpsat`` does.
+deterministic time limit) would make its part repeatable, but it synchronises its workers in
+fixed batches and stops at a count of work rather than at the wall-clock limit, and the
+heuristic's hand-over would still follow the clock; we accept the variation, as ``--backend
+cpsat`` does.
 """
 
 from __future__ import annotations
