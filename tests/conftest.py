@@ -22,6 +22,12 @@ import pytest
 # "Today" is the as-of date of a plan with no status date and no progress (ontrack.app.asof):
 # pinned, so the suite gives the same answers whatever day it runs.
 os.environ.setdefault("ONTRACK_TODAY", "2026-12-06")
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment, which Rich
+# would fix as the width of the CLI's consoles at import: tests that ask for a wider terminal
+# (CliRunner's env) would get 80 columns in a worker and their own width in one process.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
 
 from ontrack.diagnostics import Diagnostic
 from ontrack.model import Plan
