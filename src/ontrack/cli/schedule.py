@@ -48,6 +48,7 @@ class BackendChoice(StrEnum):
     HEURISTIC = "heuristic"
     CPSAT = "cpsat"
     AUTO = "auto"
+    GA = "ga"
 
 
 class ObjectiveChoice(StrEnum):
@@ -59,6 +60,7 @@ _BACKENDS: dict[BackendChoice, BackendName] = {
     BackendChoice.HEURISTIC: "heuristic",
     BackendChoice.CPSAT: "cpsat",
     BackendChoice.AUTO: "auto",
+    BackendChoice.GA: "ga",
 }
 _OBJECTIVES: dict[ObjectiveChoice, Objective] = {
     ObjectiveChoice.MAKESPAN: "makespan",
@@ -74,7 +76,10 @@ def schedule_command(
         "-b",
         help="heuristic: priority rules + forward-backward improvement, fast (the default for "
         "plans). cpsat: OR-Tools CP-SAT from the heuristic's schedule; proves optimality or a "
-        "bound. auto: both at once on the two cores, the best wins (the default for --psplib).",
+        "bound. auto: both at once on the two cores, the best wins, with the genetic algorithm "
+        "in place of the heuristic on single-mode finish-to-start problems (the default for "
+        "--psplib). ga: activity-list genetic algorithm (single-mode, finish-to-start problems; "
+        "others go to the heuristic).",
         show_default=False,
     ),
     time_limit: float = typer.Option(

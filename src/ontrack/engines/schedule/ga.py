@@ -34,6 +34,7 @@ lower bound of ``bounds.py``. Deterministic for a seed when the budget, not the 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -610,7 +611,12 @@ def _run_island(
     deadline: float,
     budget: int | None,
     lower: int,
+    stop: threading.Event | None = None,
+    report: Callable[[_Island], None] | None = None,
 ) -> _Island:
+    """Run one island until the deadline, the budget, the lower bound or ``stop``; ``report``
+    is called with the island after its first population and on every improvement (its best
+    is member 0), for a portfolio that shares the incumbent."""
     n = a.dur.shape[0]
     size = _POPULATION
     island = _Island(
@@ -624,9 +630,13 @@ def _run_island(
     )
     _fill(island, lft, rules, 0)
     best = int(island.fit[0])
+    if report is not None:
+        report(island)
     stall = 0
     while best > lower and time.perf_counter() < deadline:
         if budget is not None and island.passes >= budget:
+            break
+        if stop is not None and stop.is_set():
             break
         island.passes += _generation(
             island.pop, island.fit, island.starts, island.hashes,
@@ -637,6 +647,8 @@ def _run_island(
         if island.fit[0] < best:
             best = int(island.fit[0])
             stall = 0
+            if report is not None:
+                report(island)
         else:
             stall += 1
             if stall >= _STALL_GENERATIONS:

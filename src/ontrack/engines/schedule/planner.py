@@ -26,7 +26,7 @@ from ontrack.engines.schedule.progress import Status, plan_status
 from ontrack.engines.schedule.result import Driver, PersonLoad, Schedule, TaskSchedule
 from ontrack.model import Plan
 
-BackendName = Literal["heuristic", "cpsat", "auto"]
+BackendName = Literal["heuristic", "cpsat", "auto", "ga"]
 CODES = ("E301", "E303", "E304", "W310", "W311")
 
 #: Backends by name, imported on first use (OR-Tools takes a while to import).
@@ -34,6 +34,7 @@ BACKENDS: Mapping[str, tuple[str, str]] = {
     "heuristic": ("ontrack.engines.schedule.heuristic", "HeuristicBackend"),
     "cpsat": ("ontrack.engines.schedule.cpsat", "CpSatBackend"),
     "auto": ("ontrack.engines.schedule.portfolio", "AutoBackend"),
+    "ga": ("ontrack.engines.schedule.ga", "GaBackend"),
 }
 
 

@@ -54,6 +54,7 @@ from ontrack.engines.schedule.cpsat import (
     energetic_delays,
     safe_horizon,
 )
+from ontrack.engines.schedule.ga import _Arrays, _arrays, _Island, _rules, _run_island
 from ontrack.engines.schedule.heuristic import HeuristicBackend
 from ontrack.engines.schedule.problem import Problem, Solution, SolveOptions, Status
 
@@ -70,6 +71,9 @@ class AutoBackend:
     ``whole_heuristic_from`` jobs, give it the whole limit.
     ``cpsat_max_jobs``: larger problems are left to the heuristic alone. ``parameters``: extra
     CP-SAT parameters, for tuning.
+    ``ga_share``: on problems the GA supports, the part of the limit the GA runs (beside CP-SAT
+    on the other worker) before CP-SAT polishes its best on every worker; ``ga_max_schedules``
+    caps the GA's SGS passes (None: the clock decides), ``use_ga`` False keeps the heuristic.
     """
 
     name = "auto"
@@ -81,7 +85,13 @@ class AutoBackend:
         whole_heuristic_from: int = 500,
         cpsat_max_jobs: int = 20_000,
         parameters: Mapping[str, object] | None = None,
+        ga_share: float = 0.8,
+        ga_max_schedules: int | None = None,
+        use_ga: bool = True,
     ) -> None:
+        self.ga_share = ga_share
+        self.ga_max_schedules = ga_max_schedules
+        self.use_ga = use_ga
         self.heuristic_share = heuristic_share
         self.full_heuristic_below = full_heuristic_below
         self.whole_heuristic_from = whole_heuristic_from
@@ -101,6 +111,10 @@ class AutoBackend:
             incumbent.offer(options.hint.starts, options.hint.modes, "hint")
         workers = max(1, options.workers)
         use_cpsat = len(problem.jobs) <= self.cpsat_max_jobs
+        if self.use_ga and use_cpsat and options.hint is None:
+            arrays = _arrays(problem)
+            if arrays is not None:
+                return self._solve_with_ga(problem, options, incumbent, began, limit, arrays)
         share = 1.0
         small = len(problem.jobs) <= self.whole_heuristic_from
         if use_cpsat and small and limit > self.full_heuristic_below:
@@ -174,6 +188,94 @@ class AutoBackend:
             runs.append(
                 self._cpsat(
                     problem, options, incumbent, incumbent.remaining(), workers, energy, known
+                )
+            )
+        return self._result(incumbent, runs, stats, time.perf_counter() - began)
+
+    def _solve_with_ga(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        incumbent: _Incumbent,
+        began: float,
+        limit: float,
+        a: _Arrays,
+    ) -> Solution:
+        """The GA (one island, the caller's seed) for ``ga_share`` of the limit with CP-SAT on
+        the other worker(s) from the GA's first population, then CP-SAT on every worker from
+        the best schedule; it ends once the best meets a proven bound."""
+        workers = max(1, options.workers)
+        lft, rules = _rules(problem, a)
+        floor = incumbent.bound if incumbent.bound is not None else 0
+        stats: dict[str, float] = {}
+        energy: list[Energy | None] = []
+        runs: list[_CpSatRun] = []
+        over = threading.Event()
+        stop = threading.Event()
+        side: list[threading.Thread] = []
+        modes = [0] * len(problem.jobs)
+
+        def beside() -> None:
+            seconds = began + limit - time.perf_counter()
+            runs.append(
+                self._cpsat(problem, options, incumbent, seconds, workers - 1, energy, None, over)
+            )
+
+        def report(island: _Island) -> None:
+            incumbent.offer(island.starts[0].tolist(), modes, "ga")
+            if incumbent.done.is_set():
+                stop.set()
+            elif not side and workers > 1:
+                side.append(threading.Thread(target=beside, daemon=True))
+                side[0].start()
+
+        found: list[_Island] = []
+        finished = threading.Event()
+
+        def search() -> None:
+            try:
+                found.append(
+                    _run_island(
+                        a,
+                        lft,
+                        rules,
+                        options.seed,
+                        began + limit * self.ga_share,
+                        self.ga_max_schedules,
+                        floor,
+                        stop,
+                        report,
+                    )
+                )
+            finally:
+                finished.set()
+
+        ga = threading.Thread(target=search, daemon=True)
+        ga.start()
+        try:
+            while not finished.wait(0.01):
+                if incumbent.done.is_set():
+                    stop.set()
+        finally:
+            ga.join()
+            stats["ga_seconds"] = time.perf_counter() - began
+            over.set()
+            for thread in list(side):
+                thread.join()
+        if found:
+            island = found[0]
+            incumbent.offer(island.starts[0].tolist(), modes, "ga")
+            stats["schedules"] = float(island.passes)
+        if not incumbent.done.is_set() and incumbent.remaining() > 0.05:
+            runs.append(
+                self._cpsat(
+                    problem,
+                    options,
+                    incumbent,
+                    incumbent.remaining(),
+                    workers,
+                    energy,
+                    incumbent.value,
                 )
             )
         return self._result(incumbent, runs, stats, time.perf_counter() - began)
