@@ -149,3 +149,12 @@ def test_mistakes_have_codes_and_exit_1(plan: Path, tmp_path: Path) -> None:
     assert code == 1 and "E212" in err and "broken.yaml:3:" in err
     code, _, err = invoke("release", "go-no-go", "r1", str(plan), "-f", "pdf")
     assert code == 2 and "pdf" in err
+
+
+def test_assess_lists_each_release_recommendation(plan: Path) -> None:
+    code, out, err = invoke("assess", str(plan), *FAST)
+    assert code == 0, err
+    table = out.split("Release readiness")[1]
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if "│" in line}
+    assert "NO-GO" in rows["r1"] and "1/2" in rows["r1"]
+    assert "GO" in rows["r-go"] and "NO-GO" not in rows["r-go"]

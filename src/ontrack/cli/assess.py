@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -23,6 +24,9 @@ from ontrack.cli.assessing import (
 )
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import Format, add_column, print_diagnostics, print_json, print_wide, stdout
+
+if TYPE_CHECKING:
+    from ontrack.app.assessment import Assessment
 
 _COLOUR = {"red": "red", "amber": "yellow", "green": "green"}
 _STATE_COLOUR = {
@@ -101,6 +105,8 @@ def assess_command(
             f"[{tint}]{state}[/{tint}]" if tint else state,
         )
     print_wide(table)
+    if result.releases:
+        _releases_table(result)
     cost = result.forecast.cost
     if cost is not None:
         from ontrack.cli.forecast import cost_line  # noqa: PLC0415
@@ -139,3 +145,34 @@ def assess_command(
             + " (details: `ontrack audit`)"
         )
     print_diagnostics([d for d in result.diagnostics if not d.is_error])
+
+
+_VERDICT = {
+    "go": "[green]GO[/green]",
+    "no-go": "[red]NO-GO[/red]",
+    "pending": "[yellow]NOT YET[/yellow]",
+}
+
+
+def _releases_table(result: Assessment) -> None:
+    """Each release's go/no-go recommendation and its gates at a glance (the evidence:
+    `ontrack release status`)."""
+    table = Table(title="Release readiness", title_justify="left")
+    for col in ("release", "date", "work done", "on time", "gates", "recommendation"):
+        add_column(table, col, right=col in ("work done", "on time"))
+    for r in result.releases:
+        counts = r.counts()
+        gates = f"{counts['pass']} pass"
+        if counts["fail"]:
+            gates += f", [red]{counts['fail']} fail[/red]"
+        if counts["pending"]:
+            gates += f", {counts['pending']} pending"
+        table.add_row(
+            escape(r.release),
+            str(r.date or ""),
+            f"{r.done}/{r.work}",
+            "—" if r.probability is None else f"{100 * r.probability:.0f}%",
+            gates,
+            _VERDICT[r.recommendation],
+        )
+    print_wide(table)
