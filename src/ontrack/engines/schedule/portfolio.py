@@ -18,6 +18,20 @@ portfolio runs both, on the machine's two cores:
    and its value as the upper bound and horizon), its bound rising and its large-neighbourhood
    search polishing the schedule.
 
+On problems the genetic algorithm supports (``ga.supported``: single-mode, finish-to-start
+links, constant capacities, makespan: the PSPLIB case), the GA takes the heuristic's place:
+
+1. **The GA, one island with the caller's seed**, for ``ga_share`` of the time limit (it stops
+   sooner at the lower bound, or when CP-SAT proves the best). Every improvement is offered to
+   the shared incumbent at once.
+2. **CP-SAT beside it** on the other worker(s) from the GA's first population (priority-rule
+   lists, forward-backward improved): it proves small problems (j30) in a fraction of a second,
+   and the GA is stopped.
+3. **CP-SAT on every worker** for the rest, hinted with the GA's best and bounded by its value.
+
+With a budget of schedules (``ga_max_schedules``) the GA's part is deterministic for a seed, and
+the portfolio is never worse than ``GaBackend`` with one island, that seed and that budget.
+
 The search ends as soon as the best schedule meets a proven lower bound: the critical-path and
 resource bounds of ``bounds.py``, or CP-SAT's own. The returned ``lower_bound`` is the best of
 them, and ``status`` is ``optimal`` exactly when the schedule meets it. Problems with more than
