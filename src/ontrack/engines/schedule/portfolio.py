@@ -102,7 +102,9 @@ class AutoBackend:
         ga_share: float = 0.8,
         ga_max_schedules: int | None = None,
         use_ga: bool = True,
+        ga_islands_above: int = 60,
     ) -> None:
+        self.ga_islands_above = ga_islands_above
         self.ga_share = ga_share
         self.ga_max_schedules = ga_max_schedules
         self.use_ga = use_ga
@@ -235,51 +237,60 @@ class AutoBackend:
                 self._cpsat(problem, options, incumbent, seconds, workers - 1, energy, None, over)
             )
 
+        # Past ``ga_islands_above`` jobs CP-SAT rarely proves anything beside the GA in the
+        # time (j120: 3 of 20), so a second island (seed + 1) takes the other worker instead;
+        # CP-SAT still polishes from the best at the end.
+        islands = 2 if workers > 1 and len(problem.jobs) > self.ga_islands_above else 1
+        lock = threading.Lock()
+
         def report(island: _Island) -> None:
-            incumbent.offer(island.starts[0].tolist(), modes, "ga")
-            if incumbent.done.is_set():
-                stop.set()
-            elif not side and workers > 1:
-                side.append(threading.Thread(target=beside, daemon=True))
-                side[0].start()
+            with lock:
+                incumbent.offer(island.starts[0].tolist(), modes, "ga")
+                if incumbent.done.is_set():
+                    stop.set()
+                elif not side and workers > 1 and islands == 1:
+                    side.append(threading.Thread(target=beside, daemon=True))
+                    side[0].start()
 
         found: list[_Island] = []
-        finished = threading.Event()
 
-        def search() -> None:
-            try:
-                found.append(
-                    _run_island(
-                        a,
-                        lft,
-                        rules,
-                        options.seed,
-                        began + limit * self.ga_share,
-                        self.ga_max_schedules,
-                        floor,
-                        stop,
-                        report,
-                    )
+        def search(seed: int) -> None:
+            found.append(
+                _run_island(
+                    a,
+                    lft,
+                    rules,
+                    seed,
+                    began + limit * self.ga_share,
+                    self.ga_max_schedules,
+                    floor,
+                    stop,
+                    report,
                 )
-            finally:
-                finished.set()
+            )
 
-        ga = threading.Thread(target=search, daemon=True)
-        ga.start()
+        threads = [
+            threading.Thread(target=search, args=(options.seed + i,), daemon=True)
+            for i in range(islands)
+        ]
+        for thread in threads:
+            thread.start()
         try:
-            while not finished.wait(0.01):
+            while any(t.is_alive() for t in threads):
+                threads[0].join(0.01)
                 if incumbent.done.is_set():
                     stop.set()
         finally:
-            ga.join()
+            for thread in threads:
+                thread.join()
             stats["ga_seconds"] = time.perf_counter() - began
             over.set()
             for thread in list(side):
                 thread.join()
-        if found:
-            island = found[0]
+        for island in found:
             incumbent.offer(island.starts[0].tolist(), modes, "ga")
-            stats["schedules"] = float(island.passes)
+        if found:
+            stats["schedules"] = float(sum(island.passes for island in found))
         if not incumbent.done.is_set() and incumbent.remaining() > 0.05:
             runs.append(
                 self._cpsat(
