@@ -18,3 +18,16 @@ def as_of_in_horizon(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and not in_horizon(value.date()):
         raise typer.BadParameter(f"{value.date()} is outside {HORIZON_TEXT}")
     return value
+
+
+def day_option(text: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option's value inside the horizon, or a usage error (exit 2) naming it."""
+    if text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+    if not in_horizon(day):
+        raise typer.BadParameter(f"{option} '{text}' is outside {HORIZON_TEXT}")
+    return day

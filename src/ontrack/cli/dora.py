@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ontrack.app.dora import measure
-from ontrack.checks.limits import EARLIEST_DATE, HORIZON_TEXT, LATEST_DATE
+from ontrack.cli.bounds import day_option
 from ontrack.cli.output import (
     Format,
     add_column,
@@ -33,18 +33,6 @@ from ontrack.engines.dora import DoraReport, Metrics
 class PeriodChoice(StrEnum):
     WEEK = "week"
     MONTH = "month"
-
-
-def _day(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)") from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise typer.BadParameter(f"'{text}' is outside {HORIZON_TEXT}")
-    return day
 
 
 def dora_command(
@@ -76,7 +64,7 @@ def dora_command(
 
     Example: ontrack dora --repo . --deployments deploys.csv --incidents incidents.csv
     """
-    first, last = _day(since), _day(until)
+    first, last = day_option(since, "--since"), day_option(until, "--until")
     report, diagnostics = measure(
         repo,
         deployments,

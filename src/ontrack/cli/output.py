@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
 from rich.segment import Segment
@@ -144,3 +146,17 @@ def print_wide(table: Table, width: int = 120) -> None:
         stdout.print(table)
     else:
         console(width=max(stdout.width, width)).print(table)
+
+
+def write_output_or_exit(path: Path, text: str, what: str) -> None:
+    """Write ``text`` to ``path`` atomically (nothing half-written), or print E701 naming
+    ``what`` ("the report", "the document") and exit 1."""
+    from ontrack.diagnostics import SourceLoc, error  # noqa: PLC0415
+    from ontrack.fileio import write_text_atomic  # noqa: PLC0415
+
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        message = f"cannot write {what}: {exc.strerror or exc}"
+        print_diagnostics([error("E701", SourceLoc(str(path)), message)], stderr)
+        raise typer.Exit(1) from None

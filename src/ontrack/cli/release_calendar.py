@@ -16,8 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ontrack.checks.limits import EARLIEST_DATE, HORIZON_TEXT, LATEST_DATE
 from ontrack.cli.assessing import StoreRequest, as_of_status
+from ontrack.cli.bounds import day_option
 from ontrack.cli.common import load_or_exit
 from ontrack.cli.output import (
     Format,
@@ -37,18 +37,6 @@ from ontrack.engines.releasecal import (
 )
 from ontrack.engines.schedule.planner import ScheduleOptions, schedule
 from ontrack.engines.trains import Departure
-
-
-def _day(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise typer.BadParameter(f"{option} '{text}' is outside {HORIZON_TEXT}")
-    return day
 
 
 def calendar_command(
@@ -76,7 +64,7 @@ def calendar_command(
 
     Example: ontrack release calendar my-plan --format json
     """
-    first, last = _day(since, "--from"), _day(until, "--to")
+    first, last = day_option(since, "--from"), day_option(until, "--to")
     loaded = load_or_exit(plan, "no calendar")
     _, status, _ = as_of_status(loaded, StoreRequest(plan), None)
     scheduled, problems = schedule(loaded, ScheduleOptions(backend="heuristic", status=status))

@@ -38,10 +38,10 @@ from ontrack.cli.output import (
     print_wide,
     stderr,
     stdout,
+    write_output_or_exit,
     write_stdout,
 )
 from ontrack.diagnostics import SourceLoc, error
-from ontrack.fileio import write_text_atomic
 from ontrack.model import Plan, Release
 
 if TYPE_CHECKING:
@@ -230,14 +230,7 @@ def gonogo_command(
     if output is None:
         write_stdout(text)
         return
-    try:
-        write_text_atomic(output, text)
-    except OSError as exc:
-        print_diagnostics(
-            [error("E701", SourceLoc(str(output)), f"cannot write the document: {exc.strerror}")],
-            stderr,
-        )
-        raise typer.Exit(1) from None
+    write_output_or_exit(output, text, "the document")
     stdout.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {r.release} {_VERDICT[r.recommendation]}"
     )

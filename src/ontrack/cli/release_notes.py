@@ -21,10 +21,16 @@ from rich.markup import escape
 
 from ontrack.cli.assessing import DB_OPTION, StoreRequest, as_of_status
 from ontrack.cli.common import load_or_exit
-from ontrack.cli.output import counts_line, print_diagnostics, print_json, stderr, write_stdout
+from ontrack.cli.output import (
+    counts_line,
+    print_diagnostics,
+    print_json,
+    stderr,
+    write_output_or_exit,
+    write_stdout,
+)
 from ontrack.diagnostics import Diagnostic, SourceLoc, error, has_errors
 from ontrack.engines.releasenotes import ReleaseNotes, release_notes
-from ontrack.fileio import write_text_atomic
 from ontrack.interop.gitrange import read_range
 from ontrack.reports.releasenotes import render_markdown
 from ontrack.safetext import json_text
@@ -169,12 +175,7 @@ def _emit(
         if output is None:
             write_stdout(text)
             return
-    try:
-        write_text_atomic(output, text)
-    except OSError as exc:
-        message = f"cannot write the release notes: {exc.strerror or exc}"
-        print_diagnostics([error("E701", SourceLoc(str(output)), message)], stderr)
-        raise typer.Exit(1) from None
+    write_output_or_exit(output, text, "the release notes")
     changes = len(notes.changes)
     stderr.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {changes} "

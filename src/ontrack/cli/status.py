@@ -22,8 +22,7 @@ from ontrack.cli.assessing import (
     read_store,
 )
 from ontrack.cli.common import load_or_exit
-from ontrack.cli.output import print_diagnostics, stderr, write_stdout
-from ontrack.diagnostics import SourceLoc, error
+from ontrack.cli.output import stderr, write_output_or_exit, write_stdout
 
 WINDOW_DAYS = 7  # the default --since: a week before the status date
 
@@ -151,16 +150,7 @@ def status_command(
     if output is None:
         write_stdout(text)
         return
-    from ontrack.fileio import write_text_atomic  # noqa: PLC0415
-
-    try:
-        write_text_atomic(output, text)
-    except OSError as exc:
-        print_diagnostics(
-            [error("E701", SourceLoc(str(output)), f"cannot write the report: {exc.strerror}")],
-            stderr,
-        )
-        raise typer.Exit(1) from None
+    write_output_or_exit(output, text, "the report")
     stderr.print(
         f"[green]✓[/green] wrote {escape(str(output))}: {report.colour.upper()}, "
         f"{escape(report.reason)}"
