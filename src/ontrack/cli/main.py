@@ -2,51 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
 
 from ontrack import __version__
-from ontrack.cli import (
-    assess,
-    audit,
-    check,
-    dora,
-    evm,
-    forecast,
-    generate,
-    history,
-    interchange,
-    link,
-    release,
-    report,
-    risks,
-    schedule,
-    schema,
-    scope,
-    serve,
-    show,
-    status,
-    sync,
-    track,
-    users,
-)
 from ontrack.cli.flags import App
 from ontrack.cli.output import stderr
 
-app = App(
-    name="ontrack",
-    help=(
-        "ontrack: a technical program manager in a box.\n\n"
-        "Write a program down as YAML plan files; ontrack checks them, summarises, "
-        "schedules and forecasts them.\n\n"
-        "Example: ontrack check examples/platform-migration"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-)
+# Command name -> (module, attribute, a group of subcommands?). The entry point imports only
+# the module of the command being run: importing every command's engines and reports costs
+# about a third of a small plan's whole `ontrack schedule`.
+_COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "check": ("check", "check", False),
+    "assess": ("assess", "assess_command", False),
+    "show": ("show", "show", False),
+    "schedule": ("schedule", "schedule_command", False),
+    "forecast": ("forecast", "forecast_command", False),
+    "backtest": ("history", "backtest", False),
+    "schema": ("schema", "schema", False),
+    "apply": ("track", "apply", False),
+    "log": ("track", "log", False),
+    "diff": ("track", "diff", False),
+    "progress": ("track", "progress", False),
+    "budget": ("track", "budget", False),
+    "baseline": ("track", "baseline_app", True),
+    "evm": ("evm", "evm_command", False),
+    "dora": ("dora", "dora_command", False),
+    "scope": ("scope", "scope_command", False),
+    "audit": ("audit", "audit_command", False),
+    "risks": ("risks", "risks_command", False),
+    "export": ("interchange", "export_command", False),
+    "import": ("interchange", "import_command", False),
+    "report": ("report", "report_command", False),
+    "status": ("status", "status_command", False),
+    "generate": ("generate", "generate", False),
+    "sync": ("sync", "sync_command", False),
+    "link": ("link", "link_command", False),
+    "serve": ("serve", "serve_command", False),
+    "release": ("release", "release_app", True),
+    "user": ("users", "user_app", True),
+    "token": ("users", "token_app", True),
+}
 
 
 def _version(value: bool) -> None:
@@ -55,7 +54,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -64,41 +62,51 @@ def _main(
     """ontrack: a technical program manager in a box."""
 
 
-app.command("check")(check.check)
-app.command("assess")(assess.assess_command)
-app.command("show")(show.show)
-app.command("schedule")(schedule.schedule_command)
-app.command("forecast")(forecast.forecast_command)
-app.command("backtest")(history.backtest)
-app.command("schema")(schema.schema)
-app.command("apply")(track.apply)
-app.command("log")(track.log)
-app.command("diff")(track.diff)
-app.command("progress")(track.progress)
-app.command("budget")(track.budget)
-app.add_typer(track.baseline_app, name="baseline")
-app.command("evm")(evm.evm_command)
-app.command("dora")(dora.dora_command)
-app.command("scope")(scope.scope_command)
-app.command("audit")(audit.audit_command)
-app.command("risks")(risks.risks_command)
-app.command("export")(interchange.export_command)
-app.command("import")(interchange.import_command)
-app.command("report")(report.report_command)
-app.command("status")(status.status_command)
-app.command("generate")(generate.generate)
-app.command("sync")(sync.sync_command)
-app.command("link")(link.link_command)
-app.command("serve")(serve.serve_command)
-app.add_typer(release.release_app, name="release")
-app.add_typer(users.user_app, name="user")
-app.add_typer(users.token_app, name="token")
+def build_app(only: str | None = None) -> App:
+    """The ``ontrack`` command with every subcommand, or with ``only`` that one."""
+    built = App(
+        name="ontrack",
+        help=(
+            "ontrack: a technical program manager in a box.\n\n"
+            "Write a program down as YAML plan files; ontrack checks them, summarises, "
+            "schedules and forecasts them.\n\n"
+            "Example: ontrack check examples/platform-migration"
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+    )
+    built.callback()(_main)
+    for name, (module, attribute, group) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"ontrack.cli.{module}"), attribute)
+        if group:
+            built.add_typer(target, name=name)
+        else:
+            built.command(name)(target)
+    return built
+
+
+app: App  # bound on first use, by __getattr__ below
+
+
+def __getattr__(name: str) -> Any:
+    # ``from ontrack.cli.main import app`` (tests, embedding) gets every command, built once.
+    if name == "app":
+        global app  # noqa: PLW0603
+        app = build_app()
+        return app
+    raise AttributeError(name)
 
 
 def run() -> None:
     """Console entry point: no traceback ever reaches the user."""
+    # The first argument names the command (options before it, --help, a typo: build all).
+    first = sys.argv[1] if len(sys.argv) > 1 else None
     try:
-        app()
+        build_app(first if first in _COMMANDS else None)()
     except KeyboardInterrupt:
         stderr.print("interrupted")
         sys.exit(130)
