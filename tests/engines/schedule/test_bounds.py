@@ -9,10 +9,12 @@ import pytest
 from ontrack.engines.schedule.bounds import (
     critical_path_bound,
     earliest_times,
+    energy_bound,
     lateness_lower_bound,
     makespan_lower_bound,
     objective_lower_bound,
     resource_bound,
+    tails,
     topological_order,
 )
 from ontrack.engines.schedule.heuristic import HeuristicBackend
@@ -156,3 +158,94 @@ def test_a_first_marker_is_bounded_by_its_earliest_link() -> None:
     es, ef = earliest_times(Problem(jobs, links))
     assert es[2] == ef[2] == 1  # b's start, not a's
     assert es[3] == 1 and ef[3] == 2
+
+
+def test_tails_follow_every_link_kind() -> None:
+    jobs = (job("a", 3), job("b", 4), job("c", 2), job("d", 5))
+    links = (
+        Link(0, 1),  # FS: b and its tail after a ends: 4 + 2
+        Link(1, 2, lag=0),
+        Link(0, 3, LinkType.SS, 1),  # d starts >= a's start + 1: 1 + 5 - 3 after a ends
+    )
+    assert tails(Problem(jobs, links)) == [6, 2, 0, 0]
+    ff = Problem((job("a", 3), job("b", 4)), (Link(0, 1, LinkType.FF, 2),))
+    assert tails(ff) == [2, 0]
+
+
+def test_a_link_into_a_first_marker_leaves_no_tail() -> None:
+    jobs = (job("a", 3), Job("m", (Mode(0),), marker="first"), job("c", 9))
+    links = (Link(0, 1), Link(1, 2))
+    assert tails(Problem(jobs, links))[0] == 0
+
+
+def test_a_pool_of_people_bounds_its_skill_work() -> None:
+    # Three people; four 6-day tasks only the first two can do, after a 5-day start, and a
+    # 3-day wrap-up after them: 5 + 24 / 2 + 3. Neither person alone must do any of them, and
+    # all three pooled, without heads or tails, need only 24 / 3 days.
+    people = (Resource("a", 1), Resource("b", 1), Resource("c", 1))
+    jobs = (
+        job("start", 5),
+        *(on(f"j{i}", 6, 0, 1) for i in range(4)),
+        job("wrap", 3),
+    )
+    links = (*(Link(0, k) for k in range(1, 5)), *(Link(k, 5) for k in range(1, 5)))
+    problem = Problem(jobs, links, people)
+    assert critical_path_bound(problem) == 14
+    assert resource_bound(problem) == 8
+    assert energy_bound(problem) == 20
+    assert makespan_lower_bound(problem) == 20
+    solution = HeuristicBackend().solve(problem, SolveOptions(time_limit=1))
+    assert solution.objective == 20 and solution.status == "optimal"
+
+
+def test_heads_and_time_off_after_the_head() -> None:
+    # One person: two 4-day jobs released at 10, another at 0; away on days 12-15.
+    person = (Resource("p", 1, ((12, 15, 1),)),)
+    late = tuple(Job(name, (Mode(4, ((0, 1),)),), release=10) for name in ("y", "z"))
+    jobs = (on("x", 4, 0), *late)
+    # From 10: 8 days of work, 3 of them lost: 10 + 8 + 3.
+    assert energy_bound(Problem(jobs, resources=person)) == 21
+
+
+def test_part_time_modes_count_their_least_work() -> None:
+    # A job either person can do, the half-timer in twice the time: 4 days of work at least.
+    people = (Resource("full", 1), Resource("half", 1))
+    jobs = tuple(Job(f"j{i}", (Mode(4, ((0, 1),)), Mode(8, ((1, 1),)))) for i in range(3))
+    assert energy_bound(Problem(jobs, resources=people)) == 6
+
+
+def random_pooled_problem(rng: random.Random, n: int) -> Problem:
+    """Skill pools, part-timers, pairs, time off and summary markers, as plans make them."""
+    resources = tuple(
+        Resource(f"p{i}", 1, ((rng.randint(0, 8), rng.randint(9, 16), 1),) if i % 3 == 0 else ())
+        for i in range(5)
+    )
+    pools = ((0, 1), (1, 2, 3), (4,), (0, 1, 2, 3, 4))
+    jobs: list[Job] = []
+    for j in range(n):
+        roll = rng.random()
+        if roll < 0.1:
+            jobs.append(Job(f"m{j}", (Mode(0),), marker=rng.choice(("first", "last"))))
+            continue
+        effort = rng.randint(1, 6)
+        if roll < 0.2:
+            pair = tuple(sorted(rng.sample(range(5), 2)))
+            jobs.append(Job(f"j{j}", (Mode(effort, tuple((r, 1) for r in pair)),)))
+            continue
+        pool = rng.choice(pools)
+        modes = tuple(Mode(effort * (2 if r == 3 else 1), ((r, 1),)) for r in pool)
+        jobs.append(Job(f"j{j}", modes, release=rng.choice((0, 0, rng.randint(0, 10)))))
+    links = tuple(
+        Link(a, b, rng.choice(list(LinkType)), rng.randint(-2, 3))
+        for b in range(1, n)
+        for a in rng.sample(range(b), min(b, rng.randint(0, 2)))
+    )
+    return Problem(tuple(jobs), links, resources)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_energy_bound_never_exceeds_a_feasible_schedule(seed: int) -> None:
+    problem = random_pooled_problem(random.Random(seed), 16)
+    solution = HeuristicBackend().solve(problem, SolveOptions(time_limit=0.05, seed=seed))
+    assert energy_bound(problem) <= solution.objective
+    assert makespan_lower_bound(problem) <= solution.objective

@@ -1,8 +1,17 @@
 """Lower bounds on a schedule's objective, so a backend can tell when it has proven optimality.
 
 All bounds are valid for every feasible schedule: they relax the problem (drop resources, or
-drop precedence and pool the work) rather than estimate it. Cheap on purpose: linear or
-``n log n`` in the size of the problem, so every solve can afford them.
+drop precedence and pool the work) rather than estimate it. Cheap on purpose: about ``n log n``
+per resource and per pool of people, so every solve can afford them.
+
+The energy bounds (:func:`energy_bound`) are what make the optimality gap of a levelled plan
+mean something: a plan's longest path ignores that five backend tasks wait for the two people
+who can do them. For each *pool* — the people some task could go to (its skills or team), and
+every person alone — the tasks that only that pool can do must get their work from the pool's
+capacity; and none of them can start before its earliest start (head) or leave less than its
+tail (the longest path after it) to the end. So for every set of those tasks that start no
+earlier than ``h``: ``h`` + the time the pool needs to supply their work + their least tail
+bounds the makespan; and the same with sets of tasks whose tails are at least ``q``.
 """
 
 from __future__ import annotations
@@ -101,22 +110,27 @@ def _lost(resource: Resource) -> list[tuple[int, int]]:
     return steps
 
 
-def _time_to_supply(capacity: int, lost: Iterable[tuple[int, int]], work: int) -> int | None:
-    """Smallest T with ``work`` unit-days of free capacity in [0, T); None if never.
+def _time_to_supply(
+    capacity: int, lost: Iterable[tuple[int, int]], work: int, start: int = 0
+) -> int | None:
+    """Smallest T with ``work`` unit-days of free capacity in [start, T); None if never.
 
     ``lost`` holds (time, change) steps of the capacity lost, never more than is there.
     """
     if work <= 0:
-        return 0
+        return start
     changes: dict[int, int] = {}
     for at, change in lost:
         changes[at] = changes.get(at, 0) + change
     rate = max(capacity, 0)
-    time = 0
+    time = start
     for at in sorted(changes):
-        if rate and time + (work + rate - 1) // rate <= at:
+        if at <= start:
+            rate -= changes[at]
+            continue
+        if rate > 0 and time + (work + rate - 1) // rate <= at:
             return time + (work + rate - 1) // rate
-        work -= rate * (at - time)
+        work -= max(rate, 0) * (at - time)
         time = at
         rate -= changes[at]
     if rate <= 0:
@@ -164,8 +178,126 @@ def resource_bound(problem: Problem) -> int:
     return best
 
 
+def tails(problem: Problem) -> list[int]:
+    """Lower bounds on the time from each job's end to the end of the schedule (backward pass).
+
+    Each link's successor must still run (at its shortest) and everything after it; links from
+    the start of a job count from its start, so its longest mode is taken off. Links into a
+    ``"first"`` marker bind nothing (the marker waits only for the earliest of them).
+    """
+    n = len(problem.jobs)
+    shortest = [min((m.duration for m in job.modes), default=0) for job in problem.jobs]
+    longest = [max((m.duration for m in job.modes), default=0) for job in problem.jobs]
+    outgoing: list[list[tuple[int, LinkType, int]]] = [[] for _ in range(n)]
+    for link in problem.links:
+        if problem.jobs[link.succ].marker != "first":
+            outgoing[link.pred].append((link.succ, link.type, link.lag))
+    tail = [0] * n
+    for j in reversed(topological_order(problem)):
+        best = 0
+        for k, kind, lag in outgoing[j]:
+            after_end = lag + (shortest[k] if kind in (LinkType.FS, LinkType.SS) else 0) + tail[k]
+            if kind in _FROM_START:
+                after_end -= longest[j]
+            best = max(best, after_end)
+        tail[j] = best
+    return tail
+
+
+def _sweep(items: list[tuple[int, int, int]], capacity: int, lost: list[tuple[int, int]]) -> int:
+    """The best head + supply time + tail over the (head, work, tail) items' threshold sets."""
+    best = 0
+    # Sets of the items starting no earlier than h: the least tail among them follows.
+    work, least_tail = 0, None
+    ordered = sorted(items, key=lambda item: -item[0])
+    for i, (head, w, tail) in enumerate(ordered):
+        work += w
+        least_tail = tail if least_tail is None else min(least_tail, tail)
+        if i + 1 < len(ordered) and ordered[i + 1][0] == head:
+            continue
+        end = _time_to_supply(capacity, lost, work, head)
+        if end is not None:
+            best = max(best, end + least_tail)
+    # Sets of the items with tails of at least q: they start no earlier than their least head.
+    work, least_head = 0, None
+    ordered = sorted(items, key=lambda item: -item[2])
+    for i, (head, w, tail) in enumerate(ordered):
+        work += w
+        least_head = head if least_head is None else min(least_head, head)
+        if i + 1 < len(ordered) and ordered[i + 1][2] == tail:
+            continue
+        end = _time_to_supply(capacity, lost, work, least_head)
+        if end is not None:
+            best = max(best, end + tail)
+    return best
+
+
+def energy_bound(problem: Problem) -> int:
+    """Energy with heads and tails, per resource and per pool of resources (module doc).
+
+    A resource's own items are the jobs every mode of which uses it, at their least work on
+    it. A pool is the set of resources a job's modes use between them; its items are the jobs
+    whose every mode stays inside it, at their least total work.
+    """
+    resources = problem.resources
+    if not resources or not problem.jobs:
+        return 0
+    es = earliest_times(problem)[0]
+    tail = tails(problem)
+    lost = [_lost(r) for r in resources]
+    own: list[list[tuple[int, int, int]]] = [[] for _ in resources]
+    by_mask: dict[int, list[tuple[int, int, int]]] = {}
+    for j, job in enumerate(problem.jobs):
+        if not job.modes:
+            continue
+        mask = 0
+        common: dict[int, int] | None = None
+        least = None
+        for mode in job.modes:
+            needs: dict[int, int] = {}
+            for r, u in mode.demands:
+                if 0 <= r < len(resources) and u > 0:
+                    needs[r] = needs.get(r, 0) + u * mode.duration
+                    mask |= 1 << r
+            total = sum(needs.values())
+            least = total if least is None else min(least, total)
+            common = (
+                needs
+                if common is None
+                else {r: min(w, needs[r]) for r, w in common.items() if r in needs}
+            )
+        for r, w in (common or {}).items():
+            if w > 0:
+                own[r].append((es[j], w, tail[j]))
+        if least:
+            by_mask.setdefault(mask, []).append((es[j], least, tail[j]))
+    best = 0
+    for r, items in enumerate(own):
+        if items:
+            best = max(best, _sweep(items, resources[r].capacity, lost[r]))
+    masks = sorted(by_mask)
+    everyone = (1 << len(resources)) - 1
+    pools = set(masks) | {everyone}
+    for pool in pools:
+        if pool & (pool - 1) == 0:
+            continue  # one resource: its own items above cover at least these
+        items = [item for m in masks if m & ~pool == 0 for item in by_mask[m]]
+        if not items:
+            continue
+        members = [r for r in range(len(resources)) if pool >> r & 1]
+        best = max(
+            best,
+            _sweep(
+                items,
+                sum(max(resources[r].capacity, 0) for r in members),
+                [step for r in members for step in lost[r]],
+            ),
+        )
+    return best
+
+
 def makespan_lower_bound(problem: Problem) -> int:
-    return max(critical_path_bound(problem), resource_bound(problem))
+    return max(critical_path_bound(problem), resource_bound(problem), energy_bound(problem))
 
 
 def lateness_lower_bound(problem: Problem) -> int | None:
