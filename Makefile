@@ -28,7 +28,8 @@ pytest: setup  ## store tests on SQLite and PostgreSQL (started if needed); repo
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	scripts/ensure-redmine install
-	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 ONTRACK_REQUIRE_REDMINE=1 $(VENV)/bin/pytest -n auto --dist loadfile
+	scripts/ensure-tj3
+	ONTRACK_REQUIRE_PG=1 ONTRACK_REQUIRE_CHROMIUM=1 ONTRACK_REQUIRE_SHARED=1 ONTRACK_REQUIRE_REDMINE=1 ONTRACK_REQUIRE_TJ3=1 $(VENV)/bin/pytest -n auto --dist loadfile
 
 lint: setup  ## ruff, mypy, and the import contracts of pyproject.toml (the layers)
 	$(VENV)/bin/ruff check src tests bench

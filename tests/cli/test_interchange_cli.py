@@ -67,6 +67,20 @@ def test_ics_and_mermaid_to_stdout() -> None:
     assert len(events) == 4  # three milestones and a release
 
 
+def test_tjp_from_the_suffix_and_the_select_option(tmp_path: Path) -> None:
+    out = tmp_path / "plan.tjp"
+    code, _, err = invoke("export", SMALL, "-o", str(out), "--tjp-select", "order")
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("/* TaskJuggler 3 project") and "select order persistent" in text
+    assert "now 2026-01-23" in text  # the status date the other outputs use
+    assert "W460" in err  # the finish-to-finish link, exported as finish-to-start
+    assert not list(tmp_path.glob(".*.tmp"))
+    code, stdout, err = invoke("export", SMALL, "--to", "tjp")
+    assert code == 0, err
+    assert stdout == text.replace("select order", "select minloaded")
+
+
 def test_usage_errors(tmp_path: Path) -> None:
     assert invoke("export", SMALL)[0] == 2  # no --to, no -o to guess from
     assert invoke("export", SMALL, "-o", str(tmp_path / "x.unknown"))[0] == 2

@@ -46,6 +46,17 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     MERMAID = "mermaid"
+    TJP = "tjp"
+
+
+class TjpSelect(StrEnum):
+    """tj3's rules for choosing one of the people who could do a task."""
+
+    MINLOADED = "minloaded"
+    MAXLOADED = "maxloaded"
+    MINALLOCATED = "minallocated"
+    ORDER = "order"
+    RANDOM = "random"
 
 
 class ImportChoice(StrEnum):
@@ -63,6 +74,7 @@ SUFFIXES = {
     ".xlsx": ExportFormat.XLSX,
     ".mmd": ExportFormat.MERMAID,
     ".mermaid": ExportFormat.MERMAID,
+    ".tjp": ExportFormat.TJP,
 }
 #: Formats with forecast columns or odds (the others only need the schedule).
 WITH_FORECAST = frozenset({ExportFormat.ICS, ExportFormat.CSV, ExportFormat.XLSX})
@@ -110,8 +122,8 @@ def export_command(
         "--to",
         "-t",
         help="mspdi (MS Project XML), ics (iCalendar of milestones, releases and release "
-        "trains), csv, xlsx (task tables) or mermaid (gantt text). Default: from the suffix "
-        "of -o.",
+        "trains), csv, xlsx (task tables), mermaid (gantt text) or tjp (a TaskJuggler 3 "
+        "project: the same scheduling problem, for tj3). Default: from the suffix of -o.",
     ),
     output: Path | None = typer.Option(
         None,
@@ -152,6 +164,11 @@ def export_command(
     db: str | None = typer.Option(
         None, "--db", help="With --progress: the store's database (default: beside the plan)."
     ),
+    tjp_select: TjpSelect = typer.Option(
+        TjpSelect.MINLOADED,
+        "--tjp-select",
+        help="With tjp: tj3's rule for choosing one of the people who could do a task.",
+    ),
 ) -> None:
     """Export the plan with its schedule for other tools.
 
@@ -159,7 +176,8 @@ def export_command(
     calendars and the schedule's assignments. The iCalendar file has an all-day event per
     milestone and release, and each release train's departures, code freezes and hardening
     windows (to two train cycles after the finish); CSV and Excel have a row per task with
-    dates, people, float and the forecast; Mermaid gives a gantt chart for docs.
+    dates, people, float and the forecast; Mermaid gives a gantt chart for docs; the
+    TaskJuggler project is the plan's scheduling problem, to schedule with tj3 and compare.
 
     Example: ontrack export examples/platform-migration -o migration.xml
 
@@ -169,7 +187,7 @@ def export_command(
     if fmt is None:
         fmt = SUFFIXES.get(output.suffix.lower()) if output is not None else None
         if fmt is None:
-            stderr.print("say which format with --to (mspdi, ics, csv, xlsx or mermaid)")
+            stderr.print("say which format with --to (mspdi, ics, csv, xlsx, mermaid or tjp)")
             raise typer.Exit(2)
     to_stdout = output is None or str(output) == "-"
     if fmt is ExportFormat.XLSX and to_stdout:
@@ -214,7 +232,14 @@ def export_command(
         if fmt in WITH_FORECAST and not no_forecast:
             stderr.print("[yellow]![/yellow] exporting without the forecast columns")
     print_diagnostics([d for d in problems if not d.is_error], stderr)
-    data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
+    if fmt is ExportFormat.TJP:
+        from ontrack.interop.tjp import export_tjp  # noqa: PLC0415
+
+        exported = export_tjp(loaded, status=status, select=tjp_select.value, schedule=scheduled)
+        print_diagnostics(list(exported.diagnostics), stderr)
+        data = exported.text.encode("utf-8")
+    else:
+        data = render(fmt, loaded, scheduled, forecast, stamp=dt.datetime.now(dt.UTC))
     if to_stdout:
         # Exact bytes when piped; control characters made visible on a terminal.
         write_stdout_bytes(data)
@@ -252,6 +277,10 @@ def render(
         from ontrack.interop.tables import tasks_xlsx  # noqa: PLC0415
 
         return tasks_xlsx(plan, schedule, forecast)
+    if fmt is ExportFormat.TJP:
+        from ontrack.interop.tjp import export_tjp  # noqa: PLC0415
+
+        return export_tjp(plan, schedule=schedule).text.encode("utf-8")
     from ontrack.interop.mermaid import gantt_mermaid  # noqa: PLC0415
 
     return gantt_mermaid(plan, schedule).encode("utf-8")

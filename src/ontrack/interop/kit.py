@@ -47,6 +47,7 @@ CODES = (
     "W457",  # CSV columns that were not understood, ignored
     "W458",  # a record read but not written (no id, no project): left out, counted
     "W459",  # an outline deeper than MAX_LEVELS: deeper tasks moved up to that level
+    "W460",  # a TaskJuggler export approximation (FF/SF link, negative lag, nobody to staff)
 )
 
 #: Imported values are bounded as the plan loader bounds them (``ontrack.planfile.values``):

@@ -273,6 +273,37 @@ def with_people(
     return replace(network, problem=replace(problem, resources=tuple(resources)), horizon=span), []
 
 
+def staffing(
+    plan: Plan,
+    task: Task,
+    capable: dict[tuple[str | None, frozenset[str]], tuple[Person, ...]] | None = None,
+) -> tuple[tuple[str, ...], ...]:
+    """The ways the scheduler may staff a leaf task, each the ids of the people who do it
+    together: ``((),)`` when it holds nobody (a milestone, a fixed duration that names nobody,
+    a plan without people), one way with all its named assignees, or one way per person with
+    its skills (in its team, if set). Empty: nobody can do it. ``capable`` memoises the pools
+    by (team, skills) across calls."""
+    if task.milestone or not plan.people:
+        return ((),)
+    fixed = task.estimate is None and task.duration is not None
+    # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
+    # (A team inherited from the summary does not name anyone: a vendor's lead time inside a
+    # team's work breakdown would otherwise hold one of them for weeks.)
+    if fixed and not (task.assignees or task.skills or (task.team and not task.team_inherited)):
+        return ((),)
+    if task.assignees:
+        people = candidates(plan, task)
+        if sum((p.allocation for p in people), Fraction(0)) <= 0:
+            return ()
+        return (tuple(p.id for p in people),)
+    key = (task.team, frozenset(task.skills))
+    if capable is None:
+        capable = {}
+    if key not in capable:
+        capable[key] = _capable(plan, *key)
+    return tuple((p.id,) for p in capable[key])
+
+
 def _modes(
     plan: Plan,
     task: Task,
@@ -289,39 +320,17 @@ def _modes(
     if left is not None:  # under way: only what is left
         minutes = max(0, left)
     fixed = task.estimate is None and task.duration is not None
-    # A fixed duration holds people only if it names who (a vendor's lead time holds nobody).
-    # (A team inherited from the summary does not name anyone: a vendor's lead time inside a
-    # team's work breakdown would otherwise hold one of them for weeks.)
-    needs_nobody = fixed and not (
-        task.assignees or task.skills or (task.team and not task.team_inherited)
-    )
-    if not staffed or needs_nobody:
+    ways = staffing(plan, task, capable) if staffed else ((),)
+    if ways == ((),):
         return [Mode(max(0, _whole_days(minutes, per_day)))], [()]
-    if task.assignees:
-        people = candidates(plan, task)
-        allocation = sum((p.allocation for p in people), Fraction(0))
-        if allocation <= 0:
-            return [], []
+    modes: list[Mode] = []
+    for way in ways:
+        allocation = sum((plan.person_by_id[p].allocation for p in way), Fraction(0))
         length = (
             _whole_days(minutes, per_day) if fixed else _work_days(minutes, per_day, allocation)
         )
-        return [Mode(length, tuple((resource_of[p.id], 1) for p in people))], [
-            tuple(p.id for p in people)
-        ]
-    key = (task.team, frozenset(task.skills))
-    if key not in capable:
-        capable[key] = _capable(plan, *key)
-    modes: list[Mode] = []
-    staff: list[tuple[str, ...]] = []
-    for person in capable[key]:
-        length = (
-            _whole_days(minutes, per_day)
-            if fixed
-            else _work_days(minutes, per_day, person.allocation)
-        )
-        modes.append(Mode(length, ((resource_of[person.id], 1),)))
-        staff.append((person.id,))
-    return modes, staff
+        modes.append(Mode(length, tuple((resource_of[p], 1) for p in way)))
+    return modes, list(ways)
 
 
 def _zero_length_release(grid: WorkGrid, day: dt.date) -> int:
