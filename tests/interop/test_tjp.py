@@ -139,6 +139,27 @@ def test_tasks_links_and_allocations() -> None:
     assert all(line for _, line, _ in warned)
 
 
+def test_a_fixed_duration_that_holds_people_is_effort() -> None:
+    text = """\
+program: {name: Fixed, start: 2026-01-05}
+people:
+  - {id: ana, name: Ana, skills: [ops]}
+  - {id: bo, name: Bo, skills: [ops], allocation: 50%}
+  - {id: cy, name: Cy, skills: [db]}
+tasks:
+  - {id: cut, title: Cutover, duration: 2d, skills: [ops]}
+  - {id: dump, title: Dump, duration: 3d, assignee: cy}
+"""
+    export = export_tjp(_plan(text))
+    cut = _block(export.text, "task cut ")
+    # tj3 would run a `length` task without the person where nobody is free: effort holds
+    # one; the full-time way takes the 2 days, the half-time one 4 (warned).
+    assert "effort 16h" in cut and "length" not in cut
+    assert "allocate ana { alternative bo select minloaded persistent }" in cut
+    assert "effort 24h" in _block(export.text, "task dump ")
+    assert [(d.code, d.subjects) for d in export.diagnostics] == [("W460", ("cut",))]
+
+
 def test_select_rule_and_determinism() -> None:
     plan = _plan(PEOPLE)
     assert export_tjp(plan).text == export_tjp(plan).text
@@ -321,3 +342,18 @@ def test_hand_made_plan_in_tj3_takes_ontracks_durations(tj3: str, tmp_path: Path
     days = (ui_start.date() + dt.timedelta(days=n) for n in range(14))
     worked = [d for d in days if d.weekday() < 5 and d <= _last_day(ui_start, ui_end)]
     assert len(worked) == 2  # 2d by one and a half people: two whole days, as ontrack says
+
+
+def test_fixed_durations_hold_their_person_in_tj3(tj3: str, tmp_path: Path) -> None:
+    text = """\
+program: {name: Fixed, start: 2026-01-05}
+people:
+  - {id: ana, name: Ana, skills: [ops]}
+tasks:
+  - {id: one, title: One, duration: 2d, assignee: ana}
+  - {id: two, title: Two, duration: 3d, skills: [ops]}
+"""
+    dates = _run_tj3(tj3, export_tjp(_plan(text)), tmp_path)
+    (a_start, a_end), (b_start, b_end) = dates["one"], dates["two"]
+    assert a_end <= b_start or b_end <= a_start  # one after the other, as ontrack has them
+    assert max(_last_day(a_start, a_end), _last_day(b_start, b_end)) == dt.date(2026, 1, 9)

@@ -15,8 +15,10 @@ compare the finishes. So the export describes ontrack's problem as faithfully as
   days, as ontrack does (``limits { dailymax }`` would leave the rest of the day to other
   tasks);
 * work: ``effort`` rounded up as ontrack rounds it (whole working days for the people who do
-  it: with alternatives of different allocations, for the slowest), fixed ``duration`` as
-  ``length`` (working days), milestones and zero-length tasks as ``milestone``;
+  it: with alternatives of different allocations, for the slowest), a fixed ``duration`` as
+  ``length`` (working days) when it names nobody and as effort that takes its fastest people
+  that long when it holds people (tj3 books people on a ``length`` task only where they are
+  free); milestones and zero-length tasks as ``milestone``;
 * links: finish-to-start, start-to-start (``onstart``) with their lag as ``gaplength``; a
   summary's links are given to every leaf below it, as ontrack does. tj3 cannot say
   finish-to-finish, start-to-finish or a negative lag for as-soon-as-possible tasks: they
@@ -357,8 +359,10 @@ class _Writer:
         days = max(0, _ceil_days(minutes, self.per_day))
         if task.milestone or (days == 0 and (fixed or ways == ((),))) or minutes <= 0:
             lines.append("milestone")
-        elif fixed or ways == ((),) or not ways:
+        elif ways == ((),) or not ways:
             lines.append(f"length {days}d")
+        elif fixed:
+            lines.append(f"effort {self.fixed_effort(task, days, ways)}")
         else:
             lines.append(f"effort {self.effort(minutes, ways)}")
         if task.priority != Priority.DEFAULT:
@@ -384,6 +388,29 @@ class _Writer:
             if share > 0:
                 chosen = max(chosen, max(1, math.ceil(exact / share)) * share)
         return f"{_number(chosen * self.hours_per_day)}h"
+
+    def fixed_effort(self, task: Task, days: int, ways: tuple[tuple[str, ...], ...]) -> str:
+        """A fixed duration that holds people, as effort: tj3 books people on a ``length`` task
+        only where they happen to be free (and runs it without them), while ontrack holds one
+        way of staffing it for the whole duration. The effort takes the fastest way exactly
+        ``days``; a slower (part-time) way takes longer in tj3, with a W460 warning."""
+        shares = {
+            sum((self.plan.person_by_id[p].allocation for p in way), Fraction(0)) for way in ways
+        }
+        top = max(shares)
+        if len(shares) > 1:
+            self.diagnostics.append(
+                warning(
+                    "W460",
+                    task.locs.get("duration", task.loc),
+                    "TaskJuggler holds people for effort, not for a fixed duration: "
+                    f"'{task.id}' ({days}d) exported as effort that takes its fastest people "
+                    f"{days}d and part-time ones longer",
+                    "tj3 may finish later than ontrack because of it",
+                    subjects=(task.id,),
+                )
+            )
+        return f"{_number(days * top * self.hours_per_day)}h"
 
     def allocate(self, ways: tuple[tuple[str, ...], ...]) -> str | None:
         plan = self.plan
