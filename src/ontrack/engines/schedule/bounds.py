@@ -11,12 +11,16 @@ every person alone — the tasks that only that pool can do must get their work 
 capacity; and none of them can start before its earliest start (head) or leave less than its
 tail (the longest path after it) to the end. So for every set of those tasks that start no
 earlier than ``h``: ``h`` + the time the pool needs to supply their work + their least tail
-bounds the makespan; and the same with sets of tasks whose tails are at least ``q``.
+bounds the makespan; and the same with sets of tasks whose tails are at least ``q``. Where a
+pool mixes part-time and full-time people, work and capacity are also counted at each person's
+speed (a half-time person supplies half a day's work a day): any non-negative weights give a
+valid bound — the dual of the assignment LP — and speeds are the weights that make it tight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 
 from ontrack.engines.schedule.problem import LinkType, Problem, Resource
 
@@ -247,18 +251,21 @@ def energy_bound(problem: Problem) -> int:
     lost = [_lost(r) for r in resources]
     own: list[list[tuple[int, int, int]]] = [[] for _ in resources]
     by_mask: dict[int, list[tuple[int, int, int]]] = {}
+    work_by_mode: dict[int, list[list[dict[int, int]]]] = {}  # mask -> per job, per mode
     for j, job in enumerate(problem.jobs):
         if not job.modes:
             continue
         mask = 0
         common: dict[int, int] | None = None
         least = None
+        per_mode: list[dict[int, int]] = []
         for mode in job.modes:
             needs: dict[int, int] = {}
             for r, u in mode.demands:
                 if 0 <= r < len(resources) and u > 0:
                     needs[r] = needs.get(r, 0) + u * mode.duration
                     mask |= 1 << r
+            per_mode.append(needs)
             total = sum(needs.values())
             least = total if least is None else min(least, total)
             common = (
@@ -271,6 +278,8 @@ def energy_bound(problem: Problem) -> int:
                 own[r].append((es[j], w, tail[j]))
         if least:
             by_mask.setdefault(mask, []).append((es[j], least, tail[j]))
+            work_by_mode.setdefault(mask, []).append(per_mode)
+    weight = _speeds(problem)
     best = 0
     for r, items in enumerate(own):
         if items:
@@ -293,7 +302,48 @@ def energy_bound(problem: Problem) -> int:
                 [step for r in members for step in lost[r]],
             ),
         )
+        if len({weight[r] for r in members}) > 1:
+            # Part-timers in the pool: count each one's capacity and work at its speed.
+            weighted = [
+                (head, min(sum(weight[r] * w for r, w in needs.items()) for needs in modes), q)
+                for m in masks
+                if m & ~pool == 0
+                for (head, _, q), modes in zip(by_mask[m], work_by_mode[m], strict=True)
+            ]
+            best = max(
+                best,
+                _sweep(
+                    weighted,
+                    sum(weight[r] * max(resources[r].capacity, 0) for r in members),
+                    [(at, weight[r] * change) for r in members for at, change in lost[r]],
+                ),
+            )
     return best
+
+
+_SPEED_UNITS = 16  # speeds in sixteenths: a half-time person's is 8
+
+
+def _speeds(problem: Problem) -> list[int]:
+    """An integer speed per resource: how much of a job's least duration it gets done per day,
+    from the jobs it could do alone beside faster resources (a half-time person takes twice as
+    long: 8 of 16). Any non-negative weights give a valid energy bound (a weighted sum of the
+    capacities must supply the weighted work); speeds make it tight where people differ.
+    """
+    ratio = [Fraction(1)] * len(problem.resources)
+    for job in problem.jobs:
+        alone = [
+            (m.demands[0][0], m.duration)
+            for m in job.modes
+            if len(m.demands) == 1 and m.demands[0][1] > 0 and m.duration > 0
+        ]
+        if len(alone) < 2:
+            continue
+        fastest = min(d for _, d in alone)
+        for r, d in alone:
+            if 0 <= r < len(ratio):
+                ratio[r] = min(ratio[r], Fraction(fastest, d))
+    return [max(1, round(x * _SPEED_UNITS)) for x in ratio]
 
 
 def makespan_lower_bound(problem: Problem) -> int:
