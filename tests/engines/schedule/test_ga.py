@@ -94,7 +94,7 @@ def test_time_limit_is_respected() -> None:
     "change",
     ["modes", "link type", "time off", "marker", "lateness"],
 )
-def test_unsupported_features_go_to_the_heuristic(change: str) -> None:
+def test_plan_features_go_to_the_plan_decoder_and_lateness_to_the_heuristic(change: str) -> None:
     p = small()
     jobs = list(p.jobs)
     links = list(p.links)
@@ -113,9 +113,9 @@ def test_unsupported_features_go_to_the_heuristic(change: str) -> None:
         jobs[3] = Job("d", (Mode(2, ((0, 1),)),), due=5)
         objective = "lateness"
     problem = Problem(tuple(jobs), tuple(links), tuple(resources), objective)
-    assert not supported(problem)
+    assert supported(problem) == (change != "lateness")
     solution = solve(problem, time_limit=0.2)
-    assert solution.backend == "heuristic"
+    assert solution.backend == ("heuristic" if change == "lateness" else "ga")
 
 
 def test_a_demand_above_capacity_is_infeasible_as_the_heuristic_says() -> None:

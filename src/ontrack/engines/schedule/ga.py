@@ -1,11 +1,15 @@
 """Activity-list genetic algorithm with forward-backward improvement, compiled with numba.
 
-The backend for the single-mode resource-constrained project scheduling problem (RCPSP, the
-PSPLIB case): one mode per job, renewable resources of constant capacity, finish-to-start links
-with lags, releases, makespan objective. A problem with anything else (several modes, SS/FF/SF
-links, markers, capacity that drops in some periods, the lateness objective, a link cycle, a
-demand above capacity) goes to the priority-rule heuristic instead, so this backend never returns
-a schedule it cannot stand behind; every schedule is also re-checked with ``check.violations``.
+Two decoders under one search. The single-mode resource-constrained project scheduling problem
+(RCPSP, the PSPLIB case: one mode per job, constant capacities, finish-to-start links with
+lags, releases) runs on the plain serial SGS below, the only one the portfolio (``auto``) uses.
+Plans' problems (several modes per job, capacity that drops in some periods, SS/FF/SF links
+with any lags, "first"/"last" markers) run on the plan decoder of ``ga_modes``, which places
+jobs exactly as the heuristic's SGS does, and stop when the search stops improving (see
+``_stall_passes``). The lateness objective, a link cycle, a job with no mode that fits, or a
+usage profile above ``_MAX_CELLS`` go to the priority-rule heuristic instead, so this backend
+never returns a schedule it cannot stand behind; every schedule is also re-checked with
+``check.violations``.
 
 How it works (Hartmann 1998; Valls, Ballestín and Quintanilla 2005; Kolisch and Hartmann 2006):
 
@@ -28,8 +32,9 @@ How it works (Hartmann 1998; Valls, Ballestín and Quintanilla 2005; Kolisch and
 * With ``workers`` > 1, independent islands (seeds ``seed``, ``seed + 1``, ...) run in threads;
   the compiled code releases the GIL, so they use separate cores. The best schedule wins.
 
-Stops at the time limit, the schedule budget (``max_schedules`` SGS passes per island) or the
-lower bound of ``bounds.py``. Deterministic for a seed when the budget, not the clock, stops it.
+Stops at the time limit, the schedule budget (``max_schedules`` SGS passes per island), the
+lower bound of ``bounds.py`` or, on plans, the stall rule. Deterministic for a seed when the
+budget or the stall rule, not the clock, stops it.
 """
 
 from __future__ import annotations
@@ -47,8 +52,16 @@ import numpy.typing as npt
 
 from ontrack.engines.schedule.bounds import objective_lower_bound, topological_order
 from ontrack.engines.schedule.check import violations
+from ontrack.engines.schedule.ga_modes import ModeArrays, Modes, _sgs_modes, mode_arrays
 from ontrack.engines.schedule.heuristic import HeuristicBackend
-from ontrack.engines.schedule.problem import LinkType, Problem, Solution, SolveOptions, Status
+from ontrack.engines.schedule.problem import (
+    LinkType,
+    Problem,
+    Solution,
+    SolveOptions,
+    Status,
+    makespan,
+)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -64,6 +77,15 @@ _MUTATION = 0.05  # per position: swap with the next job when they are not linke
 _SHIFT = 0.3  # per child: move one job within its precedence window
 _STALL_GENERATIONS = 150  # then re-seed all but the best _KEEP
 _KEEP = 10
+# A plan's search stops after this many job placements' worth of SGS passes in a row without a
+# better schedule, between the bounds below (see _stall_passes).
+_STALL_WORK = 20_000_000
+_STALL_MIN = 5_000
+_STALL_MAX = 200_000
+_FAILED = 1 << 62  # the makespan of a list the plan decoder could not place (never expected)
+_EMPTY = np.zeros(0, np.int64)
+# The plan decoder's arrays when the plain one decodes: empty (ga_modes.Modes).
+_NO_PLAN: Modes = (*(_EMPTY,) * 9, np.zeros((0, 1), np.int64))
 
 
 def _jit(fn: _F) -> _F:
@@ -231,10 +253,19 @@ def _evaluate(
     b_lag: I64,
     usage: I64,
     best_starts: I64,
+    best_modes: I64,
+    g: Modes,
 ) -> tuple[int, int]:
     """Forward SGS, then forward-backward improvement while the makespan drops. Writes the best
     schedule into ``best_starts`` and its start order into ``order``; returns (makespan, passes).
-    ``f_*`` are each job's predecessors (the forward network), ``b_*`` its successors."""
+    ``f_*`` are each job's predecessors (the forward network), ``b_*`` its successors. With
+    plan arrays in ``g`` (see ``ga_modes``) the plan decoder runs instead, and writes the modes
+    into ``best_modes``."""
+    if g[0].shape[0] > 0:
+        return _evaluate_modes(
+            order, cap, release, zero, f_ptr, f_idx, f_lag, b_ptr, b_idx, b_lag,
+            usage, best_starts, best_modes, g,
+        )  # fmt: skip
     n = order.shape[0]
     starts = np.empty(n, np.int64)
     mirror = np.empty(n, np.int64)
@@ -257,6 +288,77 @@ def _evaluate(
         again = _sgs(listed, dur, dem, cap, release, f_ptr, f_idx, f_lag, usage, starts)
         passes += 2
         if again >= span:
+            break
+        span = again
+        best_starts[:] = starts
+    for j in range(n):
+        keys[j] = float(best_starts[j])
+    _list_from_keys(keys, f_ptr, b_ptr, b_idx, order)
+    return span, passes
+
+
+@_jit
+def _evaluate_modes(
+    order: I64,
+    cap: I64,
+    release: I64,
+    zero: I64,
+    f_ptr: I64,
+    f_idx: I64,
+    f_lag: I64,
+    b_ptr: I64,
+    b_idx: I64,
+    b_lag: I64,
+    usage: I64,
+    best_starts: I64,
+    best_modes: I64,
+    g: Modes,
+) -> tuple[int, int]:
+    """``_evaluate`` with the plan decoder: forward SGS choosing modes, then forward-backward
+    improvement with the modes kept (right-justified schedules only order the next pass; a
+    round that would start a job before its release is given up)."""
+    m_ptr, mdur, mwork, md_ptr, md_res, md_q, first, f_kind, b_kind, base = g
+    n = order.shape[0]
+    starts = np.empty(n, np.int64)
+    mirror = np.empty(n, np.int64)
+    keys = np.empty(n, np.float64)
+    listed = np.empty(n, np.int64)
+    span = _sgs_modes(
+        order, True, m_ptr, mdur, mwork, md_ptr, md_res, md_q, cap, release, first,
+        f_ptr, f_idx, f_kind, f_lag, base, -1, usage, starts, best_modes,
+    )  # fmt: skip
+    if span < 0:  # never expected: the profile is sized for the worst list
+        return _FAILED, 1
+    best_starts[:] = starts
+    modes = best_modes.copy()
+    passes = 1
+    for _ in range(_FBI_ROUNDS):
+        for j in range(n):
+            keys[j] = float(span - starts[j] - mdur[modes[j]])
+        _list_from_keys(keys, b_ptr, f_ptr, f_idx, listed)
+        back = _sgs_modes(
+            listed, False, m_ptr, mdur, mwork, md_ptr, md_res, md_q, cap, zero, zero,
+            b_ptr, b_idx, b_kind, b_lag, base, span, usage, mirror, modes,
+        )  # fmt: skip
+        passes += 1
+        if back < 0:
+            break
+        late = False
+        for j in range(n):
+            if span - mirror[j] - mdur[modes[j]] < release[j]:
+                late = True
+                break
+        if late:
+            break
+        for j in range(n):
+            keys[j] = float(back - mirror[j] - mdur[modes[j]])
+        _list_from_keys(keys, f_ptr, b_ptr, b_idx, listed)
+        again = _sgs_modes(
+            listed, False, m_ptr, mdur, mwork, md_ptr, md_res, md_q, cap, release, first,
+            f_ptr, f_idx, f_kind, f_lag, base, -1, usage, starts, modes,
+        )  # fmt: skip
+        passes += 1
+        if again < 0 or again >= span:
             break
         span = again
         best_starts[:] = starts
@@ -342,6 +444,7 @@ def _generation(
     pop: I64,
     fit: I64,
     pop_starts: I64,
+    pop_modes: I64,
     hashes: U64,
     dur: I64,
     dem: I64,
@@ -357,6 +460,7 @@ def _generation(
     linked: B,
     usage: I64,
     state: U64,
+    g: Modes,
 ) -> int:
     """One generation in place: tournament parents, two children per pair, FBI on each,
     survival of the best distinct schedules. Returns the SGS passes it took."""
@@ -364,6 +468,7 @@ def _generation(
     kids = np.empty((size, n), np.int64)
     kid_fit = np.empty(size, np.int64)
     kid_starts = np.empty((size, n), np.int64)
+    kid_modes = np.zeros((size, n), np.int64)
     kid_hash = np.empty(size, np.uint64)
     passes = 0
     for c in range(0, size - 1, 2):
@@ -383,7 +488,7 @@ def _generation(
             _mutate(kids[k], linked, f_ptr, f_idx, b_ptr, b_idx, state)
             span, used = _evaluate(
                 kids[k], dur, dem, cap, release, zero, f_ptr, f_idx, f_lag,
-                b_ptr, b_idx, b_lag, usage, kid_starts[k],
+                b_ptr, b_idx, b_lag, usage, kid_starts[k], kid_modes[k], g,
             )  # fmt: skip
             kid_fit[k] = span
             kid_hash[k] = _hash(kid_starts[k])
@@ -401,6 +506,7 @@ def _generation(
     new_pop = np.empty((size, n), np.int64)
     new_fit = np.empty(size, np.int64)
     new_starts = np.empty((size, n), np.int64)
+    new_modes = np.empty((size, n), np.int64)
     new_hash = np.empty(size, np.uint64)
     k = 0
     for pass_ in range(2):  # the second pass fills up with duplicates if too few are distinct
@@ -419,15 +525,18 @@ def _generation(
             if a < made:
                 new_pop[k] = kids[a]
                 new_starts[k] = kid_starts[a]
+                new_modes[k] = kid_modes[a]
             else:
                 new_pop[k] = pop[a - made]
                 new_starts[k] = pop_starts[a - made]
+                new_modes[k] = pop_modes[a - made]
             new_fit[k] = all_fit[a]
             new_hash[k] = h
             k += 1
     pop[:] = new_pop
     fit[:] = new_fit
     pop_starts[:] = new_starts
+    pop_modes[:] = new_modes
     hashes[:] = new_hash
     return passes
 
@@ -450,14 +559,32 @@ class _Arrays:
     b_lag: I64
     linked: B
     horizon: int
+    plan: ModeArrays | None = None  # the plan decoder's arrays, when it decodes
+
+    @property
+    def g(self) -> Modes:
+        return self.plan.g if self.plan is not None else _NO_PLAN
 
 
 def supported(problem: Problem) -> bool:
     """Whether the GA can schedule the problem itself (else the heuristic does)."""
-    return _arrays(problem) is not None
+    try:
+        return _any_arrays(problem) is not None
+    except ValueError:  # a cycle, a bad index, a malformed marker: the heuristic says so
+        return False
+
+
+def _any_arrays(problem: Problem) -> _Arrays | None:
+    """The arrays of either decoder: the plain one where it applies, else the plan decoder."""
+    simple = _arrays(problem)
+    if simple is not None or problem.objective != "makespan" or not problem.jobs:
+        return simple
+    return _plan_arrays(problem)
 
 
 def _arrays(problem: Problem) -> _Arrays | None:
+    """Single-mode RCPSP (PSPLIB) for the plain decoder, or None. The portfolio (``auto``)
+    uses the GA only on these."""
     jobs = problem.jobs
     n = len(jobs)
     if problem.objective != "makespan" or n == 0:
@@ -507,6 +634,41 @@ def _arrays(problem: Problem) -> _Arrays | None:
     )  # fmt: skip
 
 
+def _plan_arrays(problem: Problem) -> _Arrays | None:
+    """Anything else with the makespan objective: the plan decoder of ``ga_modes``, or None
+    when some job has no mode that fits, or the usage profile would be too large."""
+    n = len(problem.jobs)
+    if n * n > _MAX_CELLS:
+        return None
+    if len(topological_order(problem)) != n:  # raises on a cycle
+        return None
+    plan = mode_arrays(problem)
+    if plan is None:
+        return None
+    n_res = max(1, len(problem.resources))
+    if plan.horizon * n_res > _MAX_CELLS:
+        return None
+    cap = np.zeros(n_res, np.int64)
+    for r, resource in enumerate(problem.resources):
+        cap[r] = resource.capacity
+    preds: list[list[tuple[int, int]]] = [[] for _ in problem.jobs]
+    succs: list[list[tuple[int, int]]] = [[] for _ in problem.jobs]
+    linked = np.zeros((n, n), np.bool_)
+    for link in problem.links:
+        preds[link.succ].append((link.pred, link.lag))
+        succs[link.pred].append((link.succ, link.lag))
+        linked[link.pred, link.succ] = True
+    f_ptr, f_idx, f_lag = _csr(preds)
+    b_ptr, b_idx, b_lag = _csr(succs)
+    m_ptr, mdur = plan.g[0], plan.g[1]
+    return _Arrays(
+        mdur[m_ptr[:-1]].copy(), np.zeros((n, n_res), np.int64), cap,
+        np.array([max(0, job.release) for job in problem.jobs], np.int64),
+        np.zeros(n, np.int64), f_ptr, f_idx, f_lag, b_ptr, b_idx, b_lag, linked,
+        plan.horizon, plan,
+    )  # fmt: skip
+
+
 def _csr(rows: list[list[tuple[int, int]]]) -> tuple[I64, I64, I64]:
     ptr = np.zeros(len(rows) + 1, np.int64)
     ptr[1:] = np.cumsum([len(row) for row in rows])
@@ -517,6 +679,8 @@ def _csr(rows: list[list[tuple[int, int]]]) -> tuple[I64, I64, I64]:
 
 def _rules(problem: Problem, a: _Arrays) -> tuple[F64, list[F64]]:
     """Latest finish times (the sampling values) and the keys of the seed rules."""
+    if a.plan is not None:
+        return a.plan.lft, a.plan.rules
     order = topological_order(problem)
     n = len(order)
     dur = a.dur.tolist()
@@ -564,6 +728,7 @@ class _Island:
     pop: I64
     fit: I64
     starts: I64
+    modes: I64
     hashes: U64
     usage: I64
     state: U64
@@ -591,7 +756,7 @@ def _fill(island: _Island, lft: F64, rules: list[F64], first: int) -> None:
             _list_sampled(lft, a.f_ptr, a.b_ptr, a.b_idx, island.state, order)
         span, used = _evaluate(
             order, a.dur, a.dem, a.cap, a.release, a.zero, a.f_ptr, a.f_idx, a.f_lag,
-            a.b_ptr, a.b_idx, a.b_lag, island.usage, island.starts[k],
+            a.b_ptr, a.b_idx, a.b_lag, island.usage, island.starts[k], island.modes[k], a.g,
         )  # fmt: skip
         island.fit[k] = span
         island.hashes[k] = _hash(island.starts[k])
@@ -600,6 +765,7 @@ def _fill(island: _Island, lft: F64, rules: list[F64], first: int) -> None:
     island.pop[:] = island.pop[ranked]
     island.fit[:] = island.fit[ranked]
     island.starts[:] = island.starts[ranked]
+    island.modes[:] = island.modes[ranked]
     island.hashes[:] = island.hashes[ranked]
 
 
@@ -624,6 +790,7 @@ def _run_island(
         np.zeros((size, n), np.int64),
         np.zeros(size, np.int64),
         np.zeros((size, n), np.int64),
+        np.zeros((size, n), np.int64),
         np.zeros(size, np.uint64),
         np.zeros((a.horizon, a.cap.shape[0]), np.int64),
         _seed_state(seed),
@@ -633,20 +800,27 @@ def _run_island(
     if report is not None:
         report(island)
     stall = 0
+    # Plans stop when the search stops improving: _stall_passes(n) SGS passes in a row without
+    # a better schedule, and never before as many as it took to find the incumbent.
+    patience = _stall_passes(n) if a.plan is not None else None
+    found = improved = island.passes
     while best > lower and time.perf_counter() < deadline:
         if budget is not None and island.passes >= budget:
             break
         if stop is not None and stop.is_set():
             break
+        if patience is not None and island.passes - improved >= max(patience, found):
+            break
         island.passes += _generation(
-            island.pop, island.fit, island.starts, island.hashes,
+            island.pop, island.fit, island.starts, island.modes, island.hashes,
             a.dur, a.dem, a.cap, a.release, a.zero, a.f_ptr, a.f_idx, a.f_lag,
-            a.b_ptr, a.b_idx, a.b_lag, a.linked, island.usage, island.state,
+            a.b_ptr, a.b_idx, a.b_lag, a.linked, island.usage, island.state, a.g,
         )  # fmt: skip
         island.generations += 1
         if island.fit[0] < best:
             best = int(island.fit[0])
             stall = 0
+            found = improved = island.passes
             if report is not None:
                 report(island)
         else:
@@ -655,6 +829,12 @@ def _run_island(
                 _fill(island, lft, rules, _KEEP)
                 stall = 0
     return island
+
+
+def _stall_passes(jobs: int) -> int:
+    """SGS passes in a row without a better schedule after which a plan's search stops: a
+    fixed amount of work (job placements), so fewer passes on bigger problems, within bounds."""
+    return min(_STALL_MAX, max(_STALL_MIN, _STALL_WORK // max(1, jobs)))
 
 
 class GaBackend:
@@ -668,7 +848,10 @@ class GaBackend:
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         began = time.perf_counter()
-        a = _arrays(problem)
+        try:
+            a = _any_arrays(problem)
+        except ValueError:  # a cycle, a bad index: the heuristic reports it as ever
+            a = None
         if a is None:
             return HeuristicBackend().solve(problem, options)
         lower = objective_lower_bound(problem)
@@ -691,10 +874,10 @@ class GaBackend:
                 )
         winner = min(results, key=lambda island: int(island.fit[0]))  # first island on ties
         starts = tuple(int(s) for s in winner.starts[0])
-        modes = (0,) * len(starts)
+        modes = _problem_modes(a, winner.modes[0])
         span = int(winner.fit[0])
-        if violations(problem, starts, modes) or span != max(
-            s + int(d) for s, d in zip(starts, a.dur, strict=True)
+        if violations(problem, starts, modes) or span != makespan(
+            problem, starts, modes
         ):  # never expected; a wrong schedule must not get out
             return HeuristicBackend().solve(problem, options)
         status: Status = "optimal" if lower is not None and span <= lower else "feasible"
@@ -716,12 +899,20 @@ class GaBackend:
         )
 
 
+def _problem_modes(a: _Arrays, modes: I64) -> tuple[int, ...]:
+    """The Problem's mode index of each job, from the decoder's global mode numbers."""
+    if a.plan is None:
+        return (0,) * len(modes)
+    m_ptr = a.plan.g[0]
+    return tuple(a.plan.original[j][int(m) - int(m_ptr[j])] for j, m in enumerate(modes.tolist()))
+
+
 def sgs_rate(problem: Problem, passes: int, seed: int = 0) -> float:
     """Serial SGS passes per second on random precedence-feasible lists (compiled code only):
     the raw speed the GA builds on. Raises ValueError for a problem the GA does not support."""
     a = _arrays(problem)
-    if a is None:
-        raise ValueError("the GA does not support this problem")
+    if a is None or a.plan is not None:
+        raise ValueError("the GA does not support this problem with its single-mode decoder")
     n = a.dur.shape[0]
     lft, _ = _rules(problem, a)
     state = _seed_state(seed)
