@@ -779,6 +779,7 @@ def _run_island(
     lower: int,
     stop: threading.Event | None = None,
     report: Callable[[_Island], None] | None = None,
+    patience: int | None = None,
 ) -> _Island:
     """Run one island until the deadline, the budget, the lower bound or ``stop``; ``report``
     is called with the island after its first population and on every improvement (its best
@@ -802,7 +803,10 @@ def _run_island(
     stall = 0
     # Plans stop when the search stops improving: _stall_passes(n) SGS passes in a row without
     # a better schedule, and never before as many as it took to find the incumbent.
-    patience = _stall_passes(n) if a.plan is not None else None
+    if a.plan is None:
+        patience = None
+    elif patience is None:
+        patience = _stall_passes(n)
     found = improved = island.passes
     while best > lower and time.perf_counter() < deadline:
         if budget is not None and island.passes >= budget:
@@ -831,10 +835,10 @@ def _run_island(
     return island
 
 
-def _stall_passes(jobs: int) -> int:
+def _stall_passes(jobs: int, work: int = _STALL_WORK, least: int = _STALL_MIN) -> int:
     """SGS passes in a row without a better schedule after which a plan's search stops: a
     fixed amount of work (job placements), so fewer passes on bigger problems, within bounds."""
-    return min(_STALL_MAX, max(_STALL_MIN, _STALL_WORK // max(1, jobs)))
+    return min(_STALL_MAX, max(least, work // max(1, jobs)))
 
 
 class GaBackend:
@@ -843,8 +847,16 @@ class GaBackend:
 
     name = "ga"
 
-    def __init__(self, max_schedules: int | None = None) -> None:
+    def __init__(
+        self,
+        max_schedules: int | None = None,
+        stall_work: int = _STALL_WORK,
+        stall_min: int = _STALL_MIN,
+    ) -> None:
         self.max_schedules = max_schedules  # SGS passes per island; None: the clock decides
+        # Plans: stop after stall_work job placements' worth of passes without a better one.
+        self.stall_work = stall_work
+        self.stall_min = stall_min
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         began = time.perf_counter()
@@ -860,14 +872,19 @@ class GaBackend:
         deadline = began + max(0.0, options.time_limit)
         islands = max(1, options.workers)
         seeds = [options.seed + k for k in range(islands)]
+        patience = _stall_passes(len(problem.jobs), self.stall_work, self.stall_min)
         if islands == 1:
-            results = [_run_island(a, lft, rules, seeds[0], deadline, self.max_schedules, floor)]
+            results = [
+                _run_island(
+                    a, lft, rules, seeds[0], deadline, self.max_schedules, floor, patience=patience
+                )
+            ]
         else:
             with ThreadPoolExecutor(islands) as pool:
                 results = list(
                     pool.map(
                         lambda s: _run_island(
-                            a, lft, rules, s, deadline, self.max_schedules, floor
+                            a, lft, rules, s, deadline, self.max_schedules, floor, patience=patience
                         ),
                         seeds,
                     )

@@ -601,6 +601,11 @@ class HeuristicBackend:
 
     name = "heuristic"
 
+    def __init__(self, sample: bool = True) -> None:
+        # Without sampling: the priority rules, each justified (the staged default then hands
+        # the search to the GA).
+        self.sample = sample
+
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         began = time.perf_counter()
         n = len(problem.jobs)
@@ -635,7 +640,8 @@ class HeuristicBackend:
         assert search.best is not None
         current = search.best
         elite: list[_Best] = [current]
-        while samples < _SAMPLE_PASSES and stall < max(patience, found) and not search.done():
+        limit = _SAMPLE_PASSES if self.sample else 0
+        while samples < limit and stall < max(patience, found) and not search.done():
             samples += 1
             before = search.best.objective
             if samples % _EXPLORE_EVERY == 1:

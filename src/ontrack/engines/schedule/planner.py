@@ -31,7 +31,8 @@ CODES = ("E301", "E303", "E304", "W310", "W311")
 
 #: Backends by name, imported on first use (OR-Tools takes a while to import).
 BACKENDS: Mapping[str, tuple[str, str]] = {
-    "heuristic": ("ontrack.engines.schedule.heuristic", "HeuristicBackend"),
+    # The default: the priority-rule heuristic, then the GA where it may still gain.
+    "heuristic": ("ontrack.engines.schedule.staged", "StagedBackend"),
     "cpsat": ("ontrack.engines.schedule.cpsat", "CpSatBackend"),
     "auto": ("ontrack.engines.schedule.portfolio", "AutoBackend"),
     "ga": ("ontrack.engines.schedule.ga", "GaBackend"),
