@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# Compile the GA's code once (numba caches it), not in a user's first schedule.
+	$(PY) -c "from ontrack.engines.schedule.ga import warm_up; warm_up()"
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install ontrack with its dev tools

@@ -85,3 +85,9 @@ def test_lateness_stays_with_the_heuristic() -> None:
     assert "ga_objective" not in solution.stats
     alone = HeuristicBackend().solve(late, SolveOptions(time_limit=1))
     assert solution.objective == alone.objective
+
+
+def test_warm_up_compiles_both_decoders() -> None:
+    from ontrack.engines.schedule import ga  # noqa: PLC0415
+
+    ga.warm_up()  # compiled or loaded from numba's cache; either way it must run cleanly

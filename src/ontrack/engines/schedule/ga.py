@@ -55,8 +55,12 @@ from ontrack.engines.schedule.check import violations
 from ontrack.engines.schedule.ga_modes import ModeArrays, Modes, _sgs_modes, mode_arrays
 from ontrack.engines.schedule.heuristic import HeuristicBackend
 from ontrack.engines.schedule.problem import (
+    Job,
+    Link,
     LinkType,
+    Mode,
     Problem,
+    Resource,
     Solution,
     SolveOptions,
     Status,
@@ -963,3 +967,33 @@ def _sgs_many(
     for _ in range(passes):
         total += _sgs(order, dur, dem, cap, release, p_ptr, p_idx, p_lag, usage, starts)
     return total
+
+
+def warm_up() -> None:
+    """Compile both decoders now (``make setup`` runs this once per install): numba's cache then
+    holds the machine code, so a user's first schedule does not spend its time limit compiling."""
+    one = Problem(
+        (
+            Job("a", (Mode(2, ((0, 1),)),)),
+            Job("b", (Mode(3, ((0, 1),)),)),
+            Job("c", (Mode(1, ((0, 1),)),)),
+        ),
+        (Link(0, 2),),
+        (Resource("r", 1),),
+    )
+    plan = Problem(
+        (
+            Job("a", (Mode(2, ((0, 1),)), Mode(4, ((1, 1),)))),
+            Job("b", (Mode(3, ((1, 1),)), Mode(3, ((0, 1),)))),
+            Job("m", (Mode(0),), marker="first"),
+            Job("c", (Mode(1, ((0, 1),)),), release=1),
+        ),
+        (Link(0, 2, LinkType.SS), Link(1, 2, LinkType.SS), Link(2, 3, LinkType.FF, -1)),
+        (Resource("p", 1, ((3, 5, 1),)), Resource("q", 1)),
+    )
+    for problem in (one, plan):
+        a = _any_arrays(problem)
+        assert a is not None
+        lft, rules = _rules(problem, a)
+        # A lower bound of 0 is never met, so generations run (and compile) until the budget.
+        _run_island(a, lft, rules, 0, time.perf_counter() + 600, 400, 0)
