@@ -9,7 +9,7 @@ import random
 import pytest
 
 from ontrack.engines.calendar import WorkGrid
-from ontrack.engines.schedule import staged
+from ontrack.engines.schedule import ga, staged
 from ontrack.engines.schedule.check import violations
 from ontrack.engines.schedule.heuristic import HeuristicBackend
 from ontrack.engines.schedule.planner import get_backend
@@ -88,6 +88,4 @@ def test_lateness_stays_with_the_heuristic() -> None:
 
 
 def test_warm_up_compiles_both_decoders() -> None:
-    from ontrack.engines.schedule import ga  # noqa: PLC0415
-
     ga.warm_up()  # compiled or loaded from numba's cache; either way it must run cleanly
