@@ -18,7 +18,8 @@ Both tools get the same problem: tj3 has no finish-to-finish or start-to-finish 
 as-soon-as-possible tasks, so the export writes FF as FS and SF as SS (warning W460), and the
 plan ontrack schedules here is rewritten the same way (``--as-written`` keeps the plan's own
 links for ontrack, which only helps ontrack). Both schedule from the program's start
-(``ONTRACK_TODAY`` set to it): finishes are working days of the program calendar from there.
+(``ONTRACK_TODAY`` set to the day before it, so no work is done yet and none is held back):
+finishes are working days of the program calendar from there.
 Python runs with bytecode caching on, as an installed ontrack does.
 """
 
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
             if loaded is None:
                 raise SystemExit(f"{source} does not load")
             grid = WorkGrid.for_plan(loaded)
-            env = environment(loaded.program.start)
+            env = environment(loaded.program.start - dt.timedelta(days=1))
             plan = source if args.as_written else as_tj3_sees_it(source, work)
             links = "as written" if args.as_written else "FF as FS, SF as SS"
             tj = {rule: tj3(plan, rule, env, work) for rule in RULES}
