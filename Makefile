@@ -47,6 +47,7 @@ bench: setup  ## benchmarks (figures go to bench/RESULTS.md by hand)
 	$(PY) bench/schedule.py
 	$(PY) bench/psplib.py --set j120 --sample-every 30 --time-limit 10
 	$(PY) bench/dora.py
+	scripts/ensure-tj3 && $(PY) bench/taskjuggler.py --reference 60  # ontrack vs TaskJuggler on the same plans
 	$(PY) bench/web.py  # needs wrk (apt-get install wrk) and chromium (scripts/ensure-chromium)
 
 fuzz: setup  ## deep fuzzing of every input entry point: FUZZ_MINUTES=60 by default
