@@ -116,6 +116,24 @@ class IdMaker:
         return candidate
 
 
+_NOT_IDENT = re.compile(r"[^A-Za-z0-9_]")
+
+
+def code_identifier(text: str, used: set[str], empty: str = "x") -> str:
+    """An identifier other tools take (``[A-Za-z_][A-Za-z0-9_]*``: TaskJuggler ids, Mermaid
+    task ids) made from ``text``, unique in ``used`` (which it joins): other characters become
+    ``_``, a leading digit gets ``t_``, a repeat ``_2``, ``_3``, ..."""
+    base = _NOT_IDENT.sub("_", text) or empty
+    if base[0].isdigit():
+        base = f"t_{base}"
+    ident, n = base, 1
+    while ident in used:
+        n += 1
+        ident = f"{base}_{n}"
+    used.add(ident)
+    return ident
+
+
 def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")

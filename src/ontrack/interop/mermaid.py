@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 from ontrack.engines.schedule.result import Schedule
+from ontrack.interop.kit import code_identifier
 from ontrack.interop.tables import outline
 from ontrack.model import Plan
 
@@ -34,18 +35,6 @@ def label(text: str) -> str:
     if first in _KEYWORDS or first.startswith(("%%", "acc")):
         cleaned = "\u200b" + cleaned  # a zero-width space keeps it a name
     return cleaned
-
-
-def _ident(task_id: str, used: set[str]) -> str:
-    base = re.sub(r"[^A-Za-z0-9_]", "_", task_id) or "task"
-    if base[0].isdigit():
-        base = f"t_{base}"
-    ident, n = base, 1
-    while ident in used:
-        n += 1
-        ident = f"{base}_{n}"
-    used.add(ident)
-    return ident
 
 
 def gantt_mermaid(plan: Plan, schedule: Schedule) -> str:
@@ -77,7 +66,7 @@ def gantt_mermaid(plan: Plan, schedule: Schedule) -> str:
             tags.append("active")
         if at.critical and not task.is_summary:
             tags.append("crit")
-        ident = _ident(task.id, used)
+        ident = code_identifier(task.id, used, empty="task")
         if task.milestone:
             tags.append("milestone")
             timing = f"{at.finish.isoformat()}, 0d"

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -51,7 +50,7 @@ from ontrack.diagnostics import Diagnostic, SourceLoc, warning
 from ontrack.engines.schedule.planproblem import staffing
 from ontrack.engines.schedule.progress import Status, TaskProgress, plan_status
 from ontrack.engines.schedule.result import Schedule
-from ontrack.interop.kit import slug
+from ontrack.interop.kit import code_identifier, slug
 from ontrack.model import WEEKDAYS, Calendar, DepType, Person, Plan, Priority, Task
 
 #: tj3's rules for picking one of several alternative resources.
@@ -60,7 +59,6 @@ SELECTIONS: tuple[Select, ...] = get_args(Select)
 
 #: Timing resolutions tj3 accepts, in minutes, coarsest first.
 _RESOLUTIONS = (60, 30, 20, 15, 10, 5)
-_NOT_ID = re.compile(r"[^A-Za-z0-9_]")
 _ONE_DAY = dt.timedelta(days=1)
 #: tj3 3.7 refuses dates after 2035.
 LATEST_END = dt.date(2035, 12, 31)
@@ -85,15 +83,7 @@ def tj_string(text: str) -> str:
 def tj_id(text: str, used: set[str]) -> str:
     """An identifier tj3 takes (``[A-Za-z_][A-Za-z0-9_]*``) made from ``text``: other
     characters become ``_``, a leading digit gets ``t_``, a repeat a ``_2``, ``_3``, ..."""
-    base = _NOT_ID.sub("_", text) or "x"
-    if base[0].isdigit():
-        base = f"t_{base}"
-    ident, n = base, 1
-    while ident in used:
-        n += 1
-        ident = f"{base}_{n}"
-    used.add(ident)
-    return ident
+    return code_identifier(text, used)
 
 
 def _number(value: Fraction) -> str:

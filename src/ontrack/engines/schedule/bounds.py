@@ -209,30 +209,21 @@ def tails(problem: Problem) -> list[int]:
 
 
 def _sweep(items: list[tuple[int, int, int]], capacity: int, lost: list[tuple[int, int]]) -> int:
-    """The best head + supply time + tail over the (head, work, tail) items' threshold sets."""
+    """The best least head + supply time + least tail over the (head, work, tail) items' sets
+    of those starting no earlier than some h, and of those with tails of at least some q."""
     best = 0
-    # Sets of the items starting no earlier than h: the least tail among them follows.
-    work, least_tail = 0, None
-    ordered = sorted(items, key=lambda item: -item[0])
-    for i, (head, w, tail) in enumerate(ordered):
-        work += w
-        least_tail = tail if least_tail is None else min(least_tail, tail)
-        if i + 1 < len(ordered) and ordered[i + 1][0] == head:
-            continue
-        end = _time_to_supply(capacity, lost, work, head)
-        if end is not None:
-            best = max(best, end + least_tail)
-    # Sets of the items with tails of at least q: they start no earlier than their least head.
-    work, least_head = 0, None
-    ordered = sorted(items, key=lambda item: -item[2])
-    for i, (head, w, tail) in enumerate(ordered):
-        work += w
-        least_head = head if least_head is None else min(least_head, head)
-        if i + 1 < len(ordered) and ordered[i + 1][2] == tail:
-            continue
-        end = _time_to_supply(capacity, lost, work, least_head)
-        if end is not None:
-            best = max(best, end + tail)
+    for key in (0, 2):  # by head, then by tail, largest first
+        ordered = sorted(items, key=lambda item: -item[key])
+        work, least_head, least_tail = 0, ordered[0][0], ordered[0][2]
+        for i, item in enumerate(ordered):
+            head, w, tail = item
+            work += w
+            least_head, least_tail = min(least_head, head), min(least_tail, tail)
+            if i + 1 < len(ordered) and ordered[i + 1][key] == item[key]:
+                continue  # the set is every item down to this threshold
+            end = _time_to_supply(capacity, lost, work, least_head)
+            if end is not None:
+                best = max(best, end + least_tail)
     return best
 
 
