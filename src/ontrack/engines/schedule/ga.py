@@ -787,7 +787,8 @@ def _run_island(
 ) -> _Island:
     """Run one island until the deadline, the budget, the lower bound or ``stop``; ``report``
     is called with the island after its first population and on every improvement (its best
-    is member 0), for a portfolio that shares the incumbent."""
+    is member 0), for a portfolio that shares the incumbent. ``patience``: also stop after that
+    many SGS passes without a better schedule (plans always have one, see ``_stall_passes``)."""
     n = a.dur.shape[0]
     size = _POPULATION
     island = _Island(
@@ -807,9 +808,7 @@ def _run_island(
     stall = 0
     # Plans stop when the search stops improving: _stall_passes(n) SGS passes in a row without
     # a better schedule, and never before as many as it took to find the incumbent.
-    if a.plan is None:
-        patience = None
-    elif patience is None:
+    if patience is None and a.plan is not None:
         patience = _stall_passes(n)
     found = improved = island.passes
     while best > lower and time.perf_counter() < deadline:
@@ -876,7 +875,11 @@ class GaBackend:
         deadline = began + max(0.0, options.time_limit)
         islands = max(1, options.workers)
         seeds = [options.seed + k for k in range(islands)]
-        patience = _stall_passes(len(problem.jobs), self.stall_work, self.stall_min)
+        patience = (
+            _stall_passes(len(problem.jobs), self.stall_work, self.stall_min)
+            if a.plan is not None
+            else None  # PSPLIB: the clock or the budget decides, as ever
+        )
         if islands == 1:
             results = [
                 _run_island(

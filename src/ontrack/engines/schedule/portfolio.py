@@ -22,8 +22,10 @@ On problems the genetic algorithm supports (``ga.supported``: single-mode, finis
 links, constant capacities, makespan: the PSPLIB case), the GA takes the heuristic's place:
 
 1. **The GA, one island with the caller's seed**, for ``ga_share`` of the time limit (it stops
-   sooner at the lower bound, or when CP-SAT proves the best). Every improvement is offered to
-   the shared incumbent at once.
+   sooner at the lower bound, when CP-SAT proves the best, or after ``ga_handover_passes`` SGS
+   passes without a better schedule: a stalled GA hands CP-SAT both workers, which is what
+   proves and improves the small hard instances). Every improvement is offered to the shared
+   incumbent at once.
 2. **CP-SAT beside it** on the other worker(s) from the GA's first population (priority-rule
    lists, forward-backward improved): it proves small problems (j30) in a fraction of a second,
    and the GA is stopped.
@@ -87,7 +89,9 @@ class AutoBackend:
     CP-SAT parameters, for tuning.
     ``ga_share``: on problems the GA supports, the part of the limit the GA runs (beside CP-SAT
     on the other worker) before CP-SAT polishes its best on every worker; ``ga_max_schedules``
-    caps the GA's SGS passes (None: the clock decides), ``use_ga`` False keeps the heuristic.
+    caps the GA's SGS passes (None: the clock decides), ``use_ga`` False keeps the heuristic;
+    ``ga_handover_passes``: a lone GA island stops after that many passes without a better
+    schedule (None: it runs its whole share).
     """
 
     name = "auto"
@@ -103,8 +107,10 @@ class AutoBackend:
         ga_max_schedules: int | None = None,
         use_ga: bool = True,
         ga_islands_above: int = 60,
+        ga_handover_passes: int | None = 300_000,
     ) -> None:
         self.ga_islands_above = ga_islands_above
+        self.ga_handover_passes = ga_handover_passes
         self.ga_share = ga_share
         self.ga_max_schedules = ga_max_schedules
         self.use_ga = use_ga
@@ -266,6 +272,8 @@ class AutoBackend:
                     floor,
                     stop,
                     report,
+                    # One island beside CP-SAT: hand over both workers once it stalls.
+                    self.ga_handover_passes if islands == 1 else None,
                 )
             )
 
