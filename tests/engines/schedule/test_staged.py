@@ -89,3 +89,15 @@ def test_lateness_stays_with_the_heuristic() -> None:
 
 def test_warm_up_compiles_both_decoders() -> None:
     ga.warm_up()  # compiled or loaded from numba's cache; either way it must run cleanly
+
+
+def test_progress_follows_the_ga_to_the_answer() -> None:
+    problem = generated(260, 6, seed=3)
+    calls: list[tuple[float, int | None]] = []
+    solution = StagedBackend().solve(
+        problem, SolveOptions(time_limit=30, progress=lambda f, b: calls.append((f, b)))
+    )
+    assert calls and all(0.0 <= f <= 1.0 for f, _ in calls)
+    # The heuristic's closing tick no longer claims the whole limit while the GA goes on.
+    assert all(f < 1.0 for f, _ in calls)
+    assert calls[-1][1] == solution.objective == solution.stats["ga_objective"]

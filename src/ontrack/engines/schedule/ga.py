@@ -880,10 +880,19 @@ class GaBackend:
             if a.plan is not None
             else None  # PSPLIB: the clock or the budget decides, as ever
         )
+        report = _reporter(options, began)
         if islands == 1:
             results = [
                 _run_island(
-                    a, lft, rules, seeds[0], deadline, self.max_schedules, floor, patience=patience
+                    a,
+                    lft,
+                    rules,
+                    seeds[0],
+                    deadline,
+                    self.max_schedules,
+                    floor,
+                    report=report,
+                    patience=patience,
                 )
             ]
         else:
@@ -891,7 +900,15 @@ class GaBackend:
                 results = list(
                     pool.map(
                         lambda s: _run_island(
-                            a, lft, rules, s, deadline, self.max_schedules, floor, patience=patience
+                            a,
+                            lft,
+                            rules,
+                            s,
+                            deadline,
+                            self.max_schedules,
+                            floor,
+                            report=report,
+                            patience=patience,
                         ),
                         seeds,
                     )
@@ -921,6 +938,26 @@ class GaBackend:
                 "islands": float(islands),
             },
         )
+
+
+def _reporter(options: SolveOptions, began: float) -> Callable[[_Island], None] | None:
+    """The caller's progress hook fed with each island's improvements: the share of the time
+    limit gone and the best makespan of all islands so far."""
+    hook = options.progress
+    if hook is None:
+        return None
+    lock = threading.Lock()
+    best: list[int] = []
+
+    def report(island: _Island) -> None:
+        with lock:
+            value = int(island.fit[0])
+            if not best or value < best[0]:
+                best[:] = [value]
+            spent = (time.perf_counter() - began) / max(options.time_limit, 1e-9)
+            hook(min(1.0, spent), best[0])
+
+    return report
 
 
 def _problem_modes(a: _Arrays, modes: I64) -> tuple[int, ...]:

@@ -47,6 +47,14 @@ class StagedBackend:
         # heuristic's sampling in less time there); below, sampling often proves the plan
         # optimal without loading the GA at all.
         big = len(problem.jobs) > _SAMPLED_JOBS and problem.objective == "makespan"
+        hook = options.progress
+        if hook is not None:
+            # The heuristic ends its bar at 100 %; the GA may still follow: time gone instead.
+            def seen(fraction: float, best: int | None) -> None:
+                spent = (time.perf_counter() - began) / max(options.time_limit, 1e-9)
+                hook(min(fraction, spent, 1.0), best)
+
+            options = replace(options, progress=seen)
         first = HeuristicBackend(sample=not big).solve(problem, options)
         left = options.time_limit - (time.perf_counter() - began)
         lower = first.lower_bound
@@ -66,7 +74,7 @@ class StagedBackend:
             return HeuristicBackend().solve(problem, replace(options, time_limit=left))
         second = ga.GaBackend(stall_work=_STALL_WORK, stall_min=_STALL_MIN).solve(
             problem,
-            SolveOptions(time_limit=left, seed=options.seed, workers=1),
+            SolveOptions(time_limit=left, seed=options.seed, workers=1, progress=options.progress),
         )
         stats = {
             **first.stats,
