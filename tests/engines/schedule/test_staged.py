@@ -101,3 +101,8 @@ def test_progress_follows_the_ga_to_the_answer() -> None:
     # The heuristic's closing tick no longer claims the whole limit while the GA goes on.
     assert all(f < 1.0 for f, _ in calls)
     assert calls[-1][1] == solution.objective == solution.stats["ga_objective"]
+
+
+def test_the_job_limit_matches_the_gas_table_limit() -> None:
+    assert staged._GA_MAX_JOBS**2 <= ga._MAX_CELLS < (staged._GA_MAX_JOBS + 1) ** 2
+    assert ga.supported(generated(30, 3, seed=1))  # a plan within both limits

@@ -34,6 +34,9 @@ _STALL_WORK = 1_000_000
 _STALL_MIN = 500
 #: Problems of more jobs than this go from the priority rules straight to the GA.
 _SAMPLED_JOBS = 200
+#: Past this many jobs the GA's job-pair table would not fit (``ga._MAX_CELLS``, a test keeps
+#: them in step): the heuristic samples as before, and the GA is not even loaded.
+_GA_MAX_JOBS = 4_472
 
 
 class StagedBackend:
@@ -46,7 +49,10 @@ class StagedBackend:
         # Past _SAMPLED_JOBS the GA takes over from the priority rules (it finds more than the
         # heuristic's sampling in less time there); below, sampling often proves the plan
         # optimal without loading the GA at all.
-        big = len(problem.jobs) > _SAMPLED_JOBS and problem.objective == "makespan"
+        n = len(problem.jobs)
+        if n > _GA_MAX_JOBS:
+            return HeuristicBackend().solve(problem, options)
+        big = n > _SAMPLED_JOBS and problem.objective == "makespan"
         hook = options.progress
         if hook is not None:
             # The heuristic ends its bar at 100 %; the GA may still follow: time gone instead.
