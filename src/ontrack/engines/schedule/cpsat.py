@@ -288,6 +288,27 @@ class _Incumbent:
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Event = field(default_factory=threading.Event)
 
+    def solution(
+        self, backend: str, seconds: float, stats: dict[str, float], infeasible: bool
+    ) -> Solution:
+        """The best schedule as the backend's answer: ``optimal`` when it meets the proven
+        bound; with none, ``infeasible`` if a CP-SAT run proved so, else ``unknown``."""
+        if self.starts is None or self.modes is None or self.value is None:
+            status: Status = "infeasible" if infeasible else "unknown"
+            return Solution((), (), status, 0, None, backend, seconds, stats)
+        proven = self.bound is not None and self.value <= self.bound
+        stats["found_by_cpsat"] = float(self.found_by == "cpsat")
+        return Solution(
+            starts=tuple(self.starts),
+            modes=tuple(self.modes),
+            status="optimal" if proven else "feasible",
+            objective=self.value,
+            lower_bound=self.bound,
+            backend=backend,
+            seconds=seconds,
+            stats=stats,
+        )
+
     def offer(self, starts: Sequence[int], modes: Sequence[int], source: str) -> bool:
         value = objective_value(self.problem, starts, modes)
         with self.lock:
@@ -589,20 +610,5 @@ class CpSatBackend:
             stats["cpsat_seconds"] = run.seconds
             if run.bound is not None:
                 stats["cpsat_bound"] = float(run.bound)
-        if incumbent.starts is None or incumbent.modes is None or incumbent.value is None:
-            status: Status = "unknown"
-            if run is not None and run.status == cp_model.INFEASIBLE:
-                status = "infeasible"
-            return Solution((), (), status, 0, None, self.name, seconds, stats)
-        proven = incumbent.bound is not None and incumbent.value <= incumbent.bound
-        stats["found_by_cpsat"] = float(incumbent.found_by == "cpsat")
-        return Solution(
-            starts=tuple(incumbent.starts),
-            modes=tuple(incumbent.modes),
-            status="optimal" if proven else "feasible",
-            objective=incumbent.value,
-            lower_bound=incumbent.bound,
-            backend=self.name,
-            seconds=seconds,
-            stats=stats,
-        )
+        infeasible = run is not None and run.status == cp_model.INFEASIBLE
+        return incumbent.solution(self.name, seconds, stats, infeasible)

@@ -72,7 +72,7 @@ from ontrack.engines.schedule.cpsat import (
 )
 from ontrack.engines.schedule.ga import _Arrays, _arrays, _Island, _rules, _run_island
 from ontrack.engines.schedule.heuristic import HeuristicBackend
-from ontrack.engines.schedule.problem import Problem, Solution, SolveOptions, Status
+from ontrack.engines.schedule.problem import Problem, Solution, SolveOptions
 
 
 class _Stop(Exception):
@@ -357,20 +357,5 @@ class AutoBackend:
         bounds = [run.bound for run in runs if run.bound is not None]
         if bounds:
             stats["cpsat_bound"] = float(max(bounds))
-        if incumbent.starts is None or incumbent.modes is None or incumbent.value is None:
-            status: Status = "unknown"
-            if any(run.status == cp_model.INFEASIBLE for run in runs):
-                status = "infeasible"
-            return Solution((), (), status, 0, None, self.name, seconds, stats)
-        proven = incumbent.bound is not None and incumbent.value <= incumbent.bound
-        stats["found_by_cpsat"] = float(incumbent.found_by == "cpsat")
-        return Solution(
-            starts=tuple(incumbent.starts),
-            modes=tuple(incumbent.modes),
-            status="optimal" if proven else "feasible",
-            objective=incumbent.value,
-            lower_bound=incumbent.bound,
-            backend=self.name,
-            seconds=seconds,
-            stats=stats,
-        )
+        infeasible = any(run.status == cp_model.INFEASIBLE for run in runs)
+        return incumbent.solution(self.name, seconds, stats, infeasible)
