@@ -5,6 +5,7 @@ itself; the answer is feasible, never worse than the heuristic's rules, and fixe
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -106,3 +107,20 @@ def test_progress_follows_the_ga_to_the_answer() -> None:
 def test_the_job_limit_matches_the_gas_table_limit() -> None:
     assert staged._GA_MAX_JOBS**2 <= ga._MAX_CELLS < (staged._GA_MAX_JOBS + 1) ** 2
     assert ga.supported(generated(30, 3, seed=1))  # a plan within both limits
+
+
+def test_a_plan_replanned_late_is_measured_on_the_work_left() -> None:
+    # Everything with work released at day 900 (a status date long after the start), markers
+    # at 0: the gap to the bound counts against the ~190 days left, not the 1,100 since day 0.
+    problem = generated(260, 6, seed=3)
+    late = Problem(
+        tuple(
+            replace(job, release=900) if any(m.duration for m in job.modes) else job
+            for job in problem.jobs
+        ),
+        problem.links,
+        problem.resources,
+    )
+    assert staged._earliest(late) == 900 and staged._earliest(problem) == 0
+    solution = checked(late, time_limit=30)
+    assert solution.stats["ga_objective"] < solution.stats["heuristic_objective"]

@@ -27,7 +27,8 @@ from fractions import Fraction
 from ontrack.engines.schedule.heuristic import HeuristicBackend
 from ontrack.engines.schedule.problem import Problem, Solution, SolveOptions
 
-#: A schedule this close to its lower bound (a share of the bound) is kept as it is.
+#: A schedule this close to its lower bound (a share of the bound's span from the earliest
+#: release: a plan re-planned late in its life is measured on the work left) is kept as it is.
 _WORTH = Fraction(1, 100)
 #: The GA stops after this many job placements' worth of schedules without a better one.
 _STALL_WORK = 1_000_000
@@ -69,7 +70,7 @@ class StagedBackend:
             or problem.objective != "makespan"
             or left <= 0
             or lower is None
-            or first.objective - lower <= _WORTH * lower
+            or first.objective - lower <= _WORTH * (lower - _earliest(problem))
         ):
             return replace(first, seconds=time.perf_counter() - began)
         from ontrack.engines.schedule import ga  # noqa: PLC0415 - numba loads only when needed
@@ -101,3 +102,10 @@ class StagedBackend:
             seconds=time.perf_counter() - began,
             stats=stats,
         )
+
+
+def _earliest(problem: Problem) -> int:
+    """Where the work can begin: the earliest release of a job with work (the status date, on a
+    plan re-planned as of a later day; summary markers and milestones keep release 0)."""
+    releases = [job.release for job in problem.jobs if any(m.duration > 0 for m in job.modes)]
+    return max(0, min(releases, default=0))
