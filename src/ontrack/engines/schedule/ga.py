@@ -572,10 +572,16 @@ class _Arrays:
 
 def supported(problem: Problem) -> bool:
     """Whether the GA can schedule the problem itself (else the heuristic does)."""
+    return compiled(problem) is not None
+
+
+def compiled(problem: Problem) -> _Arrays | None:
+    """The problem as the GA's decoders take it, or None where the GA does not apply (then the
+    heuristic schedules it): build once, hand to :meth:`GaBackend.solve_compiled`."""
     try:
-        return _any_arrays(problem) is not None
+        return _any_arrays(problem)
     except ValueError:  # a cycle, a bad index, a malformed marker: the heuristic says so
-        return False
+        return None
 
 
 def _any_arrays(problem: Problem) -> _Arrays | None:
@@ -862,14 +868,17 @@ class GaBackend:
         self.stall_min = stall_min
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
-        began = time.perf_counter()
-        try:
-            a = _any_arrays(problem)
-        except ValueError:  # a cycle, a bad index: the heuristic reports it as ever
-            a = None
+        a = compiled(problem)
         if a is None:
             return HeuristicBackend().solve(problem, options)
-        lower = objective_lower_bound(problem)
+        return self.solve_compiled(problem, options, a, objective_lower_bound(problem))
+
+    def solve_compiled(
+        self, problem: Problem, options: SolveOptions, a: _Arrays, lower: int | None
+    ) -> Solution:
+        """:meth:`solve` with the arrays of :func:`compiled` and the lower bound already in
+        hand (a caller that has them saves rebuilding them: 0.4 s on a 3,000-task plan)."""
+        began = time.perf_counter()
         floor = lower if lower is not None else 0
         lft, rules = _rules(problem, a)
         deadline = began + max(0.0, options.time_limit)

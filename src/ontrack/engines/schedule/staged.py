@@ -75,13 +75,16 @@ class StagedBackend:
             return replace(first, seconds=time.perf_counter() - began)
         from ontrack.engines.schedule import ga  # noqa: PLC0415 - numba loads only when needed
 
-        if not ga.supported(problem):
+        arrays = ga.compiled(problem)
+        if arrays is None:
             if not big:
                 return first
             return HeuristicBackend().solve(problem, replace(options, time_limit=left))
-        second = ga.GaBackend(stall_work=_STALL_WORK, stall_min=_STALL_MIN).solve(
+        second = ga.GaBackend(stall_work=_STALL_WORK, stall_min=_STALL_MIN).solve_compiled(
             problem,
             SolveOptions(time_limit=left, seed=options.seed, workers=1, progress=options.progress),
+            arrays,
+            lower,
         )
         stats = {
             **first.stats,
